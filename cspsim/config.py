@@ -1,0 +1,307 @@
+"""Scenario files: TOML, validated by pydantic, with ``extends`` and clear errors.
+
+A scenario may name a parent with ``extends = "baseline.toml"`` (relative to its own folder);
+tables are merged key by key, lists and values are replaced. Every problem is reported as
+one line ``FILE: field.path: message`` through :class:`ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cspsim.registry import registry
+
+AUTHORITY_TYPES = ("district_borough", "unitary", "metropolitan", "london_borough")
+AuthorityType = Literal["district_borough", "unitary", "metropolitan", "london_borough"]
+PARTNER_TYPES = (
+    "police",
+    "probation",
+    "health",
+    "fire_rescue",
+    "youth_offending",
+    "county_council",
+)
+FUNDED_AGENCIES = ("council", *PARTNER_TYPES)
+Agency = Literal[
+    "council", "police", "probation", "health", "fire_rescue", "youth_offending", "county_council"
+]
+NonNeg = Annotated[float, Field(ge=0)]
+
+
+class ScenarioError(Exception):
+    """A scenario could not be loaded; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeConfig(_Strict):
+    """Simulated period; steps are quarters starting at ``start``."""
+
+    start: dt.date = dt.date(2009, 4, 1)
+    end: dt.date = dt.date(2024, 12, 31)
+
+    @model_validator(mode="after")
+    def _order(self) -> TimeConfig:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class RunConfig(_Strict):
+    """Seed and replicate count (command-line flags override them)."""
+
+    seed: int = Field(default=2009, ge=0)
+    replicates: int = Field(default=4, ge=1, le=10000)
+
+
+class AreaConfig(_Strict):
+    """One council area described by the user (``geography.kind = "areas"``)."""
+
+    name: str
+    type: AuthorityType
+    population: float = Field(gt=0)
+    force: str
+    county: str | None = None
+    region: str = "custom"
+    probation: str | None = None
+    health: str | None = None
+    fire_rescue: str | None = None
+    youth_offending: str | None = None
+    team_fte: float | None = Field(default=None, ge=0)
+    has_analyst: bool | None = None
+    has_coordinator: bool | None = None
+    chair: Literal["council_officer", "police", "elected_member"] | None = None
+
+    @model_validator(mode="after")
+    def _county(self) -> AreaConfig:
+        if self.type == "district_borough" and not self.county:
+            raise ValueError("a district_borough area needs a county")
+        if self.type != "district_borough" and self.county:
+            raise ValueError("only district_borough areas sit in a county")
+        return self
+
+
+class GeographyConfig(_Strict):
+    """Where the areas come from: the synthetic England generator or a list of areas."""
+
+    kind: Literal["synthetic_england", "areas"] = "synthetic_england"
+    seed: int = Field(default=1, ge=0)
+    areas: list[AreaConfig] = []
+
+    @model_validator(mode="after")
+    def _areas(self) -> GeographyConfig:
+        if self.kind == "areas":
+            if not self.areas:
+                raise ValueError('kind = "areas" needs at least one [[geography.areas]]')
+            names = [a.name for a in self.areas]
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"area names must be unique; repeated: {dupes}")
+        elif self.areas:
+            raise ValueError('areas are only read when kind = "areas"')
+        return self
+
+
+class Cut(_Strict):
+    """A real-terms change to an agency's budget, phased in linearly over ``years``."""
+
+    agency: Agency
+    start: dt.date
+    pct: float = Field(le=100, ge=-200, description="percent cut; negative = increase")
+    years: float = Field(default=1.0, ge=0, le=30)
+
+
+class Grant(_Strict):
+    """A funding stream to CSPs, by financial year (the last value carries forward)."""
+
+    name: str
+    path: Literal["csp", "pcc"] = "csp"
+    gbp_per_year: dict[int, NonNeg]
+    ring_fenced: bool = False
+
+    @field_validator("gbp_per_year")
+    @classmethod
+    def _years(cls, v: dict[int, float]) -> dict[int, float]:
+        if not v:
+            raise ValueError("needs at least one year")
+        return v
+
+
+class FundingConfig(_Strict):
+    """Funding trajectories: indices by agency (2009 = 100), cuts, grants, allocation."""
+
+    allocation: Literal["annual", "multi_year"] = "annual"
+    index: dict[Agency, dict[int, NonNeg]] = {}
+    cuts: list[Cut] = []
+    grants: list[Grant] = []
+
+
+class DutyOverride(_Strict):
+    """Changes to one catalogue duty for this scenario."""
+
+    enabled: bool = True
+    start: dt.date | None = None
+    workload_scale: float = Field(default=1.0, ge=0)
+    new_burdens_gbp_per_year: NonNeg | None = None
+
+
+class DutiesConfig(_Strict):
+    """Which duty catalogue to use and how this scenario changes it."""
+
+    file: str = "duties.toml"
+    overrides: dict[str, DutyOverride] = {}
+
+
+class StructureConfig(_Strict):
+    """Partnership structure: separate CSPs, merged, or "1+4" (named duties at hub level)."""
+
+    mode: Literal["separate", "merged", "one_plus_four"] = "separate"
+    groups: Literal["by_force", "all"] | list[list[str]] = "by_force"
+    hub_duties: list[str] = ["sexual_assault_referral", "hate_crime"]
+    start: dt.date | None = None
+
+
+class PCCConfig(_Strict):
+    """Police and Crime Commissioners: when they arrive and how they pass money on."""
+
+    elected: dt.date = dt.date(2012, 11, 22)
+    funding_model: Literal["grant", "central", "bids"] = "grant"
+
+
+class Reorganisation(_Strict):
+    """A partner's footprint changes on ``date`` (e.g. PCTs to CCGs)."""
+
+    agency: Literal["health", "probation"]
+    date: dt.date
+    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region"]
+
+
+class LeversConfig(_Strict):
+    """Investments a scenario can switch on."""
+
+    fund_coordinator: bool = False
+    fund_analyst: bool = False
+    from_date: dt.date | None = None
+    backbone_gbp_per_year: NonNeg = 0.0
+    backbone_duties: list[str] = ["domestic_abuse", "domestic_homicide_reviews"]
+
+
+class Scenario(_Strict):
+    """A fully resolved scenario."""
+
+    name: str
+    description: str = ""
+    time: TimeConfig = TimeConfig()
+    run: RunConfig = RunConfig()
+    geography: GeographyConfig = GeographyConfig()
+    parameters: dict[str, float] = {}
+    funding: FundingConfig = FundingConfig()
+    duties: DutiesConfig = DutiesConfig()
+    structure: StructureConfig = StructureConfig()
+    pcc: PCCConfig = PCCConfig()
+    reorganisations: list[Reorganisation] = []
+    levers: LeversConfig = LeversConfig()
+    source_file: str | None = None
+
+    @field_validator("parameters")
+    @classmethod
+    def _registry_names(cls, v: dict[str, float]) -> dict[str, float]:
+        reg = registry()
+        problems = []
+        for name, value in v.items():
+            if name not in reg:
+                problems.append(f"unknown parameter '{name}' (see configs/parameters.toml)")
+            elif (msg := reg[name].check(value)) is not None:
+                problems.append(f"'{name}' {msg}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return v
+
+    def param(self, name: str) -> float:
+        """Value of a registry parameter: the scenario's override or the default."""
+        return float(self.parameters.get(name, registry()[name].default))
+
+
+def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    if not path.is_file():
+        where = f" (extended by {chain[-1]})" if chain else ""
+        raise ScenarioError([f"{path}: file not found{where}"])
+    if path.resolve() in chain:
+        raise ScenarioError([f"{path}: 'extends' forms a cycle"])
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from None
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError([f"{path}: extends: must be a file name"])
+    parent_raw = _read_raw(path.parent / parent, (*chain, path.resolve()))
+    parent_raw.pop("name", None)
+    parent_raw.pop("description", None)
+    return _deep_merge(parent_raw, raw)
+
+
+def _format_error(path: Path, err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    return f"{path}: {loc}: {msg}"
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, merge and validate a scenario file.
+
+    Raises:
+        ScenarioError: with one line per problem, naming the file and the field path.
+    """
+    path = Path(path)
+    raw = _read_raw(path)
+    raw.setdefault("name", path.stem)
+    raw["source_file"] = str(path)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError([_format_error(path, e) for e in exc.errors()]) from None
+    # Cross-field checks that need the duty catalogue.
+    from cspsim.duties import load_duties  # local import: duties imports this module's types
+
+    try:
+        load_duties(scenario, path.parent)
+    except ScenarioError as exc:
+        raise ScenarioError([f"{path}: {p}" for p in exc.problems]) from None
+    return scenario
+
+
+def scenario_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Scenario:
+    """Validate a scenario given as a dict (tests, dashboard, sensitivity runs)."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError([_format_error(Path("<dict>"), e) for e in exc.errors()]) from None
