@@ -205,7 +205,16 @@ def synthetic_england(seed: int) -> Geography:
         pops = _lognormal(rng, means[t], cvs[t], len(idx))
         for i, p in zip(idx, pops, strict=True):
             rows[i]["population"] = float(max(p, 2000.0))
+    scale = frame["england_population"] / sum(r["population"] for r in rows)
+    for r in rows:
+        r["population"] *= scale
     return _finish(rows)
+
+
+def england_population() -> float:
+    """Residents of England in 2009: national money is shared by this."""
+    with (CONFIGS_DIR / "england_2009.toml").open("rb") as fh:
+        return float(tomllib.load(fh)["england_population"])
 
 
 def user_areas(cfg: GeographyConfig) -> Geography:

@@ -14,7 +14,7 @@ import numpy as np
 from cspsim.agents import build_agent_views
 from cspsim.config import AUTHORITY_TYPES, PARTNER_TYPES, Scenario
 from cspsim.duties import DutyTable, load_duties
-from cspsim.geography import CHAIRS, Geography, build_geography
+from cspsim.geography import CHAIRS, Geography, build_geography, england_population
 from cspsim.rules import budget, delivery, engagement
 from cspsim.schedule import PARTNER_COLUMNS, build_schedule
 from cspsim.state import Record, contribution_weights, initial_state, params_of
@@ -64,8 +64,15 @@ class CSPModel(mesa.Model):
         # Reference dilution: national mean under the 2009 separate structure, so that a
         # scenario that merges CSPs is judged against the same yardstick as its baseline.
         ref_epoch = build_epoch(scenario, geo, self.duties, 0, False, dict(INITIAL_LEVEL))
-        self._dilution_ref = self._dilution(ref_epoch).mean(axis=1, where=ref_epoch.link_of >= 0)
+        has_ref = ref_epoch.link_of >= 0
+        self._dilution_ref = np.where(
+            has_ref.any(axis=1),
+            (self._dilution(ref_epoch) * has_ref).sum(axis=1) / np.maximum(has_ref.sum(axis=1), 1),
+            0.0,
+        )
         self.pop = geo.population
+        # National money reaches an area by its share of England's population.
+        self.pop_share = geo.population / england_population()
         self.district = geo.type_code == AUTHORITY_TYPES.index("district_borough")
         self.W = contribution_weights(geo, self.duties)
         self.demand_full = (
@@ -98,7 +105,7 @@ class CSPModel(mesa.Model):
 
     def _direct_grant(self, t: int) -> np.ndarray:
         """Annual direct grant per area at step ``t`` (population share of the national total)."""
-        return self.sched.grant_direct_gbp[t] * self.pop / self.pop.sum()
+        return self.sched.grant_direct_gbp[t] * self.pop_share
 
     @property
     def epoch(self):
@@ -146,7 +153,7 @@ class CSPModel(mesa.Model):
         kept, diverted = budget.divert(direct * (1 - rf), council_pressure, P.grant_diversion, False)
         kept = kept + direct * rf
         force = self.geo.footprint["police"]
-        fund_force = sc.grant_pcc_gbp[t] * np.bincount(force, weights=self.pop) / self.pop.sum()
+        fund_force = sc.grant_pcc_gbp[t] * np.bincount(force, weights=self.pop_share)
         bids = self.config.pcc.funding_model == "bids" and sc.pcc_active[t]
         strength = 1 + P.gain_analyst * s.analyst + P.gain_coordinator * s.coordinator
         to_area, central = budget.pcc_pass_on(
@@ -229,7 +236,7 @@ class CSPModel(mesa.Model):
             gain = P.backbone_efficiency_gain * per_csp / (per_csp + P.backbone_half_effect_gbp)
             bb[[self.duties.ids.index(d) for d in self.config.levers.backbone_duties]] += gain
         eff_ad = eff[:, None] * bb[None, :]
-        nb_fte = sc.new_burdens_gbp[t][None, :] * (self.pop / self.pop.sum())[:, None] / cost
+        nb_fte = sc.new_burdens_gbp[t][None, :] * self.pop_share[:, None] / cost
         partner_cap = demand * np.einsum("pa,apd->ad", R, self.W[:, 1:, :])
         eff_cap = (partner_cap + nb_fte) * eff_ad
         gap = np.maximum(demand - eff_cap, 0.0)
@@ -277,7 +284,7 @@ class CSPModel(mesa.Model):
         rec.eng_operational[t] = np.where(has, np.minimum(R, 1.0), np.nan)
         rec.analyst[t], rec.coordinator[t] = s.analyst, s.coordinator
         led = rec.ledger
-        led["grants_in_gbp"][t] = (sc.grant_direct_gbp[t] + sc.grant_pcc_gbp[t]) / 4
+        led["grants_in_gbp"][t] = (direct.sum() + fund_force.sum()) / 4
         led["grants_to_teams_gbp"][t] = grant.sum() / 4
         led["grants_diverted_gbp"][t] = (diverted.sum() + to_area_div.sum()) / 4
         led["grants_late_lost_gbp"][t] = np.sum(late) / 4
