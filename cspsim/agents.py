@@ -98,8 +98,15 @@ class Partnership(mesa.Agent):
     def engagement(self) -> dict[str, float]:
         """Mean strategic engagement of each partner type with this CSP."""
         a = self._areas()
-        e = self.model.state.engagement[:, a] if a.size else np.full((len(PARTNER_TYPES), 0), np.nan)
-        return {p: float(e[k].mean()) if e.shape[1] else float("nan") for k, p in enumerate(PARTNER_TYPES)}
+        e = (
+            self.model.state.engagement[:, a]
+            if a.size
+            else np.full((len(PARTNER_TYPES), 0), np.nan)
+        )
+        return {
+            p: float(e[k].mean()) if e.shape[1] else float("nan")
+            for k, p in enumerate(PARTNER_TYPES)
+        }
 
 
 class PartnerAgency(mesa.Agent):
@@ -237,5 +244,7 @@ def build_agent_views(model: CSPModel) -> dict[str, list[mesa.Agent]]:
         used = {lvl for ep in model.epochs for lvl in levels}
         for level in levels:
             if level in used:
-                views["partners"].extend(_CLASSES[ptype](model, n) for n in geo.footprint_names[level])
+                views["partners"].extend(
+                    _CLASSES[ptype](model, n) for n in geo.footprint_names[level]
+                )
     return views

@@ -97,7 +97,9 @@ def read_catalogue(path: Path) -> dict[str, DutySpec]:
         except ValidationError as exc:
             for e in exc.errors():
                 loc = ".".join(str(p) for p in e["loc"])
-                problems.append(f"{path}: {duty_id}.{loc}: {e['msg'].removeprefix('Value error, ')}")
+                problems.append(
+                    f"{path}: {duty_id}.{loc}: {e['msg'].removeprefix('Value error, ')}"
+                )
     if problems:
         raise ScenarioError(problems)
     return specs

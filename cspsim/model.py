@@ -60,7 +60,9 @@ class CSPModel(mesa.Model):
         self.geo = geo = geography if geography is not None else build_geography(scenario.geography)
         self.sched = build_schedule(scenario, self.duties)
         quarters = self.sched.quarters
-        self.epochs, self.epoch_of_step, self._shocked = build_epochs(scenario, geo, self.duties, quarters)
+        self.epochs, self.epoch_of_step, self._shocked = build_epochs(
+            scenario, geo, self.duties, quarters
+        )
         # Reference dilution: national mean under the 2009 separate structure, so that a
         # scenario that merges CSPs is judged against the same yardstick as its baseline.
         ref_epoch = build_epoch(scenario, geo, self.duties, 0, False, dict(INITIAL_LEVEL))
@@ -76,7 +78,10 @@ class CSPModel(mesa.Model):
         self.district = geo.type_code == AUTHORITY_TYPES.index("district_borough")
         self.W = contribution_weights(geo, self.duties)
         self.demand_full = (
-            geo.population[:, None] / 1e5 * self.duties.workload_fte_per_100k[None, :] * P.demand_scale
+            geo.population[:, None]
+            / 1e5
+            * self.duties.workload_fte_per_100k[None, :]
+            * P.demand_scale
         )
         self.base_logit = engagement.logit(
             np.array([getattr(P, f"engagement_base_{p}") for p in PARTNER_TYPES])
@@ -149,33 +154,52 @@ class CSPModel(mesa.Model):
 
         # 1. Budgets (annual GBP rates; a quarter spends a quarter of them).
         direct = self._direct_grant(t)
-        rf = sc.grant_direct_ring_fenced[t] / sc.grant_direct_gbp[t] if sc.grant_direct_gbp[t] else 0.0
-        kept, diverted = budget.divert(direct * (1 - rf), council_pressure, P.grant_diversion, False)
+        rf = (
+            sc.grant_direct_ring_fenced[t] / sc.grant_direct_gbp[t]
+            if sc.grant_direct_gbp[t]
+            else 0.0
+        )
+        kept, diverted = budget.divert(
+            direct * (1 - rf), council_pressure, P.grant_diversion, False
+        )
         kept = kept + direct * rf
         force = self.geo.footprint["police"]
         fund_force = sc.grant_pcc_gbp[t] * np.bincount(force, weights=self.pop_share)
         bids = self.config.pcc.funding_model == "bids" and sc.pcc_active[t]
         strength = 1 + P.gain_analyst * s.analyst + P.gain_coordinator * s.coordinator
         to_area, central = budget.pcc_pass_on(
-            fund_force, force, self.pop, self.config.pcc.funding_model, P.pcc_retained_share, strength
+            fund_force,
+            force,
+            self.pop,
+            self.config.pcc.funding_model,
+            P.pcc_retained_share,
+            strength,
         )
-        to_area_kept, to_area_div = budget.divert(to_area, council_pressure, P.grant_diversion, False)
+        to_area_kept, to_area_div = budget.divert(
+            to_area, council_pressure, P.grant_diversion, False
+        )
         grant = kept + to_area_kept
         late = 0.0
         if self.config.funding.allocation == "annual" and sc.year_start[t]:
             late = grant * P.late_allocation_loss
             grant = grant - late
         lever = sc.levers_active[t]
-        lever_gbp = cost * (self.config.levers.fund_coordinator + self.config.levers.fund_analyst) * lever
+        lever_gbp = (
+            cost * (self.config.levers.fund_coordinator + self.config.levers.fund_analyst) * lever
+        )
         funded_gbp = s.base_gbp * idx[0] + grant + lever_gbp
-        s.team_fte = budget.staff_update(s.team_fte, funded_gbp / cost, P.staff_adjust_rate if t else 1.0)
+        s.team_fte = budget.staff_update(
+            s.team_fte, funded_gbp / cost, P.staff_adjust_rate if t else 1.0
+        )
         turnover_rate = (
             P.turnover_annual_allocation
             if self.config.funding.allocation == "annual"
             else P.turnover_multi_year_allocation
         )
         grant_share = np.where(funded_gbp > 0, grant / np.where(funded_gbp > 0, funded_gbp, 1), 0)
-        lost = budget.turnover_loss(bool(sc.year_start[t]), grant_share, turnover_rate, P.new_staff_productivity_loss)
+        lost = budget.turnover_loss(
+            bool(sc.year_start[t]), grant_share, turnover_rate, P.new_staff_productivity_loss
+        )
         u = self._post_rng.random((4, self.geo.n))
         p_loss, p_regain = P.p_post_loss_per_quarter, P.p_post_loss_per_quarter / 2
         s.coordinator = np.where(
@@ -200,14 +224,24 @@ class CSPModel(mesa.Model):
         pop_b = np.broadcast_to(self.pop, link_of.shape)
         link_e, _ = _link_mean(link_of, s.engagement, pop_b, L)
         link_need = np.bincount(link_of[link_of >= 0], weights=need[1:][link_of >= 0], minlength=L)
-        link_bound = np.bincount(link_of[link_of >= 0], weights=bound_need[1:][link_of >= 0], minlength=L)
+        link_bound = np.bincount(
+            link_of[link_of >= 0], weights=bound_need[1:][link_of >= 0], minlength=L
+        )
         link_bound = np.where(link_need > 0, link_bound / np.where(link_need > 0, link_need, 1), 0)
         will = engagement.willingness(pressure[ep.link_ptype], P.pressure_sensitivity)
-        desired = engagement.desired_commitment(link_need, link_e, link_bound, P.statutory_floor, will)
-        cap = self.fte_per_100k[ep.agency_ptype] * ep.agency_pop / 1e5 * idx[PARTNER_COLUMNS][ep.agency_ptype]
+        desired = engagement.desired_commitment(
+            link_need, link_e, link_bound, P.statutory_floor, will
+        )
+        cap = (
+            self.fte_per_100k[ep.agency_ptype]
+            * ep.agency_pop
+            / 1e5
+            * idx[PARTNER_COLUMNS][ep.agency_ptype]
+        )
         e_sum = np.bincount(ep.link_agency, weights=link_e, minlength=len(cap))
         overhead = np.minimum(
-            P.attendance_fte_per_csp * e_sum * (1 + ep.hubs_served / np.maximum(ep.n_served, 1)), cap
+            P.attendance_fte_per_csp * e_sum * (1 + ep.hubs_served / np.maximum(ep.n_served, 1)),
+            cap,
         )
         commit = engagement.ration(desired, ep.link_agency, np.maximum(cap - overhead, 0.0))
         ratio = np.where(link_need > 0, commit / np.where(link_need > 0, link_need, 1), 0.0)
@@ -227,8 +261,12 @@ class CSPModel(mesa.Model):
         coord_c = np.bincount(csp, weights=s.coordinator, minlength=n_csp)[csp] > 0
         analyst_c = np.bincount(csp, weights=s.analyst, minlength=n_csp)[csp] > 0
         eff = delivery.efficiency(
-            P.efficiency_base, coord_c, analyst_c, s.chair == CHAIRS.index("elected_member"),
-            turnover, (P.gain_coordinator, P.gain_analyst, P.chair_member_penalty),
+            P.efficiency_base,
+            coord_c,
+            analyst_c,
+            s.chair == CHAIRS.index("elected_member"),
+            turnover,
+            (P.gain_coordinator, P.gain_analyst, P.chair_member_penalty),
         )
         bb = np.ones(self.duties.n)
         if self.config.levers.backbone_gbp_per_year > 0:
@@ -241,19 +279,30 @@ class CSPModel(mesa.Model):
         eff_cap = (partner_cap + nb_fte) * eff_ad
         gap = np.maximum(demand - eff_cap, 0.0)
         flat = (csp[:, None] * self.duties.n + np.arange(self.duties.n)).ravel()
-        gap_c = np.bincount(flat, weights=gap.ravel(), minlength=n_csp * self.duties.n).reshape(n_csp, -1)
-        alloc_c = delivery.allocate_flexible(np.bincount(csp, weights=council_avail, minlength=n_csp), gap_c)
+        gap_c = np.bincount(flat, weights=gap.ravel(), minlength=n_csp * self.duties.n).reshape(
+            n_csp, -1
+        )
+        alloc_c = delivery.allocate_flexible(
+            np.bincount(csp, weights=council_avail, minlength=n_csp), gap_c
+        )
         share_gap = np.where(gap_c[csp] > 0, gap / np.where(gap_c[csp] > 0, gap_c[csp], 1), 0.0)
         council_cap = np.minimum(alloc_c[csp] * share_gap * eff_ad, gap)
         total_dem_force = np.bincount(force, weights=demand.sum(axis=1), minlength=len(central))
         central_fte = central / cost * P.central_commissioning_efficiency
-        central_cap = demand * (central_fte / np.where(total_dem_force > 0, total_dem_force, 1))[force][:, None]
+        central_cap = (
+            demand
+            * (central_fte / np.where(total_dem_force > 0, total_dem_force, 1))[force][:, None]
+        )
         capacity = eff_cap + council_cap + central_cap
         U = ep.unit_of
         unit_dem = np.bincount(U.ravel(), weights=demand.ravel(), minlength=len(ep.unit_duty))
         unit_cap = np.bincount(U.ravel(), weights=capacity.ravel(), minlength=len(ep.unit_duty))
-        loc = delivery.locality_factor(ep.unit_n_areas, self.duties.low_volume[ep.unit_duty], P.locality_penalty_high_volume)
-        unit_del = delivery.deliver(unit_dem, unit_cap * loc, self.duties.fixed_cost_fte[ep.unit_duty])
+        loc = delivery.locality_factor(
+            ep.unit_n_areas, self.duties.low_volume[ep.unit_duty], P.locality_penalty_high_volume
+        )
+        unit_del = delivery.deliver(
+            unit_dem, unit_cap * loc, self.duties.fixed_cost_fte[ep.unit_duty]
+        )
         unit_share = np.where(unit_dem > 0, unit_del / np.where(unit_dem > 0, unit_dem, 1), 0.0)
         delivered = unit_share[U] * demand
 
@@ -262,14 +311,22 @@ class CSPModel(mesa.Model):
         recip = np.where(need[1:] > 0, got / np.where(need[1:] > 0, need[1:], 1), P.reciprocity_ref)
         dil = self._dilution(ep) - self._dilution_ref[:, None]
         base = self.base_logit[:, None] + np.zeros((_NP, self.geo.n))
-        base[PARTNER_TYPES.index("police")] += P.chair_police_engagement_bonus * (s.chair == CHAIRS.index("police"))
+        base[PARTNER_TYPES.index("police")] += P.chair_police_engagement_bonus * (
+            s.chair == CHAIRS.index("police")
+        )
         target = engagement.engagement_target(
-            base, recip - P.reciprocity_ref, pressure[:, None], bound_share[1:], dil,
+            base,
+            recip - P.reciprocity_ref,
+            pressure[:, None],
+            bound_share[1:],
+            dil,
             (P.w_reciprocity, P.w_pressure, P.w_statutory, P.w_dilution),
         )
         noise = self._noise_rng.normal(0.0, P.engagement_noise_sd, (_NP, self.geo.n))
         has = link_of >= 0
-        s.engagement = np.where(has, engagement.adapt(s.engagement, target, P.engagement_adjust_rate, noise), 0.0)
+        s.engagement = np.where(
+            has, engagement.adapt(s.engagement, target, P.engagement_adjust_rate, noise), 0.0
+        )
         own_target = 1 - P.merged_ownership_loss * (1 - 1 / ep.n_areas_of_area)
         s.ownership = s.ownership + P.ownership_adjust_rate * (own_target - s.ownership)
 
@@ -277,7 +334,8 @@ class CSPModel(mesa.Model):
         rec.demand[t], rec.delivered[t], rec.team_fte[t] = demand, delivered, s.team_fte
         partner_fte_area = (R * need[1:]).sum(axis=0)
         rec.spend_gbp[t] = (
-            (s.team_fte + partner_fte_area) * cost + nb_fte.sum(axis=1) * cost
+            (s.team_fte + partner_fte_area) * cost
+            + nb_fte.sum(axis=1) * cost
             + central[force] * self.pop / np.bincount(force, weights=self.pop)[force]
         ) / 4
         rec.eng_strategic[t] = np.where(has, s.engagement, np.nan)

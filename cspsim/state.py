@@ -87,14 +87,19 @@ def initial_state(
     u = rng.random((3, n))
     p_analyst = np.array([getattr(P, f"p_analyst_{t}") for t in types])
     p_coord = np.array(
-        [P.p_coordinator_district_borough if t == "district_borough" else P.p_coordinator_other for t in types]
+        [
+            P.p_coordinator_district_borough if t == "district_borough" else P.p_coordinator_other
+            for t in types
+        ]
     )
     analyst = np.where(geo.has_analyst >= 0, geo.has_analyst == 1, u[0] < p_analyst)
     coordinator = np.where(geo.has_coordinator >= 0, geo.has_coordinator == 1, u[1] < p_coord)
     drawn_chair = np.where(
         u[2] < P.p_chair_police,
         CHAIRS.index("police"),
-        np.where(u[2] < P.p_chair_police + P.p_chair_elected_member, CHAIRS.index("elected_member"), 0),
+        np.where(
+            u[2] < P.p_chair_police + P.p_chair_elected_member, CHAIRS.index("elected_member"), 0
+        ),
     )
     chair = np.where(geo.chair >= 0, geo.chair, drawn_chair)
 
@@ -104,7 +109,9 @@ def initial_state(
     base = np.array([getattr(P, f"engagement_base_{p}") for p in PARTNER_TYPES])
     sd_logit = P.engagement_initial_sd / (base * (1 - base))
     bonus = np.zeros((len(PARTNER_TYPES), n))
-    bonus[PARTNER_TYPES.index("police")] = P.chair_police_engagement_bonus * (chair == CHAIRS.index("police"))
+    bonus[PARTNER_TYPES.index("police")] = P.chair_police_engagement_bonus * (
+        chair == CHAIRS.index("police")
+    )
     noise = rng.standard_normal((len(PARTNER_TYPES), n)) * sd_logit[:, None]
     engagement = sigmoid(logit(base)[:, None] + bonus - P.w_dilution * dilution + noise)
     return AreaState(
@@ -149,8 +156,14 @@ class Record:
         self.analyst = np.zeros((s, a), dtype=bool)
         self.coordinator = np.zeros((s, a), dtype=bool)
         names = (
-            "grants_in_gbp", "grants_to_teams_gbp", "grants_diverted_gbp", "grants_late_lost_gbp",
-            "pcc_central_gbp", "council_funded_gbp", "council_spend_gbp", "partner_budget_gbp",
+            "grants_in_gbp",
+            "grants_to_teams_gbp",
+            "grants_diverted_gbp",
+            "grants_late_lost_gbp",
+            "pcc_central_gbp",
+            "council_funded_gbp",
+            "council_spend_gbp",
+            "partner_budget_gbp",
             "partner_committed_gbp",
         )
         self.ledger = {k: np.zeros(s) for k in names}

@@ -120,10 +120,7 @@ def build_epoch(
     mode = scenario.structure.mode if structured else "separate"
     group = _groups(scenario, geo) if mode != "separate" else np.full(n, -1)
     area_ids = np.arange(n)
-    if mode == "merged":
-        csp_key = np.where(group >= 0, n + group, area_ids)
-    else:
-        csp_key = area_ids
+    csp_key = np.where(group >= 0, n + group, area_ids) if mode == "merged" else area_ids
     csp_of_area, n_csp = _factorize(csp_key)
     n_areas_csp = np.bincount(csp_of_area, minlength=n_csp)
     # Name and type of each CSP: its most populous member area.
@@ -132,7 +129,9 @@ def build_epoch(
         if lead[csp_of_area[a]] < 0:
             lead[csp_of_area[a]] = a
     csp_names = [
-        geo.names[lead[c]] if n_areas_csp[c] == 1 else f"merged:{geo.names[lead[c]]}+{n_areas_csp[c] - 1}"
+        geo.names[lead[c]]
+        if n_areas_csp[c] == 1
+        else f"merged:{geo.names[lead[c]]}+{n_areas_csp[c] - 1}"
         for c in range(n_csp)
     ]
     # Delivery units: per duty, the CSP, or the hub for hub duties under 1+4.
@@ -215,7 +214,11 @@ def build_epochs(
     """
     events: dict[int, list[tuple[str, str]]] = {}
     for r in scenario.reorganisations:
-        step = int(np.argmax(active_from(quarters, r.date))) if active_from(quarters, r.date).any() else None
+        step = (
+            int(np.argmax(active_from(quarters, r.date)))
+            if active_from(quarters, r.date).any()
+            else None
+        )
         if step is not None and r.date > quarters[0]:
             events.setdefault(step, []).append((r.agency, LEVEL_NAME[r.footprint]))
         elif r.date <= quarters[0]:
@@ -237,5 +240,7 @@ def build_epochs(
         structured = scenario.structure.mode != "separate" and b >= struct_step
         epochs.append(build_epoch(scenario, geo, duties, b, structured, dict(levels)))
         shocked.append(changed)
-    epoch_of_step = np.searchsorted([e.start_step for e in epochs], np.arange(len(quarters)), side="right") - 1
+    epoch_of_step = (
+        np.searchsorted([e.start_step for e in epochs], np.arange(len(quarters)), side="right") - 1
+    )
     return epochs, epoch_of_step, shocked

@@ -66,7 +66,9 @@ def engagement_target(
     the target averages the partner type's base engagement).
     """
     w_r, w_p, w_s, w_d = weights
-    return sigmoid(base_logit + w_r * reciprocity - w_p * pressure + w_s * bound_share - w_d * dilution)
+    return sigmoid(
+        base_logit + w_r * reciprocity - w_p * pressure + w_s * bound_share - w_d * dilution
+    )
 
 
 def adapt(engagement: np.ndarray, target: np.ndarray, rate: float, noise: np.ndarray) -> np.ndarray:

@@ -56,9 +56,7 @@ def index_series(points: Mapping[int, float], years: Iterable[int]) -> np.ndarra
     return np.interp(years, xs, ys)
 
 
-def cut_multiplier(
-    quarters: list[dt.date], start: dt.date, pct: float, years: float
-) -> np.ndarray:
+def cut_multiplier(quarters: list[dt.date], start: dt.date, pct: float, years: float) -> np.ndarray:
     """Budget multiplier of one cut of ``pct`` percent phased in linearly over ``years``.
 
     A negative ``pct`` is an increase. The cut reaches its full size ``years`` after ``start``.
