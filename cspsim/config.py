@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from cspsim.registry import registry
 
@@ -218,14 +219,21 @@ class Scenario(_Strict):
     @classmethod
     def _registry_names(cls, v: dict[str, float]) -> dict[str, float]:
         reg = registry()
-        problems = []
+        problems = []  # one error per parameter, located at parameters.<name>
         for name, value in v.items():
             if name not in reg:
-                problems.append(f"unknown parameter '{name}' (see configs/parameters.toml)")
-            elif (msg := reg[name].check(value)) is not None:
-                problems.append(f"'{name}' {msg}")
+                msg = f"unknown parameter '{name}' (see configs/parameters.toml)"
+            elif (msg := reg[name].check(value)) is None:
+                continue
+            problems.append(
+                InitErrorDetails(
+                    type=PydanticCustomError("registry", "{msg}", {"msg": msg}),
+                    loc=(name,),
+                    input=value,
+                )
+            )
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValidationError.from_exception_data("parameters", problems)
         return v
 
     def param(self, name: str) -> float:

@@ -88,8 +88,11 @@ def read_catalogue(path: Path) -> dict[str, DutySpec]:
     """
     if not path.is_file():
         raise ScenarioError([f"duties.file: {path} not found"])
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"duties.file: {path}: not valid TOML: {exc}"]) from None
     specs, problems = {}, []
     for duty_id, entry in raw.items():
         try:

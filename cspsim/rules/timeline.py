@@ -62,8 +62,10 @@ def cut_multiplier(quarters: list[dt.date], start: dt.date, pct: float, years: f
     A negative ``pct`` is an increase. The cut reaches its full size ``years`` after ``start``.
     """
     t = np.array([year_fraction(q) for q in quarters]) - year_fraction(start)
-    ramp = np.clip((t + 0.25) / years, 0.0, 1.0) if years > 0 else (t > -0.25).astype(float)
-    ramp = np.where(t > -0.25, ramp, 0.0)
+    ramp = np.clip((t + 0.25) / years, 0.0, 1.0) if years > 0 else np.ones_like(t)
+    # A cut counts from the quarter it falls in, as every dated event does (``active_from``);
+    # ``t > -0.25`` also caught the quarter before when that quarter is shorter than 0.25 years.
+    ramp = np.where(active_from(quarters, start), ramp, 0.0)
     return 1.0 - pct / 100.0 * ramp
 
 

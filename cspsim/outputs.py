@@ -1,0 +1,229 @@
+"""Turn a finished run's area-level records into tidy outcome tables.
+
+Every outcome name is defined once in :data:`OUTCOMES` and used unchanged as the column of
+``timeseries.parquet``, the ``outcome`` of ``summary.csv``, plot labels and (later) the
+sensitivity-analysis outputs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from cspsim.config import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.rules.survey import CAPACITY_IMPACT, INVOLVEMENT, capacity_impact, involvement
+
+if TYPE_CHECKING:
+    from cspsim.model import CSPModel
+
+OUTCOMES: dict[str, str] = {
+    "share_met": "Share of demand met, all duties",
+    "demand_fte": "Demand (FTE of work needed)",
+    "delivered_fte": "Delivery (FTE of work done)",
+    "unmet_fte": "Unmet demand (FTE)",
+    "spend_gbp": "Spend on partnership work (GBP per quarter)",
+    "team_fte": "Council community safety team size (FTE)",
+    "capacity_limited": "Share of CSPs whose delivery is capacity-limited",
+    "analyst_share": "Share of CSPs with a dedicated analyst",
+    "coordinator_share": "Share of CSPs with a dedicated coordinator",
+}
+for _p in PARTNER_TYPES:
+    OUTCOMES[f"eng_strategic__{_p}"] = f"Strategic engagement of {_p.replace('_', ' ')} (0-1)"
+    OUTCOMES[f"eng_operational__{_p}"] = f"Operational engagement of {_p.replace('_', ' ')} (0-1)"
+HEADLINE = ["share_met", "unmet_fte", "spend_gbp", "capacity_limited", "team_fte"] + [
+    f"eng_strategic__{p}" for p in PARTNER_TYPES
+]
+ID_COLUMNS = [
+    "scenario",
+    "replicate",
+    "seed",
+    "level",
+    "unit",
+    "authority_type",
+    "step",
+    "date",
+    "fy",
+]
+
+
+def duty_outcome(duty_id: str) -> str:
+    """Column name of the share of demand met for one duty."""
+    return f"share_met__{duty_id}"
+
+
+def _csp_block(m: CSPModel, epoch_index: int) -> dict[str, np.ndarray]:
+    """CSP-level outcome arrays, shape (steps in the epoch, CSPs), for one epoch."""
+    rec, ep = m.rec, m.epochs[epoch_index]
+    steps = np.flatnonzero(m.epoch_of_step == epoch_index)
+    steps = steps[steps <= m.t]
+    n_csp, n_a = len(ep.csp_names), m.geo.n
+    M = np.zeros((n_csp, n_a))
+    M[ep.csp_of_area, np.arange(n_a)] = 1.0
+    dem = np.einsum("ca,sad->scd", M, rec.demand[steps])
+    dlv = np.einsum("ca,sad->scd", M, rec.delivered[steps])
+    tot_dem, tot_dlv = dem.sum(axis=2), dlv.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {
+            "steps": steps,
+            "share_met": np.where(tot_dem > 0, tot_dlv / tot_dem, np.nan),
+            "demand_fte": tot_dem,
+            "delivered_fte": tot_dlv,
+            "unmet_fte": tot_dem - tot_dlv,
+            "spend_gbp": rec.spend_gbp[steps] @ M.T,
+            "team_fte": rec.team_fte[steps] @ M.T,
+            "analyst_share": ((rec.analyst[steps] @ M.T) > 0).astype(float),
+            "coordinator_share": ((rec.coordinator[steps] @ M.T) > 0).astype(float),
+        }
+        out["capacity_limited"] = (out["share_met"] < m.P.capacity_limited_threshold).astype(float)
+        for d, duty in enumerate(m.duties.ids):
+            out[duty_outcome(duty)] = np.where(
+                dem[:, :, d] > 0, dlv[:, :, d] / dem[:, :, d], np.nan
+            )
+        pop = m.geo.population
+        for kind in ("strategic", "operational"):
+            arr = getattr(rec, f"eng_{kind}")[steps]  # (s, p, a)
+            has = ~np.isnan(arr)
+            num = np.einsum("spa,ca->spc", np.where(has, arr, 0.0) * pop, M)
+            den = np.einsum("spa,ca->spc", has * pop, M)
+            val = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+            for k, p in enumerate(PARTNER_TYPES):
+                out[f"eng_{kind}__{p}"] = val[:, k, :]
+    return out
+
+
+_SUMMED = {"demand_fte", "delivered_fte", "unmet_fte", "spend_gbp", "team_fte"}
+
+
+def run_frame(m: CSPModel, scenario: str, replicate: int) -> pd.DataFrame:
+    """All outcomes of one run: a row per (step, CSP), then per (step, authority type), then
+    per step for England, distinguished by the ``level`` column (csp, authority_type, national).
+    Shares and engagements of groups are means over their CSPs (as a survey would report);
+    FTE and money are totals; ``share_met`` of a group is its total delivery over total demand.
+    """
+    quarters = np.array(m.sched.quarters, dtype="datetime64[D]")
+    frames = []
+    duty_cols = [duty_outcome(d) for d in m.duties.ids]
+    for k, ep in enumerate(m.epochs):
+        block = _csp_block(m, k)
+        steps = block.pop("steps")
+        if steps.size == 0:
+            continue
+        s, c = block["share_met"].shape
+        ctype = np.array(AUTHORITY_TYPES)[ep.csp_type]
+        base = {
+            "level": "csp",
+            "unit": np.tile(np.array(ep.csp_names, dtype=object), s),
+            "authority_type": np.tile(ctype, s),
+            "step": np.repeat(steps, c),
+        }
+        frames.append(pd.DataFrame(base | {k2: v.ravel() for k2, v in block.items()}))
+        groups = [("national", "all", np.ones(c, dtype=bool))] + [
+            ("authority_type", t, ctype == t) for t in AUTHORITY_TYPES if (ctype == t).any()
+        ]
+        for level, unit, mask in groups:
+            agg = {
+                "level": level,
+                "unit": unit,
+                "authority_type": unit if level != "national" else "all",
+            }
+            agg["step"] = steps
+            for name, v in block.items():
+                sub = v[:, mask]
+                if name in _SUMMED:
+                    agg[name] = sub.sum(axis=1)
+                elif name == "share_met":
+                    agg[name] = block["delivered_fte"][:, mask].sum(1) / block["demand_fte"][
+                        :, mask
+                    ].sum(1)
+                elif name in duty_cols:
+                    d = m.duties.ids.index(name.removeprefix("share_met__"))
+                    agg[name] = _group_duty_share(m, steps, mask, ep, d)
+                else:
+                    with np.errstate(invalid="ignore"):
+                        cnt = (~np.isnan(sub)).sum(axis=1)
+                        agg[name] = np.where(
+                            cnt > 0, np.nansum(sub, axis=1) / np.maximum(cnt, 1), np.nan
+                        )
+            frames.append(pd.DataFrame(agg))
+    df = pd.concat(frames, ignore_index=True)
+    df["date"] = quarters[df["step"].to_numpy()]
+    df["fy"] = m.sched.fy[df["step"].to_numpy()]
+    df.insert(0, "scenario", scenario)
+    df.insert(1, "replicate", replicate)
+    df.insert(2, "seed", m.seed)
+    return df[ID_COLUMNS + [c for c in df.columns if c not in ID_COLUMNS]]
+
+
+def _group_duty_share(m, steps, mask, ep, d) -> np.ndarray:
+    areas = mask[ep.csp_of_area]
+    dem = m.rec.demand[steps][:, areas, d].sum(axis=1)
+    dlv = m.rec.delivered[steps][:, areas, d].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(dem > 0, dlv / dem, np.nan)
+
+
+def survey_readout(frame: pd.DataFrame, year: int, params) -> pd.DataFrame:
+    """Answer the 2009 survey's questions from simulated CSPs in calendar ``year``.
+
+    Each CSP's state is averaged over the year's quarters and mapped onto answer categories
+    with the registry thresholds: strategic engagement -> T19, operational -> T24, unmet share
+    of demand -> T6. Percentages are shares of CSPs (replicates pooled), by group.
+
+    Args:
+        frame: Output of :func:`run_frame` (one or more replicates).
+        year: Calendar year to read.
+        params: Object with the registry's survey thresholds as attributes.
+    """
+    csp = frame[(frame["level"] == "csp") & (pd.to_datetime(frame["date"]).dt.year == year)]
+    if csp.empty:
+        raise ValueError(f"no simulated quarter falls in {year}")
+    cols = ["share_met"] + [c for c in csp.columns if c.startswith("eng_")]
+    per = csp.groupby(["replicate", "unit", "authority_type"], as_index=False)[cols].mean()
+    inv_t = (
+        params.survey_not_very_threshold,
+        params.survey_fairly_threshold,
+        params.survey_very_threshold,
+    )
+    cap_t = (
+        params.survey_seldom_unmet,
+        params.survey_sometimes_unmet,
+        params.survey_often_unmet,
+        params.survey_always_unmet,
+    )
+    rows = []
+    groups = [("all", per)] + [(t, per[per["authority_type"] == t]) for t in AUTHORITY_TYPES]
+    for group, sub in groups:
+        if sub.empty:
+            continue
+        for table, question, kind in (
+            ("T19", "partner_involvement_strategic", "strategic"),
+            ("T24", "partner_involvement_operational", "operational"),
+        ):
+            for p in PARTNER_TYPES:
+                vals = sub[f"eng_{kind}__{p}"].dropna().to_numpy()
+                if vals.size == 0:
+                    continue
+                cats = np.bincount(involvement(vals, inv_t), minlength=len(INVOLVEMENT))
+                for i, resp in enumerate(INVOLVEMENT):
+                    rows.append(
+                        (table, question, group, p, resp, int(cats[i]), 100 * cats[i] / vals.size)
+                    )
+        unmet = 1.0 - sub["share_met"].to_numpy()
+        cats = np.bincount(capacity_impact(unmet, cap_t), minlength=len(CAPACITY_IMPACT))
+        for i, resp in enumerate(CAPACITY_IMPACT):
+            rows.append(
+                (
+                    "T6",
+                    "lack_of_capacity_negative_impact",
+                    group,
+                    "capacity",
+                    resp,
+                    int(cats[i]),
+                    100 * cats[i] / unmet.size,
+                )
+            )
+    return pd.DataFrame(
+        rows, columns=["table", "question", "group", "item", "response", "n", "pct"]
+    )

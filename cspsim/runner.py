@@ -1,0 +1,102 @@
+"""Run replicates of a scenario, serially or on a local process pool.
+
+Each replicate's seed comes from ``numpy.random.SeedSequence(root_seed).spawn(n)``; the same
+root seed gives the same list for every scenario (common random numbers, paired comparisons),
+and replicate k's seed does not depend on how many replicates are asked for. Results are
+gathered in replicate order, so the number of workers never changes them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cspsim.config import Scenario
+from cspsim.duties import load_duties
+from cspsim.geography import build_geography
+from cspsim.model import CSPModel
+from cspsim.outputs import run_frame
+
+
+def replicate_seeds(root_seed: int, n: int) -> list[int]:
+    """Seeds of replicates 0..n-1 from one root seed (stable when n grows)."""
+    children = np.random.SeedSequence(root_seed).spawn(n)
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One replicate to run."""
+
+    scenario: Scenario
+    replicate: int
+    seed: int
+    base_dir: Path | None = None
+
+
+def run_job(job: Job) -> pd.DataFrame:
+    """Run one replicate and return its outcome frame (small and picklable)."""
+    model = CSPModel(job.scenario, seed=job.seed, base_dir=job.base_dir, with_agents=False)
+    model.run()
+    return run_frame(model, job.scenario.name, job.replicate)
+
+
+def default_workers(n_jobs: int) -> int:
+    """Local processes to use: one per core, no more than there are jobs."""
+    return max(1, min(n_jobs, os.cpu_count() or 1))
+
+
+def _pool_context():
+    """fork when it is safe (one thread in this process: fast start), else forkserver.
+
+    Forking a multi-threaded process (e.g. after pyarrow started its thread pool) can deadlock.
+    """
+    methods = mp.get_all_start_methods()
+    task_dir = Path("/proc/self/task")
+    single = task_dir.is_dir() and len(list(task_dir.iterdir())) == 1
+    if "fork" in methods and single:
+        return mp.get_context("fork")
+    return mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def run_jobs(
+    jobs: Iterable[Job],
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[pd.DataFrame]:
+    """Run jobs and return their frames in job order.
+
+    Args:
+        jobs: Replicates to run.
+        workers: Local processes (1 = run here, no pool).
+        progress: Called with 1 each time a job finishes.
+    """
+    jobs = list(jobs)
+    results: list[pd.DataFrame | None] = [None] * len(jobs)
+    if workers <= 1 or len(jobs) <= 1:
+        for i, job in enumerate(jobs):
+            results[i] = run_job(job)
+            if progress:
+                progress(1)
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                if progress:
+                    progress(1)
+    return [r for r in results if r is not None]
+
+
+def check_buildable(scenario: Scenario, base_dir: Path | None = None) -> CSPModel:
+    """Build (but do not run) a model, to surface structural errors before any run."""
+    load_duties(scenario, base_dir)
+    build_geography(scenario.geography)
+    return CSPModel(scenario, seed=0, base_dir=base_dir, with_agents=False)

@@ -1,0 +1,132 @@
+"""Shared fixtures for the cspsim test suite.
+
+Scenarios are frozen pydantic models and the session-scoped runs are only read, never
+stepped further, so sharing them across tests is safe. Variants of a scenario are built
+from its resolved dict (``Scenario.model_dump``) and validated with ``scenario_from_dict``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+from cspsim.config import Scenario, load_scenario, scenario_from_dict
+from cspsim.geography import Geography, build_geography
+from cspsim.model import CSPModel
+from cspsim.paths import CONFIGS_DIR
+
+settings.register_profile(
+    "cspsim",
+    deadline=None,
+    max_examples=50,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("ci-quick", deadline=None, max_examples=10)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cspsim"))
+
+# Paired seeds for direction-of-effect tests (common random numbers in both arms).
+BEHAVIOUR_SEEDS = tuple(range(1, 7))
+
+
+@pytest.fixture(scope="session")
+def configs_dir():
+    """The repository's shipped ``configs/`` folder."""
+    return CONFIGS_DIR
+
+
+@pytest.fixture(scope="session")
+def cleveland() -> Scenario:
+    """The Cleveland scenario: four unitary CSPs in one force area (extends baseline)."""
+    return load_scenario(CONFIGS_DIR / "cleveland.toml")
+
+
+@pytest.fixture(scope="session")
+def baseline() -> Scenario:
+    """The national baseline scenario (synthetic England, 345 CSPs, 2009-2024)."""
+    return load_scenario(CONFIGS_DIR / "baseline.toml")
+
+
+@pytest.fixture(scope="session")
+def national_geo(baseline) -> Geography:
+    """The baseline's synthetic England, built once (it depends only on the scenario)."""
+    return build_geography(baseline.geography)
+
+
+@pytest.fixture(scope="session")
+def small_run(cleveland) -> CSPModel:
+    """A complete Cleveland run, seed 1, with agent views. Read it, do not step it."""
+    return CSPModel(cleveland, seed=1).run()
+
+
+@pytest.fixture(scope="session")
+def national_run(baseline, national_geo) -> CSPModel:
+    """A complete national baseline run, seed 1, with agent views. Read it, do not step it."""
+    return CSPModel(baseline, seed=1, geography=national_geo).run()
+
+
+def _variant(scenario: Scenario, change: Callable[[dict[str, Any]], Any] | None = None):
+    raw = copy.deepcopy(scenario.model_dump())
+    if change is not None:
+        change(raw)
+    return scenario_from_dict(raw)
+
+
+@pytest.fixture(scope="session")
+def variant():
+    """Build a validated variant of a scenario.
+
+    Returns:
+        ``variant(scenario, change)``: ``change`` edits the scenario's resolved dict in place.
+    """
+    return _variant
+
+
+def _share_met(m: CSPModel, steps=slice(None), duties=slice(None), areas=slice(None)) -> float:
+    dem = m.rec.demand[steps][:, areas][..., duties].sum()
+    return float(m.rec.delivered[steps][:, areas][..., duties].sum() / dem)
+
+
+@pytest.fixture(scope="session")
+def share_met():
+    """Share of demand met over a run: ``share_met(model, steps=, duties=, areas=)``."""
+    return _share_met
+
+
+def _run_many(
+    scenario: Scenario,
+    seeds: Iterable[int] = BEHAVIOUR_SEEDS,
+    geography: Geography | None = None,
+) -> list[CSPModel]:
+    geo = geography if geography is not None else build_geography(scenario.geography)
+    return [CSPModel(scenario, seed=s, geography=geo, with_agents=False).run() for s in seeds]
+
+
+@pytest.fixture(scope="session")
+def run_many():
+    """Run a scenario once per seed (no agent views): ``run_many(scenario, seeds, geography)``."""
+    return _run_many
+
+
+@pytest.fixture(scope="session")
+def paired_means():
+    """Per-seed metric for two arms: ``paired_means(a, b, metric)`` -> (values_a, values_b)."""
+
+    def paired(
+        a: Scenario,
+        b: Scenario,
+        metric: Callable[[CSPModel], float],
+        seeds: Iterable[int] = BEHAVIOUR_SEEDS,
+        geography: Geography | None = None,
+    ):
+        seeds = tuple(seeds)
+        va = np.array([metric(m) for m in _run_many(a, seeds, geography)])
+        vb = np.array([metric(m) for m in _run_many(b, seeds, geography)])
+        return va, vb
+
+    return paired
