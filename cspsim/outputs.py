@@ -53,28 +53,39 @@ def duty_outcome(duty_id: str) -> str:
     return f"share_met__{duty_id}"
 
 
+def _by_csp(values: np.ndarray, order: np.ndarray, starts: np.ndarray, axis: int) -> np.ndarray:
+    """Sum ``values`` over the areas of each CSP along ``axis`` (areas sorted by CSP)."""
+    return np.add.reduceat(np.take(values, order, axis=axis), starts, axis=axis)
+
+
 def _csp_block(m: CSPModel, epoch_index: int) -> dict[str, np.ndarray]:
-    """CSP-level outcome arrays, shape (steps in the epoch, CSPs), for one epoch."""
+    """CSP-level outcome arrays, shape (steps in the epoch, CSPs), for one epoch.
+
+    Also returns ``_dem`` and ``_dlv``, demand and delivery per CSP and duty.
+    """
     rec, ep = m.rec, m.epochs[epoch_index]
     steps = np.flatnonzero(m.epoch_of_step == epoch_index)
     steps = steps[steps <= m.t]
-    n_csp, n_a = len(ep.csp_names), m.geo.n
-    M = np.zeros((n_csp, n_a))
-    M[ep.csp_of_area, np.arange(n_a)] = 1.0
-    dem = np.einsum("ca,sad->scd", M, rec.demand[steps])
-    dlv = np.einsum("ca,sad->scd", M, rec.delivered[steps])
+    order = np.argsort(ep.csp_of_area, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(ep.csp_of_area[order]) != 0])
+    dem = _by_csp(rec.demand[steps], order, starts, 1)
+    dlv = _by_csp(rec.delivered[steps], order, starts, 1)
     tot_dem, tot_dlv = dem.sum(axis=2), dlv.sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {
             "steps": steps,
+            "_dem": dem,
+            "_dlv": dlv,
             "share_met": np.where(tot_dem > 0, tot_dlv / tot_dem, np.nan),
             "demand_fte": tot_dem,
             "delivered_fte": tot_dlv,
             "unmet_fte": tot_dem - tot_dlv,
-            "spend_gbp": rec.spend_gbp[steps] @ M.T,
-            "team_fte": rec.team_fte[steps] @ M.T,
-            "analyst_share": ((rec.analyst[steps] @ M.T) > 0).astype(float),
-            "coordinator_share": ((rec.coordinator[steps] @ M.T) > 0).astype(float),
+            "spend_gbp": _by_csp(rec.spend_gbp[steps], order, starts, 1),
+            "team_fte": _by_csp(rec.team_fte[steps], order, starts, 1),
+            "analyst_share": (_by_csp(rec.analyst[steps], order, starts, 1) > 0).astype(float),
+            "coordinator_share": (_by_csp(rec.coordinator[steps], order, starts, 1) > 0).astype(
+                float
+            ),
         }
         out["capacity_limited"] = (out["share_met"] < m.P.capacity_limited_threshold).astype(float)
         for d, duty in enumerate(m.duties.ids):
@@ -85,8 +96,8 @@ def _csp_block(m: CSPModel, epoch_index: int) -> dict[str, np.ndarray]:
         for kind in ("strategic", "operational"):
             arr = getattr(rec, f"eng_{kind}")[steps]  # (s, p, a)
             has = ~np.isnan(arr)
-            num = np.einsum("spa,ca->spc", np.where(has, arr, 0.0) * pop, M)
-            den = np.einsum("spa,ca->spc", has * pop, M)
+            num = _by_csp(np.where(has, arr, 0.0) * pop, order, starts, 2)
+            den = _by_csp(has * pop, order, starts, 2)
             val = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
             for k, p in enumerate(PARTNER_TYPES):
                 out[f"eng_{kind}__{p}"] = val[:, k, :]
@@ -98,70 +109,75 @@ _SUMMED = {"demand_fte", "delivered_fte", "unmet_fte", "spend_gbp", "team_fte"}
 
 def run_frame(m: CSPModel, scenario: str, replicate: int) -> pd.DataFrame:
     """All outcomes of one run: a row per (step, CSP), then per (step, authority type), then
-    per step for England, distinguished by the ``level`` column (csp, authority_type, national).
-    Shares and engagements of groups are means over their CSPs (as a survey would report);
-    FTE and money are totals; ``share_met`` of a group is its total delivery over total demand.
+    per step for all areas, distinguished by the ``level`` column (csp, authority_type,
+    national). Shares and engagements of groups are means over their CSPs (as a survey would
+    report); FTE and money are totals; ``share_met`` of a group is its total delivery over its
+    total demand, and likewise per duty.
     """
-    quarters = np.array(m.sched.quarters, dtype="datetime64[D]")
-    frames = []
-    duty_cols = [duty_outcome(d) for d in m.duties.ids]
+    duty_cols = {duty_outcome(d): k for k, d in enumerate(m.duties.ids)}
+    cols: dict[str, list[np.ndarray]] = {}
+
+    def add(part: dict[str, np.ndarray]) -> None:
+        for name, arr in part.items():
+            cols.setdefault(name, []).append(np.asarray(arr))
+
     for k, ep in enumerate(m.epochs):
         block = _csp_block(m, k)
-        steps = block.pop("steps")
+        steps, dem_d, dlv_d = block.pop("steps"), block.pop("_dem"), block.pop("_dlv")
         if steps.size == 0:
             continue
         s, c = block["share_met"].shape
-        ctype = np.array(AUTHORITY_TYPES)[ep.csp_type]
-        base = {
-            "level": "csp",
-            "unit": np.tile(np.array(ep.csp_names, dtype=object), s),
-            "authority_type": np.tile(ctype, s),
-            "step": np.repeat(steps, c),
-        }
-        frames.append(pd.DataFrame(base | {k2: v.ravel() for k2, v in block.items()}))
+        ctype = np.array(AUTHORITY_TYPES, dtype=object)[ep.csp_type]
+        add(
+            {
+                "level": np.full(s * c, "csp", dtype=object),
+                "unit": np.tile(np.array(ep.csp_names, dtype=object), s),
+                "authority_type": np.tile(ctype, s),
+                "step": np.repeat(steps, c),
+            }
+            | {name: v.ravel() for name, v in block.items()}
+        )
         groups = [("national", "all", np.ones(c, dtype=bool))] + [
             ("authority_type", t, ctype == t) for t in AUTHORITY_TYPES if (ctype == t).any()
         ]
         for level, unit, mask in groups:
             agg = {
-                "level": level,
-                "unit": unit,
-                "authority_type": unit if level != "national" else "all",
+                "level": np.full(s, level, dtype=object),
+                "unit": np.full(s, unit, dtype=object),
+                "authority_type": np.full(s, unit if level != "national" else "all", dtype=object),
+                "step": steps,
             }
-            agg["step"] = steps
+            dem, dlv = block["demand_fte"][:, mask].sum(1), block["delivered_fte"][:, mask].sum(1)
             for name, v in block.items():
                 sub = v[:, mask]
                 if name in _SUMMED:
                     agg[name] = sub.sum(axis=1)
                 elif name == "share_met":
-                    agg[name] = block["delivered_fte"][:, mask].sum(1) / block["demand_fte"][
-                        :, mask
-                    ].sum(1)
+                    agg[name] = np.where(dem > 0, dlv / np.where(dem > 0, dem, 1.0), np.nan)
                 elif name in duty_cols:
-                    d = m.duties.ids.index(name.removeprefix("share_met__"))
-                    agg[name] = _group_duty_share(m, steps, mask, ep, d)
+                    gd = dem_d[:, mask, duty_cols[name]].sum(axis=1)
+                    gl = dlv_d[:, mask, duty_cols[name]].sum(axis=1)
+                    agg[name] = np.where(gd > 0, gl / np.where(gd > 0, gd, 1.0), np.nan)
                 else:
-                    with np.errstate(invalid="ignore"):
-                        cnt = (~np.isnan(sub)).sum(axis=1)
-                        agg[name] = np.where(
-                            cnt > 0, np.nansum(sub, axis=1) / np.maximum(cnt, 1), np.nan
-                        )
-            frames.append(pd.DataFrame(agg))
-    df = pd.concat(frames, ignore_index=True)
-    df["date"] = quarters[df["step"].to_numpy()]
-    df["fy"] = m.sched.fy[df["step"].to_numpy()]
-    df.insert(0, "scenario", scenario)
-    df.insert(1, "replicate", replicate)
-    df.insert(2, "seed", m.seed)
-    return df[ID_COLUMNS + [c for c in df.columns if c not in ID_COLUMNS]]
-
-
-def _group_duty_share(m, steps, mask, ep, d) -> np.ndarray:
-    areas = mask[ep.csp_of_area]
-    dem = m.rec.demand[steps][:, areas, d].sum(axis=1)
-    dlv = m.rec.delivered[steps][:, areas, d].sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(dem > 0, dlv / dem, np.nan)
+                    cnt = (~np.isnan(sub)).sum(axis=1)
+                    tot = np.where(np.isnan(sub), 0.0, sub).sum(axis=1)
+                    agg[name] = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+            add(agg)
+    data = {name: np.concatenate(parts) for name, parts in cols.items()}
+    step = data["step"]
+    n = len(step)
+    head = {
+        "scenario": np.full(n, scenario, dtype=object),
+        "replicate": np.full(n, replicate),
+        "seed": np.full(n, m.seed),
+        "level": data.pop("level"),
+        "unit": data.pop("unit"),
+        "authority_type": data.pop("authority_type"),
+        "step": data.pop("step"),
+        "date": np.array(m.sched.quarters, dtype="datetime64[D]")[step].astype("datetime64[s]"),
+        "fy": m.sched.fy[step],
+    }
+    return pd.DataFrame(head | data)
 
 
 def survey_readout(frame: pd.DataFrame, year: int, params) -> pd.DataFrame:

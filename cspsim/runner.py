@@ -39,13 +39,20 @@ class Job:
     replicate: int
     seed: int
     base_dir: Path | None = None
+    csp_rows: bool = True
 
 
 def run_job(job: Job) -> pd.DataFrame:
-    """Run one replicate and return its outcome frame (small and picklable)."""
+    """Run one replicate and return its outcome frame (small and picklable).
+
+    With ``csp_rows=False`` only the authority-type and national rows are kept.
+    """
     model = CSPModel(job.scenario, seed=job.seed, base_dir=job.base_dir, with_agents=False)
     model.run()
-    return run_frame(model, job.scenario.name, job.replicate)
+    frame = run_frame(model, job.scenario.name, job.replicate)
+    if not job.csp_rows:
+        frame = frame[frame["level"] != "csp"].reset_index(drop=True)
+    return frame
 
 
 def default_workers(n_jobs: int) -> int:
