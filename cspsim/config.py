@@ -162,6 +162,9 @@ class DutiesConfig(_Strict):
 
     file: str = "duties.toml"
     overrides: dict[str, DutyOverride] = {}
+    new: dict[str, dict[str, Any]] = Field(
+        default={}, description="extra duties, same fields as configs/duties.toml entries"
+    )
 
 
 class StructureConfig(_Strict):

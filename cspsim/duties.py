@@ -126,6 +126,21 @@ def load_duties(scenario: Scenario, base_dir: Path | None = None) -> DutyTable:
     """
     catalogue = read_catalogue(_catalogue_path(scenario, base_dir))
     problems = []
+    for duty_id, entry in scenario.duties.new.items():
+        if duty_id in catalogue:
+            problems.append(
+                f"duties.new.{duty_id}: a duty with this name is already in the catalogue"
+            )
+            continue
+        try:
+            catalogue[duty_id] = DutySpec.model_validate(entry)
+        except ValidationError as exc:
+            for e in exc.errors():
+                loc = ".".join(str(p) for p in e["loc"])
+                msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+                problems.append(f"duties.new.{duty_id}.{loc}: {msg.removeprefix('Value error, ')}")
+    if problems:
+        raise ScenarioError(problems)
     for where, names in (
         ("duties.overrides", list(scenario.duties.overrides)),
         ("structure.hub_duties", scenario.structure.hub_duties),
