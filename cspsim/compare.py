@@ -136,6 +136,18 @@ def indistinct(table: pd.DataFrame, reference: str) -> list[str]:
     return bad["scenario"].tolist()
 
 
+class _Progress:
+    """Counts finished runs and reports ``(done, total)``."""
+
+    def __init__(self, report: Callable[[int, int], None] | None, done: int, total: int):
+        self.report, self.done, self.total = report, done, total
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.report:
+            self.report(self.done, self.total)
+
+
 @dataclass
 class Comparison:
     """Result of :func:`run_comparison`."""
@@ -180,26 +192,19 @@ def run_comparison(
             for k in range(done, target)
             for sc, base in zip(scenarios, base_dirs, strict=True)
         ]
-        total = len(scenarios) * target
-        finished = [len(scenarios) * done]
-
-        def tick(_n: int) -> None:
-            finished[0] += 1
-            if progress:
-                progress(finished[0], total)
-
-        frames.extend(run_jobs(jobs, workers=workers, progress=tick))
+        counter = _Progress(progress, len(scenarios) * done, len(scenarios) * target)
+        frames.extend(run_jobs(jobs, workers=workers, progress=counter))
         batches.append(target - done)
         done = target
         frame = pd.concat(frames, ignore_index=True)
         table = comparison_table(period_values(frame), reference)
         hw = headline_half_width(table, reference)
-        if precision is None or hw <= precision or done >= max_replicates or math.isnan(hw):
-            if precision is None or not math.isnan(hw) or done >= max_replicates:
-                break
-        # Interval width falls as 1/sqrt(n): aim for the target with 20% to spare.
+        if precision is None or done >= max_replicates or (not math.isnan(hw) and hw <= precision):
+            break
+        # Interval width falls as 1/sqrt(n): aim for the target with 20% to spare, growing by
+        # at most four times per batch so an early noisy estimate cannot overshoot far.
         need = done * (hw / precision) ** 2 * 1.2 if hw > 0 and not math.isnan(hw) else 2 * done
-        target = int(min(max_replicates, max(done + 2, math.ceil(need))))
+        target = int(min(max_replicates, max(done + 2, min(4 * done, math.ceil(need)))))
     reached = precision is None or (not math.isnan(hw) and hw <= precision)
     frame = frame.sort_values(["scenario", "replicate", "level", "unit", "step"], kind="stable")
     return Comparison(
