@@ -216,6 +216,9 @@ class Scenario(_Strict):
     pcc: PCCConfig = PCCConfig()
     reorganisations: list[Reorganisation] = []
     levers: LeversConfig = LeversConfig()
+    lever_values: dict[str, Any] = Field(
+        default={}, description="levers applied when the scenario was loaded (provenance)"
+    )
     source_file: str | None = None
 
     @field_validator("parameters")
@@ -296,6 +299,7 @@ def load_scenario(path: str | Path) -> Scenario:
     raw = _read_raw(path)
     raw.setdefault("name", path.stem)
     raw["source_file"] = str(path)
+    raw = _with_levers(raw, path)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -310,9 +314,39 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
+def _with_levers(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Apply the levers named in ``[parameters]``; keep model parameters there."""
+    from cspsim.levers import apply_levers, split_values
+
+    values = raw.get("parameters", {})
+    if not isinstance(values, dict):
+        return raw  # pydantic reports the type error
+    params, levers, problems = split_values(values)
+    if problems:
+        raise ScenarioError([f"{path}: parameters.{p}" for p in problems])
+    if not levers:
+        return raw
+    out = apply_levers(raw, levers)
+    out["parameters"] = params
+    out["lever_values"] = {**raw.get("lever_values", {}), **levers}
+    return out
+
+
 def scenario_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Scenario:
     """Validate a scenario given as a dict (tests, dashboard, sensitivity runs)."""
+    where = Path("<dict>")
     try:
-        return Scenario.model_validate(raw)
+        return Scenario.model_validate(_with_levers(raw, where))
     except ValidationError as exc:
-        raise ScenarioError([_format_error(Path("<dict>"), e) for e in exc.errors()]) from None
+        raise ScenarioError([_format_error(where, e) for e in exc.errors()]) from None
+
+
+def with_values(scenario: Scenario, values: dict[str, Any]) -> Scenario:
+    """A copy of ``scenario`` with parameters and levers set by name (validated).
+
+    Raises:
+        ScenarioError: an unknown name, a value out of bounds, or an invalid result.
+    """
+    raw = scenario.model_dump()
+    raw["parameters"] = {**raw["parameters"], **values}
+    return scenario_from_dict(raw)

@@ -15,6 +15,8 @@ from pathlib import Path
 from cspsim.paths import REGISTRY_FILE
 
 _FIELDS = {"default", "lower", "upper", "unit", "agency", "source", "group", "description"}
+_OPTIONAL = {"kind": "real", "choices": ()}
+KINDS = ("real", "integer", "boolean", "choice")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +31,10 @@ class ParamSpec:
         unit: Unit of the value (``fte``, ``share``, ``gbp_per_year`` ...).
         agency: Agency type that owns the parameter (``all`` when shared).
         source: Where the default comes from, or ``assumption``.
-        group: Submodel the parameter belongs to.
+        group: Submodel the parameter belongs to (``lever`` for scenario levers).
         description: One sentence for tables and tooltips.
+        kind: ``real``, ``integer``, ``boolean`` (0/1) or ``choice`` (index into ``choices``).
+        choices: Names of the options of a ``choice``.
     """
 
     name: str
@@ -42,6 +46,8 @@ class ParamSpec:
     source: str
     group: str
     description: str
+    kind: str = "real"
+    choices: tuple[str, ...] = ()
 
     def check(self, value: float) -> str | None:
         """Return a problem description if ``value`` lies outside the bounds, else None."""
@@ -50,35 +56,60 @@ class ParamSpec:
         return None
 
 
-def load_registry(path: Path = REGISTRY_FILE) -> dict[str, ParamSpec]:
+def _spec(path: Path, name: str, entry: dict, problems: list[str]) -> ParamSpec | None:
+    missing = _FIELDS - entry.keys()
+    unknown = entry.keys() - _FIELDS - _OPTIONAL.keys()
+    if missing or unknown:
+        problems.append(f"{path}: [{name}] missing {sorted(missing)} unknown {sorted(unknown)}")
+        return None
+    spec = ParamSpec(
+        name=name,
+        **{k: entry[k] for k in _FIELDS},
+        kind=entry.get("kind", "real"),
+        choices=tuple(entry.get("choices", ())),
+    )
+    if not spec.lower <= spec.default <= spec.upper:
+        problems.append(f"{path}: [{name}] default {spec.default} outside bounds")
+    if spec.kind not in KINDS:
+        problems.append(f"{path}: [{name}] kind must be one of {KINDS}")
+    if spec.kind == "choice" and spec.upper != len(spec.choices) - 1:
+        problems.append(f"{path}: [{name}] a choice's upper bound is the last choice's index")
+    return spec
+
+
+def load_registry(path: Path = REGISTRY_FILE) -> tuple[dict[str, ParamSpec], dict[str, ParamSpec]]:
     """Read and check a registry file.
+
+    Returns:
+        (model parameters, scenario levers), each by name.
 
     Raises:
         ValueError: if an entry lacks a field, has an unknown one, or a default out of bounds.
     """
     with path.open("rb") as fh:
         raw = tomllib.load(fh)
-    specs: dict[str, ParamSpec] = {}
     problems: list[str] = []
-    for name, entry in raw.items():
-        missing = _FIELDS - entry.keys()
-        unknown = entry.keys() - _FIELDS
-        if missing or unknown:
-            problems.append(f"{path}: [{name}] missing {sorted(missing)} unknown {sorted(unknown)}")
-            continue
-        spec = ParamSpec(name=name, **{k: entry[k] for k in _FIELDS})
-        if not spec.lower <= spec.default <= spec.upper:
-            problems.append(f"{path}: [{name}] default {spec.default} outside bounds")
-        specs[name] = spec
+    lever_raw = raw.pop("levers", {})
+    params = {n: s for n, e in raw.items() if (s := _spec(path, n, e, problems))}
+    levers = {n: s for n, e in lever_raw.items() if (s := _spec(path, n, e, problems))}
     if problems:
         raise ValueError("\n".join(problems))
-    return specs
+    return params, levers
 
 
 @cache
-def registry() -> dict[str, ParamSpec]:
-    """The shipped registry, read once."""
+def _loaded() -> tuple[dict[str, ParamSpec], dict[str, ParamSpec]]:
     return load_registry()
+
+
+def registry() -> dict[str, ParamSpec]:
+    """The model parameters of the shipped registry (read once)."""
+    return _loaded()[0]
+
+
+def file_levers() -> dict[str, ParamSpec]:
+    """The scenario levers listed in the registry file (see ``cspsim.levers`` for all)."""
+    return _loaded()[1]
 
 
 def defaults() -> dict[str, float]:
@@ -87,7 +118,9 @@ def defaults() -> dict[str, float]:
 
 
 def markdown_table() -> str:
-    """The registry as a Markdown table (for docs/ODD.md)."""
+    """The registry as Markdown tables (for docs/ODD.md): model parameters, then levers."""
+    from cspsim.levers import lever_specs  # levers are partly generated from the duty catalogue
+
     rows = [
         "| name | default | bounds | unit | agency | group | source |",
         "|---|---|---|---|---|---|---|",
@@ -96,5 +129,19 @@ def markdown_table() -> str:
         rows.append(
             f"| `{s.name}` | {s.default:g} | {s.lower:g} – {s.upper:g} | {s.unit} | {s.agency} "
             f"| {s.group} | {s.source} |"
+        )
+    rows += [
+        "",
+        "Scenario levers (set by name like parameters; they rewrite the scenario, "
+        "see `cspsim/levers.py`):",
+        "",
+        "| name | kind | default | bounds or choices | unit | agency | description |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in lever_specs().values():
+        rng = " / ".join(s.choices) if s.kind == "choice" else f"{s.lower:g} – {s.upper:g}"
+        rows.append(
+            f"| `{s.name}` | {s.kind} | {s.default:g} | {rng} | {s.unit} | {s.agency} "
+            f"| {s.description} |"
         )
     return "\n".join(rows)
