@@ -489,3 +489,55 @@ def test_cleveland_extends_baseline(cleveland, baseline):
     assert cleveland.geography.kind == "areas"
     assert len(cleveland.geography.areas) == 4
     assert cleveland.name == "cleveland"
+
+
+def test_new_duty_in_scenario(tmp_path):
+    """A duty added under [duties.new.<id>] joins the scenario's duty table."""
+    path = write(
+        tmp_path,
+        "s.toml",
+        """
+        [duties.new.extra_duty]
+        name = "Extra"
+        start = 2016-04-01
+        workload_fte_per_100k = 1.0
+        volume = "low"
+        contribution = { council = 1.0 }
+        source = "test"
+        """,
+    )
+    from cspsim.duties import load_duties
+
+    table = load_duties(load_scenario(path))
+    assert table.ids[-1] == "extra_duty"
+    assert table.start[-1] == dt.date(2016, 4, 1)
+
+
+def test_bad_new_duty(tmp_path):
+    """A new duty with an unknown field or a clashing id is reported at duties.new.<id>."""
+    path = write(
+        tmp_path,
+        "s.toml",
+        """
+        [duties.new.extra_duty]
+        name = "Extra"
+        start = 2016-04-01
+        workload_fte_per_100k = 1.0
+        volume = "low"
+        contribution = { council = 1.0 }
+        source = "test"
+        colour = "red"
+
+        [duties.new.prevent]
+        name = "Prevent again"
+        start = 2016-04-01
+        workload_fte_per_100k = 1.0
+        volume = "low"
+        contribution = { council = 1.0 }
+        source = "test"
+        """,
+    )
+    probs = problems_of(path)
+    assert len(probs) == 2, probs
+    assert f"{path}: duties.new.extra_duty.colour: unknown key" in probs
+    assert any(p.startswith(f"{path}: duties.new.prevent") for p in probs)

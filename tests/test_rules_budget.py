@@ -10,8 +10,8 @@ from hypothesis.extra import numpy as hnp
 
 from cspsim.rules import budget
 
-MONEY = st.floats(0.0, 1e9, allow_nan=False, allow_infinity=False)
-WEIGHT = st.floats(0.0, 1e6, allow_nan=False, allow_infinity=False)
+MONEY = st.floats(0.0, 1e9, allow_subnormal=False)
+WEIGHT = st.one_of(st.just(0.0), st.floats(1e-6, 1e6))  # no subnormal weights
 POSITIVE = st.floats(1e-3, 1e6, allow_nan=False, allow_infinity=False)
 
 

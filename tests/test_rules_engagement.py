@@ -67,8 +67,12 @@ def test_ration_invariants(n_agencies, data):
     agency = np.array(
         list(range(n_agencies)) + data.draw(st.lists(st.integers(0, n_agencies - 1), max_size=12))
     )
-    desired = data.draw(hnp.arrays(float, len(agency), elements=st.floats(0.0, 50.0)))
-    available = data.draw(hnp.arrays(float, n_agencies, elements=st.floats(0.0, 100.0)))
+    desired = data.draw(
+        hnp.arrays(float, len(agency), elements=st.one_of(st.just(0.0), st.floats(1e-6, 50.0)))
+    )
+    available = data.draw(
+        hnp.arrays(float, n_agencies, elements=st.one_of(st.just(0.0), st.floats(1e-6, 100.0)))
+    )
     out = eng.ration(desired, agency, available)
     assert np.all(out >= 0)
     assert np.all(out <= desired + 1e-12)
