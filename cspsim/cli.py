@@ -341,7 +341,25 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("registry", help="print the parameter registry")
     g.add_argument("--markdown", action="store_true", help="as a Markdown table (for docs/ODD.md)")
     g.set_defaults(func=cmd_registry)
+    _extension_commands(sub)
     return p
+
+
+# Subcommands that live in their own modules; each module defines add_parser(subparsers).
+EXTENSIONS = ("cspsim.sensitivity_cli", "cspsim.dashboard_cli")
+
+
+def _extension_commands(sub) -> None:
+    import importlib
+
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a missing dependency inside the module is a real error
+                raise
+            continue
+        module.add_parser(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
