@@ -12,9 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cspsim.agents import Council, Partnership, PoliceAndCrimeCommissioner
-from cspsim.config import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.config import AUTHORITY_TYPES, PARTNER_TYPES, load_scenario
 from cspsim.geography import england_population
 from cspsim.model import CSPModel
+from cspsim.paths import CONFIGS_DIR
 from cspsim.registry import registry
 from cspsim.rules.timeline import active_from, financial_year, index_series, quarter_starts
 
@@ -564,3 +565,19 @@ def test_user_given_team_values_are_kept(cleveland, variant):
         assert not m.state.analyst.any()
         assert m.state.coordinator.all()
         assert all(c.chair == "police" for c in m.views["councils"])
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        p.name
+        for p in CONFIGS_DIR.glob("*.toml")
+        if p.name not in {"parameters.toml", "duties.toml", "england_2009.toml"}
+    ),
+)
+def test_every_shipped_scenario_runs(name):
+    """Every shipped scenario runs to its end (seed 1) and keeps the invariants."""
+    m = CSPModel(load_scenario(CONFIGS_DIR / name), seed=1, with_agents=False).run()
+    assert m.running is False
+    assert m.t == m.sched.n_steps - 1
+    check_invariants(m)
