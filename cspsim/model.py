@@ -1,7 +1,9 @@
 """The CSP capacity model: a Mesa model whose phases run on arrays.
 
 State lives in numpy arrays (by council area, link and agency); Mesa agent objects
-(``cspsim.agents``) are views onto it for inspection and the dashboard.
+(``cspsim.agents``) are views onto it for inspection and the dashboard. Everything that does
+not depend on the state is worked out once, before the first step (``cspsim.precompute``), so
+a step only does the state-dependent arithmetic.
 """
 
 from __future__ import annotations
@@ -15,20 +17,14 @@ from cspsim.agents import build_agent_views
 from cspsim.config import AUTHORITY_TYPES, PARTNER_TYPES, Scenario
 from cspsim.duties import DutyTable, load_duties
 from cspsim.geography import CHAIRS, Geography, build_geography, england_population
-from cspsim.rules import budget, delivery, engagement
-from cspsim.schedule import PARTNER_COLUMNS, build_schedule
+from cspsim.precompute import Segment, build_epoch_tables, build_segments, build_step_inputs
+from cspsim.rules import budget, delivery, engagement, kernels
+from cspsim.rules.linkops import PartnerWeights, sum_by, take_padded
+from cspsim.schedule import build_schedule
 from cspsim.state import Record, contribution_weights, initial_state, params_of
-from cspsim.world import INITIAL_LEVEL, build_epoch, build_epochs
+from cspsim.world import INITIAL_LEVEL, build_epoch, build_epochs, dilution
 
 _NP = len(PARTNER_TYPES)
-
-
-def _link_mean(link_of: np.ndarray, values: np.ndarray, weights: np.ndarray, n_links: int):
-    """Weighted mean of area values over each link, and the summed weight."""
-    valid = link_of >= 0
-    wsum = np.bincount(link_of[valid], weights=weights[valid], minlength=n_links)
-    vsum = np.bincount(link_of[valid], weights=(values * weights)[valid], minlength=n_links)
-    return vsum / np.where(wsum > 0, wsum, 1.0), wsum
 
 
 class CSPModel(mesa.Model):
@@ -65,7 +61,9 @@ class CSPModel(mesa.Model):
         )
         # Reference dilution: national mean under the 2009 separate structure, so that a
         # scenario that merges CSPs is judged against the same yardstick as its baseline.
-        ref_epoch = build_epoch(scenario, geo, self.duties, 0, False, dict(INITIAL_LEVEL))
+        ref_epoch = self.epochs[0]
+        if ref_epoch.structured or ref_epoch.levels != INITIAL_LEVEL:
+            ref_epoch = build_epoch(scenario, geo, self.duties, 0, False, dict(INITIAL_LEVEL))
         has_ref = ref_epoch.link_of >= 0
         self._dilution_ref = np.where(
             has_ref.any(axis=1),
@@ -94,19 +92,73 @@ class CSPModel(mesa.Model):
         self.state = initial_state(
             P, geo, init_rng, grant0, self._dilution(self.epochs[0]) - self._dilution_ref[:, None]
         )
+        self._precompute()
         self.rec = Record(self.sched.n_steps, geo.n, self.duties.n)
         self.t = -1  # index of the last completed step
         self.running = True
         self.views = build_agent_views(self) if with_agents else None
 
+    def _precompute(self) -> None:
+        """Work out everything the steps need that does not depend on the evolving state."""
+        P, s, sc, geo = self.P, self.state, self.sched, self.geo
+        self._force = geo.footprint["police"]
+        self._annual = self.config.funding.allocation == "annual"
+        self._inputs = build_step_inputs(self.config, P, sc, geo, self.pop_share)
+        self._W_partners = PartnerWeights.of(self.W)
+        # The chair is drawn at the start and no phase changes it, so the parts of the
+        # engagement target and of efficiency that depend on it are fixed for the run.
+        self._base_logit_area = self.base_logit[:, None] + np.zeros((_NP, geo.n))
+        self._base_logit_area[PARTNER_TYPES.index("police")] += P.chair_police_engagement_bonus * (
+            s.chair == CHAIRS.index("police")
+        )
+        coordinator, analyst = np.array([[0, 0, 1, 1], [0, 1, 0, 1]], dtype=bool)[:, :, None]
+        self._eff_by_posts = delivery.efficiency(  # rows: no post, analyst, coordinator, both
+            P.efficiency_base,
+            coordinator,
+            analyst,
+            (s.chair == CHAIRS.index("elected_member"))[None, :],
+            0.0,
+            (P.gain_coordinator, P.gain_analyst, P.chair_member_penalty),
+        )
+        self._pressure_logit = P.w_pressure * self._inputs.pressure[:, :, None]
+        self._post_min_fte = np.array([[P.coordinator_min_fte], [P.analyst_min_fte]])
+        levers = self.config.levers
+        self._post_funded = np.array([[levers.fund_coordinator], [levers.fund_analyst]])
+        self._zeros_ad = np.zeros((geo.n, self.duties.n))
+        self._shocked_rows = [[PARTNER_TYPES.index(p) for p in sorted(c)] for c in self._shocked]
+        # Epoch tables, then segments (stretches with one epoch and one set of duties).
+        stops = [e.start_step for e in self.epochs[1:]] + [sc.n_steps]
+        tables = [
+            build_epoch_tables(
+                ep,
+                stop,
+                self.config,
+                P,
+                sc,
+                self.duties,
+                self.pop,
+                self.district,
+                self.fte_per_100k,
+                self._dilution(ep) - self._dilution_ref[:, None],
+            )
+            for ep, stop in zip(self.epochs, stops, strict=True)
+        ]
+        self._segments, self._segment_of_step = build_segments(
+            tables,
+            self.epoch_of_step,
+            P,
+            sc,
+            self.demand_full,
+            self.W,
+            self.pop_share,
+            self._force,
+            self._base_logit_area,
+        )
+
     # ------------------------------------------------------------------ helpers
     def _dilution(self, ep) -> np.ndarray:
         """log(number of CSPs + hubs served by the agency) for each (partner type, area)."""
-        served = ep.n_served + ep.hubs_served
-        out = np.zeros((_NP, self.geo.n))
-        valid = ep.link_of >= 0
-        out[valid] = np.log(np.maximum(served[ep.link_agency[ep.link_of[valid]]], 1.0))
-        return out
+        return dilution(ep)
 
     def _direct_grant(self, t: int) -> np.ndarray:
         """Annual direct grant per area at step ``t`` (population share of the national total)."""
@@ -142,217 +194,183 @@ class CSPModel(mesa.Model):
             self.running = False
             return
         self.t = t = self.t + 1
-        P, s, sc, rec = self.P, self.state, self.sched, self.rec
-        ep = self.epochs[self.epoch_of_step[t]]
-        if t > 0 and t == ep.start_step:
-            for ptype in self._shocked[self.epoch_of_step[t]]:
-                s.engagement[PARTNER_TYPES.index(ptype)] *= 1 - P.reorganisation_shock
-        cost = P.cost_per_fte_gbp
-        idx = sc.budget_index[t]
-        pressure = np.clip(1.0 - idx[PARTNER_COLUMNS], 0.0, 1.0)
-        council_pressure = float(np.clip(1.0 - idx[0], 0.0, 1.0))
+        seg = self._segments[self._segment_of_step[t]]
+        if t > 0 and t == seg.tables.start:
+            for p in self._shocked_rows[self.epoch_of_step[t]]:
+                self.state.engagement[p] *= 1 - self.P.reorganisation_shock
+        funded_gbp, lost = self._budgets(t)
+        # 2. Demand: constant within a segment (``seg.demand``, ``seg.need``).
+        R, committed_fte = self._commitments(t, seg)
+        delivered = self._deliver(t, seg, R, lost)
+        self._adapt(t, seg, delivered)
+        self._record(t, seg, funded_gbp, R, committed_fte)
+        if self.t + 1 >= self.sched.n_steps:
+            self.running = False
 
-        # 1. Budgets (annual GBP rates; a quarter spends a quarter of them).
-        direct = self._direct_grant(t)
-        rf = (
-            sc.grant_direct_ring_fenced[t] / sc.grant_direct_gbp[t]
-            if sc.grant_direct_gbp[t]
-            else 0.0
-        )
-        kept, diverted = budget.divert(
-            direct * (1 - rf), council_pressure, P.grant_diversion, False
-        )
-        kept = kept + direct * rf
-        force = self.geo.footprint["police"]
-        fund_force = sc.grant_pcc_gbp[t] * np.bincount(force, weights=self.pop_share)
-        bids = self.config.pcc.funding_model == "bids" and sc.pcc_active[t]
-        strength = 1 + P.gain_analyst * s.analyst + P.gain_coordinator * s.coordinator
-        to_area, central = budget.pcc_pass_on(
-            fund_force,
-            force,
-            self.pop,
-            self.config.pcc.funding_model,
-            P.pcc_retained_share,
-            strength,
-        )
-        to_area_kept, to_area_div = budget.divert(
-            to_area, council_pressure, P.grant_diversion, False
-        )
-        grant = kept + to_area_kept
-        late = 0.0
-        if self.config.funding.allocation == "annual" and sc.year_start[t]:
-            late = grant * P.late_allocation_loss
-            grant = grant - late
-        lever = sc.levers_active[t]
-        lever_gbp = (
-            cost * (self.config.levers.fund_coordinator + self.config.levers.fund_analyst) * lever
-        )
-        funded_gbp = s.base_gbp * idx[0] + grant + lever_gbp
+    def _budgets(self, t: int):
+        """Phase 1. Returns (council funding per area, share of capacity lost to turnover or
+        None outside the first quarter of a financial year)."""
+        P, s, sc, st = self.P, self.state, self.sched, self._inputs
+        cost = P.cost_per_fte_gbp
+        if st.grant is None:  # "bids": the PCC's money follows each team's bid strength
+            strength = 1 + P.gain_analyst * s.analyst + P.gain_coordinator * s.coordinator
+            to_area, _ = budget.pcc_pass_on(
+                st.fund_force[t], self._force, self.pop, "bids", P.pcc_retained_share, strength
+            )
+            to_area_kept, to_area_div = budget.divert(
+                to_area, st.council_pressure[t], P.grant_diversion, False
+            )
+            grant = st.kept_direct[t] + to_area_kept
+            late = 0.0
+            if self._annual and sc.year_start[t]:
+                late = grant * P.late_allocation_loss
+                grant = grant - late
+            led = self.rec.ledger
+            led["grants_to_teams_gbp"][t] = grant.sum() / 4
+            led["grants_diverted_gbp"][t] = (st.diverted_direct_gbp[t] + to_area_div.sum()) / 4
+            led["grants_late_lost_gbp"][t] = np.sum(late) / 4
+        else:
+            grant = st.grant[t]
+        funded_gbp = s.base_gbp * sc.budget_index[t, 0] + grant + st.lever_gbp[t]
         s.team_fte = budget.staff_update(
             s.team_fte, funded_gbp / cost, P.staff_adjust_rate if t else 1.0
         )
-        turnover_rate = (
-            P.turnover_annual_allocation
-            if self.config.funding.allocation == "annual"
-            else P.turnover_multi_year_allocation
-        )
-        grant_share = np.where(funded_gbp > 0, grant / np.where(funded_gbp > 0, funded_gbp, 1), 0)
-        lost = budget.turnover_loss(
-            bool(sc.year_start[t]), grant_share, turnover_rate, P.new_staff_productivity_loss
-        )
-        u = self._post_rng.random((4, self.geo.n))
+        lost = None
+        if sc.year_start[t]:
+            turnover_rate = (
+                P.turnover_annual_allocation if self._annual else P.turnover_multi_year_allocation
+            )
+            grant_share = np.where(
+                funded_gbp > 0, grant / np.where(funded_gbp > 0, funded_gbp, 1), 0
+            )
+            lost = budget.turnover_loss(
+                True, grant_share, turnover_rate, P.new_staff_productivity_loss
+            )
+        # Posts (rows: coordinator, analyst): a post is lost with some probability while the
+        # team is below its minimum size, and regained while the team is twice that size.
+        u = self._post_rng.random((4, self.geo.n)).reshape(2, 2, -1)  # (post, lose/regain, area)
         p_loss, p_regain = P.p_post_loss_per_quarter, P.p_post_loss_per_quarter / 2
-        s.coordinator = np.where(
-            s.coordinator,
-            ~((s.team_fte < P.coordinator_min_fte) & (u[0] < p_loss)),
-            (s.team_fte >= 2 * P.coordinator_min_fte) & (u[1] < p_regain),
-        ) | (lever and self.config.levers.fund_coordinator)
-        s.analyst = np.where(
-            s.analyst,
-            ~((s.team_fte < P.analyst_min_fte) & (u[2] < p_loss)),
-            (s.team_fte >= 2 * P.analyst_min_fte) & (u[3] < p_regain),
-        ) | (lever and self.config.levers.fund_analyst)
-
-        # 2. Demand.
-        demand = self.demand_full * sc.duty_active[t]
-        need = np.einsum("ad,axd->xa", demand, self.W)
-        bound_need = np.einsum("ad,axd->xa", demand, self.W * sc.bound[t][None])
-        bound_share = np.where(need > 0, bound_need / np.where(need > 0, need, 1), 0.0)
-
-        # 3. Partner commitments over links.
-        L, link_of = ep.n_links, ep.link_of
-        pop_b = np.broadcast_to(self.pop, link_of.shape)
-        link_e, _ = _link_mean(link_of, s.engagement, pop_b, L)
-        link_need = np.bincount(link_of[link_of >= 0], weights=need[1:][link_of >= 0], minlength=L)
-        link_bound = np.bincount(
-            link_of[link_of >= 0], weights=bound_need[1:][link_of >= 0], minlength=L
+        posts = np.where(
+            np.array([s.coordinator, s.analyst]),
+            ~((s.team_fte < self._post_min_fte) & (u[:, 0] < p_loss)),
+            (s.team_fte >= 2 * self._post_min_fte) & (u[:, 1] < p_regain),
         )
-        link_bound = np.where(link_need > 0, link_bound / np.where(link_need > 0, link_need, 1), 0)
-        will = engagement.willingness(pressure[ep.link_ptype], P.pressure_sensitivity)
+        if sc.levers_active[t]:
+            posts |= self._post_funded
+        s.coordinator, s.analyst = posts
+        return funded_gbp, lost
+
+    def _commitments(self, t: int, seg: Segment):
+        """Phase 3. Returns (commitment ratio per (partner type, area), total fte committed
+        including attendance)."""
+        P, tab = self.P, seg.tables
+        ep, k = tab.epoch, t - tab.start
+        weighted = (self.state.engagement * self.pop).ravel()
+        link_e = sum_by(tab.link_key.ravel(), weighted, ep.n_links) / tab.link_pop_safe
         desired = engagement.desired_commitment(
-            link_need, link_e, link_bound, P.statutory_floor, will
+            seg.link_need, link_e, seg.link_bound, P.statutory_floor, tab.will[k]
         )
-        cap = (
-            self.fte_per_100k[ep.agency_ptype]
-            * ep.agency_pop
-            / 1e5
-            * idx[PARTNER_COLUMNS][ep.agency_ptype]
-        )
+        cap = tab.cap[k]
         e_sum = np.bincount(ep.link_agency, weights=link_e, minlength=len(cap))
-        overhead = np.minimum(
-            P.attendance_fte_per_csp * e_sum * (1 + ep.hubs_served / np.maximum(ep.n_served, 1)),
-            cap,
-        )
+        overhead = np.minimum(P.attendance_fte_per_csp * e_sum * tab.hub_factor, cap)
         commit = engagement.ration(desired, ep.link_agency, np.maximum(cap - overhead, 0.0))
-        ratio = np.where(link_need > 0, commit / np.where(link_need > 0, link_need, 1), 0.0)
-        R = np.where(link_of >= 0, ratio[link_of], 0.0)
+        # Commitment is 0 wherever the need is, so dividing by the safe need is exact.
+        R = take_padded(commit / seg.link_need_safe, tab.link_key, tab.link_buffer)
+        return R, commit.sum() + overhead.sum()
 
-        # 4. Delivery.
-        csp = ep.csp_of_area
-        n_csp = len(ep.csp_names)
-        turnover = lost
-        council_avail = np.maximum(
-            s.team_fte * (1 - turnover) * s.ownership
-            - P.two_tier_reporting_fte * self.district
-            - P.bid_cost_fte * bids
-            - P.management_tier_fte_per_area * ep.mgmt_share,
-            0.0,
-        )
-        coord_c = np.bincount(csp, weights=s.coordinator, minlength=n_csp)[csp] > 0
-        analyst_c = np.bincount(csp, weights=s.analyst, minlength=n_csp)[csp] > 0
-        eff = delivery.efficiency(
-            P.efficiency_base,
-            coord_c,
-            analyst_c,
-            s.chair == CHAIRS.index("elected_member"),
-            turnover,
-            (P.gain_coordinator, P.gain_analyst, P.chair_member_penalty),
-        )
-        bb = np.ones(self.duties.n)
-        if self.config.levers.backbone_gbp_per_year > 0:
-            per_csp = self.config.levers.backbone_gbp_per_year / n_csp
-            gain = P.backbone_efficiency_gain * per_csp / (per_csp + P.backbone_half_effect_gbp)
-            bb[[self.duties.ids.index(d) for d in self.config.levers.backbone_duties]] += gain
-        eff_ad = eff[:, None] * bb[None, :]
-        nb_fte = sc.new_burdens_gbp[t][None, :] * self.pop_share[:, None] / cost
-        partner_cap = demand * np.einsum("pa,apd->ad", R, self.W[:, 1:, :])
-        eff_cap = (partner_cap + nb_fte) * eff_ad
-        gap = np.maximum(demand - eff_cap, 0.0)
-        flat = (csp[:, None] * self.duties.n + np.arange(self.duties.n)).ravel()
-        gap_c = np.bincount(flat, weights=gap.ravel(), minlength=n_csp * self.duties.n).reshape(
-            n_csp, -1
-        )
-        alloc_c = delivery.allocate_flexible(
-            np.bincount(csp, weights=council_avail, minlength=n_csp), gap_c
-        )
-        share_gap = np.where(gap_c[csp] > 0, gap / np.where(gap_c[csp] > 0, gap_c[csp], 1), 0.0)
-        council_cap = np.minimum(alloc_c[csp] * share_gap * eff_ad, gap)
-        total_dem_force = np.bincount(force, weights=demand.sum(axis=1), minlength=len(central))
-        central_fte = central / cost * P.central_commissioning_efficiency
-        central_cap = (
-            demand
-            * (central_fte / np.where(total_dem_force > 0, total_dem_force, 1))[force][:, None]
-        )
-        capacity = eff_cap + council_cap + central_cap
+    def _deliver(self, t: int, seg: Segment, R: np.ndarray, lost: np.ndarray | None):
+        """Phase 4. Writes this quarter's delivery into the record and returns it."""
+        P, s, tab, st = self.P, self.state, seg.tables, self._inputs
+        ep, demand = tab.epoch, seg.demand
+        if lost is None:
+            avail = s.team_fte * s.ownership - tab.reporting_fte
+        else:
+            avail = s.team_fte * (1 - lost) * s.ownership - tab.reporting_fte
+        if st.bids[t]:
+            avail = avail - P.bid_cost_fte
+        if tab.mgmt_fte is not None:
+            avail = avail - tab.mgmt_fte
+        council_avail = np.maximum(avail, 0.0)
+        if tab.csp_identity:
+            coord, analyst = s.coordinator, s.analyst
+        else:
+            csp, n_csp = ep.csp_of_area, len(ep.csp_names)
+            coord = np.bincount(csp, weights=s.coordinator, minlength=n_csp)[csp] > 0
+            analyst = np.bincount(csp, weights=s.analyst, minlength=n_csp)[csp] > 0
+        e = self._eff_by_posts
+        eff = np.where(coord, np.where(analyst, e[3], e[2]), np.where(analyst, e[1], e[0]))
+        if lost is not None:
+            eff = eff * (1 - lost)
+        # Efficiency by area and duty: (n,) when no duty has backbone support, else (n, d).
+        eff_ad = eff if tab.backbone is None else eff[:, None] * tab.backbone[None, :]
+        eff_cap = demand * self._W_partners.by_duty(R)  # partners' committed capacity
+        if seg.nb_fte is not None:
+            eff_cap = eff_cap + seg.nb_fte
+        eff_cap = eff_cap * (eff_ad[:, None] if eff_ad.ndim == 1 else eff_ad)
+        gap = np.maximum(demand - eff_cap, self._zeros_ad)
+        if tab.csp_identity:  # each team fills its own gaps
+            council_cap = kernels.council_fill(council_avail, gap, eff_ad)
+        else:  # a merged CSP's teams pool their capacity over its gaps
+            eff_ad = eff_ad[:, None] if eff_ad.ndim == 1 else eff_ad
+            csp, n_csp, n_d = ep.csp_of_area, len(ep.csp_names), self.duties.n
+            gap_c = np.bincount(tab.csp_duty_key, weights=gap.ravel(), minlength=n_csp * n_d)
+            gap_c = gap_c.reshape(n_csp, n_d)
+            alloc_c = delivery.allocate_flexible(
+                np.bincount(csp, weights=council_avail, minlength=n_csp), gap_c
+            )
+            share = np.where(gap_c[csp] > 0, gap / np.where(gap_c[csp] > 0, gap_c[csp], 1), 0.0)
+            council_cap = np.minimum(alloc_c[csp] * share * eff_ad, gap)
+        capacity = eff_cap + council_cap
+        if st.has_central[t]:
+            central = (st.central_fte[t] / seg.force_dem_safe)[self._force]
+            capacity = capacity + demand * central[:, None]
         U = ep.unit_of
-        unit_dem = np.bincount(U.ravel(), weights=demand.ravel(), minlength=len(ep.unit_duty))
-        unit_cap = np.bincount(U.ravel(), weights=capacity.ravel(), minlength=len(ep.unit_duty))
-        loc = delivery.locality_factor(
-            ep.unit_n_areas, self.duties.low_volume[ep.unit_duty], P.locality_penalty_high_volume
+        if tab.unit_identity:
+            unit_cap = capacity.ravel()
+        else:
+            unit_cap = np.bincount(U.ravel(), weights=capacity.ravel(), minlength=len(seg.unit_dem))
+        if tab.unit_loc is not None:
+            unit_cap = unit_cap * tab.unit_loc
+        unit_share = kernels.delivered_share(
+            seg.unit_dem, unit_cap, seg.unit_fixed_fte, seg.unit_dem_safe
         )
-        unit_del = delivery.deliver(
-            unit_dem, unit_cap * loc, self.duties.fixed_cost_fte[ep.unit_duty]
-        )
-        unit_share = np.where(unit_dem > 0, unit_del / np.where(unit_dem > 0, unit_dem, 1), 0.0)
-        delivered = unit_share[U] * demand
+        unit_share = unit_share.reshape(demand.shape) if tab.unit_identity else unit_share[U]
+        return np.multiply(unit_share, demand, out=self.rec.delivered[t])
 
-        # 5. Adaptation.
-        got = np.einsum("ad,axd->xa", delivered, self.W)[1:]
-        recip = np.where(need[1:] > 0, got / np.where(need[1:] > 0, need[1:], 1), P.reciprocity_ref)
-        dil = self._dilution(ep) - self._dilution_ref[:, None]
-        base = self.base_logit[:, None] + np.zeros((_NP, self.geo.n))
-        base[PARTNER_TYPES.index("police")] += P.chair_police_engagement_bonus * (
-            s.chair == CHAIRS.index("police")
+    def _adapt(self, t: int, seg: Segment, delivered: np.ndarray) -> None:
+        """Phase 5."""
+        P, s, tab = self.P, self.state, seg.tables
+        got = self._W_partners.by_partner(delivered)
+        # Reciprocity relative to its reference; 0 where a partner is expected to give nothing.
+        reciprocity = got / seg.need_safe - seg.reciprocity_ref
+        # Logit of the target (engagement.engagement_target), its fixed part precomputed.
+        logit = seg.target_offset + P.w_reciprocity * reciprocity - self._pressure_logit[t]
+        # = normal(0, sd): the same draws, without the per-draw location and scale.
+        noise = self._noise_rng.standard_normal((_NP, self.geo.n)) * P.engagement_noise_sd
+        s.engagement = kernels.adapt_engagement(
+            s.engagement, logit, P.engagement_adjust_rate, noise, tab.has_float
         )
-        target = engagement.engagement_target(
-            base,
-            recip - P.reciprocity_ref,
-            pressure[:, None],
-            bound_share[1:],
-            dil,
-            (P.w_reciprocity, P.w_pressure, P.w_statutory, P.w_dilution),
-        )
-        noise = self._noise_rng.normal(0.0, P.engagement_noise_sd, (_NP, self.geo.n))
-        has = link_of >= 0
-        s.engagement = np.where(
-            has, engagement.adapt(s.engagement, target, P.engagement_adjust_rate, noise), 0.0
-        )
-        own_target = 1 - P.merged_ownership_loss * (1 - 1 / ep.n_areas_of_area)
-        s.ownership = s.ownership + P.ownership_adjust_rate * (own_target - s.ownership)
+        s.ownership = s.ownership + P.ownership_adjust_rate * (tab.own_target - s.ownership)
 
-        # Record (money per quarter).
-        rec.demand[t], rec.delivered[t], rec.team_fte[t] = demand, delivered, s.team_fte
-        partner_fte_area = (R * need[1:]).sum(axis=0)
+    def _record(self, t, seg: Segment, funded_gbp, R, committed_fte) -> None:
+        """Record the quarter (money per quarter; ``delivered`` is written by phase 4)."""
+        P, s, tab, st, rec = self.P, self.state, seg.tables, self._inputs, self.rec
+        cost = P.cost_per_fte_gbp
+        rec.demand[t], rec.team_fte[t] = seg.demand, s.team_fte
+        partner_fte_area = (R * seg.need).sum(axis=0)
         rec.spend_gbp[t] = (
-            (s.team_fte + partner_fte_area) * cost
-            + nb_fte.sum(axis=1) * cost
-            + central[force] * self.pop / np.bincount(force, weights=self.pop)[force]
+            (s.team_fte + partner_fte_area) * cost + seg.nb_spend_gbp + st.central_spend_gbp[t]
         ) / 4
-        rec.eng_strategic[t] = np.where(has, s.engagement, np.nan)
-        rec.eng_operational[t] = np.where(has, np.minimum(R, 1.0), np.nan)
+        np.add(s.engagement, tab.nan_where_none, out=rec.eng_strategic[t])
+        np.add(np.minimum(R, 1.0), tab.nan_where_none, out=rec.eng_operational[t])
         rec.analyst[t], rec.coordinator[t] = s.analyst, s.coordinator
         led = rec.ledger
-        led["grants_in_gbp"][t] = (direct.sum() + fund_force.sum()) / 4
-        led["grants_to_teams_gbp"][t] = grant.sum() / 4
-        led["grants_diverted_gbp"][t] = (diverted.sum() + to_area_div.sum()) / 4
-        led["grants_late_lost_gbp"][t] = np.sum(late) / 4
-        led["pcc_central_gbp"][t] = central.sum() / 4
+        for name, values in st.ledger.items():
+            led[name][t] = values[t]
         led["council_funded_gbp"][t] = funded_gbp.sum() / 4
         led["council_spend_gbp"][t] = s.team_fte.sum() * cost / 4
-        led["partner_budget_gbp"][t] = cap.sum() * cost / 4
-        led["partner_committed_gbp"][t] = (commit.sum() + overhead.sum()) * cost / 4
-        if self.t + 1 >= self.sched.n_steps:
-            self.running = False
+        led["partner_budget_gbp"][t] = tab.cap_gbp[t - tab.start]
+        led["partner_committed_gbp"][t] = committed_fte * cost / 4
 
     def run(self) -> CSPModel:
         """Run every quarter of the scenario."""

@@ -61,6 +61,14 @@ class Schedule:
 def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
     """Turn the scenario's dated inputs into arrays by step."""
     quarters = quarter_starts(scenario.time.start, scenario.time.end)
+    seen: dict[dt.date, np.ndarray] = {}
+
+    def active(start: dt.date) -> np.ndarray:
+        """``active_from(quarters, start)``, computed once per date."""
+        if start not in seen:
+            seen[start] = active_from(quarters, start)
+        return seen[start].copy()
+
     fy = np.array([financial_year(q) for q in quarters])
     # Grants and budgets are set per financial year, which starts in April.
     year_start = np.r_[False, fy[1:] != fy[:-1]]
@@ -72,7 +80,7 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
         index[:, k] *= cut_multiplier(quarters, cut.start, cut.pct, cut.years)
     index = np.maximum(index, 0.0)
 
-    pcc_active = active_from(quarters, scenario.pcc.elected)
+    pcc_active = active(scenario.pcc.elected)
     direct = np.zeros(len(quarters))
     direct_rf = np.zeros(len(quarters))
     via_pcc = np.zeros(len(quarters))
@@ -85,13 +93,13 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
         if g.ring_fenced:
             direct_rf += amounts
 
-    duty_active = np.stack([active_from(quarters, s) for s in duties.start], axis=1)
+    duty_active = np.stack([active(s) for s in duties.start], axis=1)
     bound = np.zeros((len(quarters), len(CONTRIBUTORS), duties.n), dtype=bool)
     for d in range(duties.n):
         for x in range(len(CONTRIBUTORS)):
             since = duties.bound_since[d][x]
             if since is not None:
-                bound[:, x, d] = active_from(quarters, max(since, duties.start[d]))
+                bound[:, x, d] = active(max(since, duties.start[d]))
     new_burdens = duty_active * duties.new_burdens_gbp[None, :]
     lever_from = scenario.levers.from_date or scenario.time.start
     return Schedule(
@@ -106,7 +114,7 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
         duty_active=duty_active,
         bound=bound,
         new_burdens_gbp=new_burdens,
-        levers_active=active_from(quarters, lever_from),
+        levers_active=active(lever_from),
     )
 
 

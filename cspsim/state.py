@@ -45,7 +45,8 @@ class AreaState:
         base_gbp: The council's own annual funding of the team at the start (GBP per year).
         analyst: Team has a dedicated analyst.
         coordinator: Team has a dedicated coordinator.
-        chair: Chair type index into ``CHAIRS``.
+        chair: Chair type index into ``CHAIRS``; fixed for the run (the model reads it once,
+            when it is built).
         ownership: Council's commitment to its CSP (1 = full; falls after a merger).
         engagement: Strategic engagement of each partner type with each area's CSP,
             shape (6, n_areas), in [0, 1]; 0 where the area has no such partner.
@@ -147,10 +148,12 @@ class Record:
 
     def __post_init__(self):
         s, a, d, p = self.n_steps, self.n_areas, self.n_duties, len(PARTNER_TYPES)
-        self.demand = np.zeros((s, a, d))
-        self.delivered = np.zeros((s, a, d))
-        self.team_fte = np.zeros((s, a))
-        self.spend_gbp = np.zeros((s, a))
+        # np.full, not np.zeros: large zeros come from the OS as untouched pages, which would
+        # then be faulted in one by one by the steps' writes.
+        self.demand = np.full((s, a, d), 0.0)
+        self.delivered = np.full((s, a, d), 0.0)
+        self.team_fte = np.full((s, a), 0.0)
+        self.spend_gbp = np.full((s, a), 0.0)
         self.eng_strategic = np.full((s, p, a), np.nan)
         self.eng_operational = np.full((s, p, a), np.nan)
         self.analyst = np.zeros((s, a), dtype=bool)

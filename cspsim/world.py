@@ -9,7 +9,8 @@ council areas, so it carries over epochs unchanged; links and delivery units are
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -52,6 +53,7 @@ class Epoch:
         agency_pop: Residents served by each agency.
         n_served: CSPs served by each agency.
         hubs_served: Sub-regional hubs (1+4) served by each agency.
+        levels: Footprint level of each reorganised partner type (e.g. health: health_ccg).
     """
 
     start_step: int
@@ -72,6 +74,7 @@ class Epoch:
     agency_pop: np.ndarray
     n_served: np.ndarray
     hubs_served: np.ndarray
+    levels: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_links(self) -> int:
@@ -107,15 +110,10 @@ def _factorize(keys: np.ndarray) -> tuple[np.ndarray, int]:
     return inv.reshape(keys.shape), int(inv.max()) + 1 if inv.size else 0
 
 
-def build_epoch(
-    scenario: Scenario,
-    geo: Geography,
-    duties: DutyTable,
-    start_step: int,
-    structured: bool,
-    levels: dict[str, str],
-) -> Epoch:
-    """Build the links and delivery units of one epoch."""
+def _csp_structure(
+    scenario: Scenario, geo: Geography, duties: DutyTable, structured: bool
+) -> SimpleNamespace:
+    """CSPs, delivery units and management tiers (the parts of an epoch without partners)."""
     n = geo.n
     mode = scenario.structure.mode if structured else "separate"
     group = _groups(scenario, geo) if mode != "separate" else np.full(n, -1)
@@ -124,15 +122,12 @@ def build_epoch(
     csp_of_area, n_csp = _factorize(csp_key)
     n_areas_csp = np.bincount(csp_of_area, minlength=n_csp)
     # Name and type of each CSP: its most populous member area.
-    lead = np.full(n_csp, -1)
-    for a in np.argsort(-geo.population, kind="stable"):
-        if lead[csp_of_area[a]] < 0:
-            lead[csp_of_area[a]] = a
+    order = np.argsort(-geo.population, kind="stable")
+    _, first = np.unique(csp_of_area[order], return_index=True)  # stable: first = largest
+    lead = order[first]
     csp_names = [
-        geo.names[lead[c]]
-        if n_areas_csp[c] == 1
-        else f"merged:{geo.names[lead[c]]}+{n_areas_csp[c] - 1}"
-        for c in range(n_csp)
+        geo.names[a] if k == 1 else f"merged:{geo.names[a]}+{k - 1}"
+        for a, k in zip(lead.tolist(), n_areas_csp.tolist(), strict=True)
     ]
     # Delivery units: per duty, the CSP, or the hub for hub duties under 1+4.
     hub_duty = np.array([d in scenario.structure.hub_duties for d in duties.ids], dtype=bool)
@@ -155,37 +150,11 @@ def build_epoch(
         hub_size = np.bincount(np.where(group >= 0, group, 0), minlength=max(group.max() + 1, 1))
         hs = np.where(group >= 0, hub_size[np.maximum(group, 0)], 1)
         mgmt_share = np.where(hub_duty.any(), (hs - 1) / hs, 0.0)
-    # Links: distinct (agency, CSP) pairs per partner type.
-    link_of = np.full((len(PARTNER_TYPES), n), -1, dtype=np.int64)
-    link_agency, link_ptype, agency_ptype, agency_name, agency_pop = [], [], [], [], []
-    n_served, hubs_served = [], []
-    offset = 0
-    for p, ptype in enumerate(PARTNER_TYPES):
-        level = levels.get(ptype, ptype)
-        ag = geo.footprint[level]
-        names = geo.footprint_names[level]
-        has = ag >= 0
-        pair = np.where(has, ag * (n_csp + 1) + csp_of_area, -1)
-        valid_pairs = np.unique(pair[has])
-        lid = np.searchsorted(valid_pairs, pair)
-        link_of[p, has] = len(link_agency) + lid[has]
-        pair_agency = valid_pairs // (n_csp + 1)
-        link_agency.extend((offset + pair_agency).tolist())
-        link_ptype.extend([p] * len(valid_pairs))
-        agency_ptype.extend([p] * len(names))
-        agency_name.extend(names)
-        agency_pop.extend(np.bincount(ag[has], weights=geo.population[has], minlength=len(names)))
-        n_served.extend(np.bincount(pair_agency, minlength=len(names)))
-        if mode == "one_plus_four":
-            hubs = np.unique(ag[has & (group >= 0)] * (n + 1) + group[has & (group >= 0)])
-            hubs_served.extend(np.bincount(hubs // (n + 1), minlength=len(names)))
-        else:
-            hubs_served.extend([0] * len(names))
-        offset += len(names)
-    return Epoch(
-        start_step=start_step,
-        structured=structured,
+    return SimpleNamespace(
+        mode=mode,
+        group=group,
         csp_of_area=csp_of_area,
+        n_csp=n_csp,
         csp_names=csp_names,
         csp_type=geo.type_code[lead],
         n_areas_of_area=n_areas_csp[csp_of_area],
@@ -193,15 +162,102 @@ def build_epoch(
         unit_n_areas=unit_n_areas,
         unit_duty=unit_duty,
         mgmt_share=np.asarray(mgmt_share, dtype=float),
-        link_of=link_of,
-        link_agency=np.array(link_agency, dtype=np.int64),
-        link_ptype=np.array(link_ptype, dtype=np.int64),
-        agency_ptype=np.array(agency_ptype, dtype=np.int64),
-        agency_name=agency_name,
-        agency_pop=np.array(agency_pop, dtype=float),
-        n_served=np.array(n_served, dtype=float),
-        hubs_served=np.array(hubs_served, dtype=float),
     )
+
+
+def _partner_links(geo: Geography, level: str, cs: SimpleNamespace) -> SimpleNamespace:
+    """Links of one partner type at footprint ``level``: distinct (agency, CSP) pairs."""
+    n, n_csp, group = geo.n, cs.n_csp, cs.group
+    ag = geo.footprint[level]
+    names = geo.footprint_names[level]
+    has = ag >= 0
+    pair = np.where(has, ag * (n_csp + 1) + cs.csp_of_area, -1)
+    valid_pairs = np.unique(pair[has])
+    lid = np.where(has, np.searchsorted(valid_pairs, pair), -1)
+    pair_agency = valid_pairs // (n_csp + 1)
+    if cs.mode == "one_plus_four":
+        hubs = np.unique(ag[has & (group >= 0)] * (n + 1) + group[has & (group >= 0)])
+        hubs_served = np.bincount(hubs // (n + 1), minlength=len(names))
+    else:
+        hubs_served = np.zeros(len(names))
+    return SimpleNamespace(
+        has=has,
+        lid=lid,
+        pair_agency=pair_agency,
+        names=names,
+        agency_pop=np.bincount(ag[has], weights=geo.population[has], minlength=len(names)),
+        n_served=np.bincount(pair_agency, minlength=len(names)),
+        hubs_served=hubs_served,
+    )
+
+
+def build_epoch(
+    scenario: Scenario,
+    geo: Geography,
+    duties: DutyTable,
+    start_step: int,
+    structured: bool,
+    levels: dict[str, str],
+    cache: dict | None = None,
+) -> Epoch:
+    """Build the links and delivery units of one epoch.
+
+    ``cache`` (a dict, initially empty) lets the epochs of one run share the parts that do
+    not change between them (the CSP structure, and the links of unchanged partner types).
+    """
+    cache = {} if cache is None else cache
+    if ("csp", structured) not in cache:
+        cache["csp", structured] = _csp_structure(scenario, geo, duties, structured)
+    cs = cache["csp", structured]
+    link_of = np.full((len(PARTNER_TYPES), geo.n), -1, dtype=np.int64)
+    parts = []
+    n_links = n_agencies = 0
+    for p, ptype in enumerate(PARTNER_TYPES):
+        level = levels.get(ptype, ptype)
+        if ("links", structured, level) not in cache:
+            cache["links", structured, level] = _partner_links(geo, level, cs)
+        lk = cache["links", structured, level]
+        link_of[p, lk.has] = n_links + lk.lid[lk.has]
+        parts.append((p, lk, n_agencies))
+        n_links += len(lk.pair_agency)
+        n_agencies += len(lk.names)
+
+    def cat(values, dtype):
+        return np.concatenate([np.asarray(values(p, lk, off), dtype=dtype) for p, lk, off in parts])
+
+    return Epoch(
+        start_step=start_step,
+        structured=structured,
+        csp_of_area=cs.csp_of_area,
+        csp_names=cs.csp_names,
+        csp_type=cs.csp_type,
+        n_areas_of_area=cs.n_areas_of_area,
+        unit_of=cs.unit_of,
+        unit_n_areas=cs.unit_n_areas,
+        unit_duty=cs.unit_duty,
+        mgmt_share=cs.mgmt_share,
+        link_of=link_of,
+        link_agency=cat(lambda p, lk, off: off + lk.pair_agency, np.int64),
+        link_ptype=cat(lambda p, lk, off: np.full(len(lk.pair_agency), p), np.int64),
+        agency_ptype=cat(lambda p, lk, off: np.full(len(lk.names), p), np.int64),
+        agency_name=[name for _, lk, _ in parts for name in lk.names],
+        agency_pop=cat(lambda p, lk, off: lk.agency_pop, float),
+        n_served=cat(lambda p, lk, off: lk.n_served, float),
+        hubs_served=cat(lambda p, lk, off: lk.hubs_served, float),
+        levels=dict(levels),
+    )
+
+
+def dilution(ep: Epoch) -> np.ndarray:
+    """log(number of CSPs + hubs served by the agency) for each (partner type, area).
+
+    0 where the area has no partner of that type.
+    """
+    served = ep.n_served + ep.hubs_served
+    out = np.zeros(ep.link_of.shape)
+    valid = ep.link_of >= 0
+    out[valid] = np.log(np.maximum(served[ep.link_agency[ep.link_of[valid]]], 1.0))
+    return out
 
 
 def build_epochs(
@@ -229,7 +285,7 @@ def build_epochs(
         struct_step = int(np.argmax(mask)) if mask.any() else len(quarters)
     boundaries = sorted({0, *events, struct_step} - {len(quarters)})
     levels = dict(INITIAL_LEVEL)
-    epochs, shocked = [], []
+    epochs, shocked, cache = [], [], {}
     for b in boundaries:
         changed = set()
         for agency, level in events.get(b, []):
@@ -238,7 +294,7 @@ def build_epochs(
                 if b > 0:
                     changed.add(agency)
         structured = scenario.structure.mode != "separate" and b >= struct_step
-        epochs.append(build_epoch(scenario, geo, duties, b, structured, dict(levels)))
+        epochs.append(build_epoch(scenario, geo, duties, b, structured, dict(levels), cache))
         shocked.append(changed)
     epoch_of_step = (
         np.searchsorted([e.start_step for e in epochs], np.arange(len(quarters)), side="right") - 1

@@ -1,0 +1,109 @@
+"""Small index helpers for the step's link and group sums (numpy only, no Mesa).
+
+Links, CSPs and delivery units are numbered per epoch; a (partner type, area) cell without
+a link has index -1. These helpers give such cells a *sink* index one past the last group,
+so sums and gathers need no boolean masks: the sink collects the cells without a group and
+is dropped (sums) or reads as 0 (gathers). :class:`PartnerWeights` turns the step's
+contractions over (area, partner type, duty) weights into small matrix products.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def pad_index(index: np.ndarray, n_groups: int) -> np.ndarray:
+    """``index`` with every negative entry replaced by the sink index ``n_groups``."""
+    return np.where(index >= 0, index, n_groups)
+
+
+def sum_by(keys: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum of ``values`` by group, where ``keys`` may hold the sink index ``n_groups``.
+
+    Equals ``np.bincount(keys[keys < n_groups], values[keys < n_groups], n_groups)``.
+    """
+    return np.bincount(keys, weights=values, minlength=n_groups + 1)[:n_groups]
+
+
+def take_padded(values: np.ndarray, keys: np.ndarray, out: np.ndarray | None = None):
+    """``values[keys]`` where the sink index (``len(values)``) reads as 0.
+
+    Args:
+        values: Value per group.
+        keys: Group index per cell, the sink index where a cell has no group.
+        out: Optional buffer of length ``len(values) + 1`` to reuse (its last entry must be 0).
+    """
+    if out is None:
+        out = np.zeros(len(values) + 1)
+    out[:-1] = values
+    return out.take(keys)
+
+
+def safe_denominator(x: np.ndarray) -> np.ndarray:
+    """``x`` with non-positive entries replaced by 1, for ratios that are 0 where ``x`` is 0.
+
+    ``a / safe_denominator(x)`` equals ``np.where(x > 0, a / x, 0)`` whenever ``a`` is 0
+    wherever ``x`` is 0 (e.g. delivery, commitment or allocation of a zero demand).
+    """
+    return np.where(x > 0, x, 1.0)
+
+
+def is_identity(index: np.ndarray) -> bool:
+    """True when ``index.ravel()`` is 0, 1, 2, ... (every cell is its own group)."""
+    flat = index.ravel()
+    return bool(np.array_equal(flat, np.arange(flat.size)))
+
+
+@dataclass(frozen=True)
+class PartnerWeights:
+    """Partners' contribution weights ``W[:, 1:, :]`` factorised over the few distinct kinds of
+    area (two-tier districts, where the county council contributes, and the rest).
+
+    ``W[a, 1 + p, d] == by_kind[kind[a], p, d]``, so the step's two contractions of an
+    (area, partner type, duty) array become one small matrix product each.
+
+    Attributes:
+        stack: ``by_kind`` stacked as rows ``kind * 6 + partner type``, (n_kinds * 6, n_duties).
+        stack_t: ``stack.T``, contiguous.
+        pick: Row ``area * n_kinds + kind[area]`` of each area in an (n_areas * n_kinds, 6)
+            array.
+        buffer: (n_areas * n_kinds, 6) work array, zero outside the ``pick`` rows.
+    """
+
+    stack: np.ndarray
+    stack_t: np.ndarray
+    pick: np.ndarray
+    buffer: np.ndarray
+
+    @classmethod
+    def of(cls, W: np.ndarray) -> PartnerWeights:
+        """Factorise contribution weights of shape (n_areas, 7, n_duties)."""
+        n, n_x, n_d = W.shape
+        flat = np.ascontiguousarray(W[:, 1:, :].reshape(n, -1))
+        kinds: dict[bytes, int] = {}  # kind of each distinct row, numbered by first area
+        kind = np.array([kinds.setdefault(row.tobytes(), len(kinds)) for row in flat], dtype=int)
+        n_k = len(kinds)
+        _, first_area = np.unique(kind, return_index=True)
+        stack = np.ascontiguousarray(flat[first_area].reshape(-1, n_d))
+        return cls(
+            stack=stack,
+            stack_t=np.ascontiguousarray(stack.T),
+            pick=np.arange(n) * n_k + kind,
+            buffer=np.zeros((n * n_k, n_x - 1)),
+        )
+
+    def by_duty(self, share: np.ndarray) -> np.ndarray:
+        """``sum_p share[p, a] * W[a, 1 + p, d]`` for ``share`` of shape (6, n_areas)."""
+        if len(self.pick) == len(self.buffer):  # one kind of area
+            return share.T @ self.stack
+        self.buffer[self.pick] = share.T
+        return self.buffer.reshape(len(self.pick), -1) @ self.stack
+
+    def by_partner(self, x: np.ndarray) -> np.ndarray:
+        """``sum_d x[a, d] * W[a, 1 + p, d]``, shape (6, n_areas), for ``x`` (n_areas, n_duties)."""
+        out = x @ self.stack_t
+        if len(self.pick) == len(self.buffer):
+            return out.T
+        return out.reshape(len(self.buffer), -1).take(self.pick, axis=0).T
