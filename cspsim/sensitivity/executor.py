@@ -1,0 +1,150 @@
+"""Where tasks run: in this process, on a local process pool, or on a Dask cluster.
+
+All three take tasks lazily and keep only a bounded number in flight (twice the number of
+worker slots), and yield ``(task, chunk columns)`` as tasks finish, in whatever order. The
+caller writes each chunk as it arrives, so memory stays flat however large the sweep.
+A task's result depends only on the task, so the executor never changes the results.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import signal
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from cspsim.sensitivity.design import Task
+from cspsim.sensitivity.worker import Runtime, run_task
+
+Result = tuple[Task, dict[str, Any]]
+
+
+class Serial:
+    """Run tasks one after another in this process (``--workers 1``; tests; benchmarks)."""
+
+    slots = 1
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[Result]:
+        """Yield each task's result."""
+        for task in tasks:
+            yield task, run_task(self.runtime, task)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+_RUNTIME: Runtime | None = None
+
+
+def _init_worker(runtime: Runtime) -> None:
+    """Pool worker start-up: keep the runtime; leave Ctrl-C to the parent, which stops the
+    pool cleanly (otherwise every worker prints a KeyboardInterrupt traceback)."""
+    global _RUNTIME
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _RUNTIME = runtime
+
+
+def _pool_task(task: Task) -> dict[str, Any]:
+    return run_task(_RUNTIME, task)
+
+
+def _bounded(submit, tasks: Iterable[Task], slots: int, wait_any) -> Iterator[Result]:
+    """Submit tasks keeping at most ``2 * slots`` in flight; yield results as they finish."""
+    limit = 2 * max(1, slots)
+    todo = iter(tasks)
+    running: dict[Any, Task] = {}
+    for task in todo:
+        running[submit(task)] = task
+        if len(running) >= limit:
+            break
+    while running:
+        for fut in wait_any(list(running)):
+            task = running.pop(fut)
+            yield task, fut.result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                running[submit(nxt)] = nxt
+
+
+class LocalPool:
+    """A local process pool (the default).
+
+    Workers start from a forkserver that has imported cspsim once, so each starts in
+    milliseconds and none inherits the parent's threads (numpy's BLAS and pyarrow start
+    threads, and forking a threaded process can deadlock).
+
+    Args:
+        runtime: What the workers need.
+        workers: Number of processes.
+    """
+
+    def __init__(self, runtime: Runtime, workers: int):
+        self.slots = workers
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["cspsim.sensitivity.worker", "cspsim.model"])
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(runtime,)
+        )
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[Result]:
+        """Yield each task's result as it finishes."""
+
+        def submit(task: Task) -> Future:
+            return self._pool.submit(_pool_task, task)
+
+        def wait_any(futs: list[Future]) -> set[Future]:
+            return wait(futs, return_when=FIRST_COMPLETED).done
+
+        yield from _bounded(submit, tasks, self.slots, wait_any)
+
+    def close(self) -> None:
+        """Stop the pool; running tasks finish (each takes about a second), queued ones do not."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskCluster:
+    """A Dask distributed cluster, reached through its scheduler's address.
+
+    The runtime is sent once to every worker (``scatter(broadcast=True)``); each task then
+    carries only its own runs. Workers must be able to import cspsim (the same version) and
+    read the scenario's duty catalogue.
+
+    Args:
+        runtime: What the workers need.
+        address: Scheduler address, e.g. ``tcp://127.0.0.1:8786``.
+        timeout: Seconds to wait for the scheduler.
+    """
+
+    def __init__(self, runtime: Runtime, address: str, timeout: float = 20.0):
+        from distributed import Client
+
+        self._client = Client(address, timeout=timeout, set_as_default=False)
+        self._client.wait_for_workers(1, timeout=timeout)
+        self.slots = max(1, sum(self._client.nthreads().values()))
+        self._runtime = self._client.scatter(runtime, broadcast=True, hash=False)
+        self._futures: list[Any] = []
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[Result]:
+        """Yield each task's result as it finishes."""
+        from distributed import wait as dwait
+
+        def submit(task: Task):
+            fut = self._client.submit(run_task, self._runtime, task, pure=False, retries=1)
+            self._futures.append(fut)
+            return fut
+
+        def wait_any(futs):
+            return dwait(futs, return_when="FIRST_COMPLETED").done
+
+        yield from _bounded(submit, tasks, self.slots, wait_any)
+
+    def close(self) -> None:
+        """Cancel what is still queued and disconnect (the cluster keeps running)."""
+        try:
+            self._client.cancel([f for f in self._futures if not f.done()])
+        finally:
+            self._client.close()

@@ -1,0 +1,225 @@
+"""Scalar outcomes of a run for sensitivity analysis, defined once in ``experiments/outcomes.toml``.
+
+An outcome is a measure (a column of ``cspsim.outputs.OUTCOMES``, or ``share_met__<duty>``)
+read at one level (``national`` or one authority type), over a period of years, and reduced
+to one number by an aggregation over the period's quarters. For example "mean share of demand
+met 2020-2024, England" is ``measure = "share_met"``, ``level = "national"``,
+``years = [2020, 2024]``, ``aggregate = "mean"``.
+
+Each quarter's group value follows ``cspsim.outputs.run_frame`` exactly (a test checks it):
+shares met are total delivery over total demand; FTE and money are totals; engagement and
+post shares are means over the group's CSPs (a CSP's engagement is the population-weighted
+mean over its areas). The values are computed straight from the model's per-step records,
+which is much faster than building the full run table.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from cspsim.config import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.outputs import OUTCOMES
+
+if TYPE_CHECKING:
+    from cspsim.model import CSPModel
+
+Level = Literal["national", "district_borough", "unitary", "metropolitan", "london_borough"]
+_SUMMED = ("demand_fte", "delivered_fte", "unmet_fte", "spend_gbp", "team_fte")
+_AGGREGATES = {
+    "mean": np.nanmean,
+    "sum": np.nansum,
+    "min": np.nanmin,
+    "max": np.nanmax,
+    "first": lambda v: v[0],
+    "last": lambda v: v[-1],
+}
+
+
+class OutcomeSpec(BaseModel):
+    """One named scalar outcome (an entry of ``experiments/outcomes.toml``).
+
+    Attributes:
+        measure: Per-quarter measure: a name in ``cspsim.outputs.OUTCOMES`` or
+            ``share_met__<duty id>``.
+        level: ``national`` or an authority type (the CSPs of that type).
+        years: First and last year of the period (inclusive); one year may be given alone.
+        year_basis: ``calendar`` (year of the quarter's first day) or ``financial``
+            (April-March, named by the year it starts).
+        aggregate: How the period's quarterly values become one number.
+        description: One line for tables and plots.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    measure: str
+    level: Level = "national"
+    years: tuple[int, int]
+    year_basis: Literal["calendar", "financial"] = "calendar"
+    aggregate: Literal["mean", "sum", "min", "max", "first", "last"] = "mean"
+    description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_year(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("years"), int):
+            return {**data, "years": (data["years"], data["years"])}
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> OutcomeSpec:
+        base = self.measure.split("__")[0]
+        if self.measure not in OUTCOMES and base != "share_met":
+            raise ValueError(
+                f"unknown measure '{self.measure}'; one of {sorted(OUTCOMES)} or "
+                "share_met__<duty id>"
+            )
+        if self.years[0] > self.years[1]:
+            raise ValueError(f"years: first ({self.years[0]}) is after last ({self.years[1]})")
+        return self
+
+    def for_year(self, year: int) -> OutcomeSpec:
+        """The same outcome restricted to a single year (for per-year indices)."""
+        return self.model_copy(update={"years": (year, year)})
+
+
+class OutcomeFileError(Exception):
+    """An outcomes file could not be read; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_outcomes(path: Path) -> dict[str, OutcomeSpec]:
+    """Read and validate an outcomes file (one table per outcome name).
+
+    Raises:
+        OutcomeFileError: one line per problem, ``FILE: name.field: message``.
+    """
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise OutcomeFileError([f"{path}: cannot read: {exc.strerror}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise OutcomeFileError([f"{path}: not valid TOML: {exc}"]) from None
+    specs, problems = {}, []
+    for name, entry in raw.items():
+        try:
+            specs[name] = OutcomeSpec.model_validate(entry)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in (name, *err["loc"]))
+                problems.append(f"{path}: {loc}: {err['msg'].removeprefix('Value error, ')}")
+    if problems:
+        raise OutcomeFileError(problems)
+    return specs
+
+
+def model_problems(spec: OutcomeSpec, model: CSPModel) -> list[str]:
+    """Why ``spec`` cannot be measured on this scenario (checked on a built model), or []."""
+    problems = []
+    if spec.measure.startswith("share_met__"):
+        duty = spec.measure.removeprefix("share_met__")
+        if duty not in model.duties.ids:
+            problems.append(
+                f"duty '{duty}' is not in this scenario ({', '.join(model.duties.ids)})"
+            )
+    years = _years(model, spec.year_basis)
+    lo, hi = int(years.min()), int(years.max())
+    if spec.years[0] < lo or spec.years[1] > hi:
+        problems.append(
+            f"years {spec.years[0]}-{spec.years[1]} fall outside the simulated "
+            f"{spec.year_basis} years {lo}-{hi}"
+        )
+    if spec.level != "national":
+        code = AUTHORITY_TYPES.index(spec.level)
+        if not any((ep.csp_type == code).any() for ep in model.epochs):
+            problems.append(f"the scenario has no {spec.level} CSPs")
+    return problems
+
+
+def _years(model: CSPModel, basis: str) -> np.ndarray:
+    if basis == "financial":
+        return np.asarray(model.sched.fy)
+    return np.array([q.year for q in model.sched.quarters])
+
+
+def evaluate(model: CSPModel, specs: dict[str, OutcomeSpec]) -> dict[str, float]:
+    """Every outcome of a finished run, by name (NaN where the group has no value)."""
+    cache: dict[tuple[str, str], np.ndarray] = {}
+    out = {}
+    for name, spec in specs.items():
+        key = (spec.measure, spec.level)
+        if key not in cache:
+            cache[key] = quarterly(model, spec.measure, spec.level)
+        years = _years(model, spec.year_basis)
+        sel = cache[key][(years >= spec.years[0]) & (years <= spec.years[1])]
+        finite = sel[~np.isnan(sel)]
+        out[name] = float(_AGGREGATES[spec.aggregate](finite)) if finite.size else float("nan")
+    return out
+
+
+def quarterly(model: CSPModel, measure: str, level: str) -> np.ndarray:
+    """The measure for the group in every simulated quarter, shape (steps,)."""
+    rec, n_steps = model.rec, model.sched.n_steps
+    values = np.full(n_steps, np.nan)
+    for k, ep in enumerate(model.epochs):
+        steps = np.flatnonzero(model.epoch_of_step == k)
+        if steps.size == 0:
+            continue
+        csp_in = np.ones(len(ep.csp_names), bool)
+        if level != "national":
+            csp_in = ep.csp_type == AUTHORITY_TYPES.index(level)
+        if not csp_in.any():
+            continue
+        areas = csp_in[ep.csp_of_area]
+        values[steps] = _measure(model, rec, steps, ep, csp_in, areas, measure)
+    return values
+
+
+def _measure(model, rec, steps, ep, csp_in, areas, measure: str) -> np.ndarray:
+    """One epoch's per-step values of a measure over the CSPs ``csp_in``."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if measure == "share_met" or measure.startswith("share_met__"):
+            dem, dlv = rec.demand[steps][:, areas], rec.delivered[steps][:, areas]
+            if measure != "share_met":
+                d = model.duties.ids.index(measure.removeprefix("share_met__"))
+                dem, dlv = dem[..., d], dlv[..., d]
+            dem, dlv = dem.reshape(len(steps), -1).sum(1), dlv.reshape(len(steps), -1).sum(1)
+            return np.where(dem > 0, dlv / np.where(dem > 0, dem, 1.0), np.nan)
+        if measure in _SUMMED:
+            if measure in ("demand_fte", "delivered_fte", "unmet_fte"):
+                dem = rec.demand[steps][:, areas].sum(axis=(1, 2))
+                dlv = rec.delivered[steps][:, areas].sum(axis=(1, 2))
+                return {"demand_fte": dem, "delivered_fte": dlv, "unmet_fte": dem - dlv}[measure]
+            return getattr(rec, measure)[steps][:, areas].sum(axis=1)
+        # Measures averaged over CSPs: build the per-CSP values first.
+        member = np.zeros((len(ep.csp_of_area), len(ep.csp_names)))
+        member[np.arange(len(ep.csp_of_area)), ep.csp_of_area] = 1.0
+        if measure.startswith("eng_"):
+            kind, partner = measure.removeprefix("eng_").split("__")
+            arr = getattr(rec, f"eng_{kind}")[steps][:, PARTNER_TYPES.index(partner)]  # (s, a)
+            has = ~np.isnan(arr)
+            pop = model.geo.population
+            num = (np.where(has, arr, 0.0) * pop) @ member
+            den = (has * pop) @ member
+            csp_val = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        elif measure in ("analyst_share", "coordinator_share"):
+            post = getattr(rec, measure.removesuffix("_share"))[steps]
+            csp_val = ((post.astype(float) @ member) > 0).astype(float)
+        elif measure == "capacity_limited":
+            dem = rec.demand[steps].sum(axis=2) @ member
+            dlv = rec.delivered[steps].sum(axis=2) @ member
+            share = np.where(dem > 0, dlv / np.where(dem > 0, dem, 1.0), np.nan)
+            csp_val = (share < model.P.capacity_limited_threshold).astype(float)
+        else:  # pragma: no cover - OutcomeSpec rejects other measures
+            raise ValueError(f"unknown measure {measure}")
+        sub = csp_val[:, csp_in]
+        cnt = (~np.isnan(sub)).sum(axis=1)
+        return np.where(cnt > 0, np.nansum(sub, axis=1) / np.maximum(cnt, 1), np.nan)
