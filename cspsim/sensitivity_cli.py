@@ -11,7 +11,6 @@ indices are marked incomplete; 130 interrupted (rerun with ``--resume``).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -60,27 +59,22 @@ def _load(path: str):
         raise UserError("\n".join(exc.problems)) from None
 
 
-def _executor(runtime, args):
+def _executor(p, args):
     from cspsim.cli import UserError
-    from cspsim.sensitivity.executor import DaskCluster, LocalPool, Serial
+    from cspsim.sensitivity.api import make_executor
 
-    if args.scheduler:
-        try:
-            return DaskCluster(runtime, args.scheduler)
-        except (OSError, TimeoutError) as exc:
-            raise UserError(f"--scheduler {args.scheduler}: cannot connect: {exc}") from None
-    workers = args.workers or os.cpu_count() or 1
-    return Serial(runtime) if workers == 1 else LocalPool(runtime, workers)
+    try:
+        return make_executor(p, args.workers, args.scheduler)
+    except (OSError, TimeoutError) as exc:
+        raise UserError(f"--scheduler {args.scheduler}: cannot connect: {exc}") from None
 
 
 def _finish(p, out: Path, args) -> int:
     """Analyse the store, write every file, print the summary; return the exit status."""
-    from cspsim.sensitivity.analysis import analyze_store
-    from cspsim.sensitivity.report import EXIT_INCOMPLETE, summary_lines, write_report
-    from cspsim.sensitivity.store import Store
+    from cspsim.sensitivity.api import analyze
+    from cspsim.sensitivity.report import EXIT_INCOMPLETE, summary_lines
 
-    analysis = analyze_store(p, Store(out / "store"))
-    write_report(p, analysis, out, plots=not args.no_plots)
+    analysis = analyze(p, out, plots=not args.no_plots)
     if not args.quiet:
         print("\n".join(summary_lines(p, analysis, top=5)))
         print(f"\nResults: {out}")
@@ -118,7 +112,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run (or resume, or re-analyse) a sensitivity experiment."""
     from cspsim.cli import UserError
     from cspsim.paths import REPO_DIR
-    from cspsim.sensitivity.sweep import SweepError, choose_runs_per_task, open_output, plan, run
+    from cspsim.sensitivity.api import sweep
+    from cspsim.sensitivity.sweep import SweepError, plan
 
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers must be at least 1")
@@ -136,19 +131,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if args.resume and not has_sweep:
         raise UserError(f"--resume: {out} holds no sweep to resume")
     p = plan(loaded)
-    executor = _executor(p.runtime, args)
     try:
-        if args.resume:
-            from cspsim.sensitivity.store import Store
-
-            rpt = Store(out / "store").read_manifest()["runs_per_task"]
-        else:
-            rpt = loaded.spec.runs_per_task or choose_runs_per_task(p, executor.slots)
-        try:
-            store = open_output(p, out, args.resume, rpt)
-        except SweepError as exc:
-            raise UserError(str(exc)) from None
-        prog = run(p, store, executor, quiet=args.quiet)
+        prog = sweep(p, out, _executor(p, args), resume=args.resume, quiet=args.quiet)
+    except SweepError as exc:
+        raise UserError(str(exc)) from None
     except KeyboardInterrupt:
         print(
             f"\ninterrupted; every finished chunk is kept in {out / 'store'}: rerun the same "
@@ -156,8 +142,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
-    finally:
-        executor.close()
     if not args.quiet:
-        print(f"{prog.done} runs ({prog.failed} failed) in {prog.seconds:.1f} s", file=sys.stderr)
+        print(
+            f"{prog.done} of {prog.total} runs stored ({prog.failed} failed); "
+            f"{prog.ran} run now in {prog.seconds:.1f} s",
+            file=sys.stderr,
+        )
     return _finish(p, out, args)

@@ -50,9 +50,10 @@ def cross_checks(
     scenario = _scenario(path, values, bad, lines)
     _parameter_checks(values, bad)
     _group_checks(values, bad)
+    params_ok = not any(": parameters" in line or ": fixed" in line for line in lines)
     outcomes = _outcome_checks(path, values, bad, lines)
-    if scenario is not None and not lines:
-        _model_checks(path, scenario, values, outcomes, bad)
+    if scenario is not None:
+        _model_checks(path, scenario, values, outcomes, bad, corners=params_ok)
     return outcomes, scenario, lines
 
 
@@ -150,9 +151,9 @@ def _bounds_problems(spec: ParameterSpec, reg) -> list[str]:
         )
     if reg.kind in DISCRETE:
         if spec.dist != "unif":
-            out.append(f"dist: a {reg.kind} parameter can only vary uniformly")
+            out.append(f"dist: must be 'unif' ({reg.kind} parameter)")
         if lo != math.floor(lo) or hi != math.floor(hi):
-            out.append(f"bounds: a {reg.kind} parameter needs whole-number bounds")
+            out.append(f"bounds: must be whole numbers ({reg.kind} parameter)")
     if spec.dist == "triang" and not lo <= spec.peak <= hi:
         out.append(f"peak: {spec.peak:g} lies outside the bounds [{lo:g}, {hi:g}]")
     if spec.dist == "truncnorm" and not lo <= spec.mean <= hi:
@@ -215,8 +216,11 @@ def _outcome_checks(path: Path, values: dict, bad, lines: list[str]) -> dict[str
     return out
 
 
-def _model_checks(path: Path, scenario, values: dict, outcomes: dict, bad) -> None:
-    """Checks that need a built model (built, not run) and the scenario at the bounds."""
+def _model_checks(
+    path: Path, scenario, values: dict, outcomes: dict, bad, corners: bool = True
+) -> None:
+    """Checks that need a built model (built, not run) and, if ``corners``, the scenario with
+    every parameter at its lower and then its upper bound."""
     from cspsim.config import ScenarioError, with_values
     from cspsim.model import CSPModel
     from cspsim.sensitivity.outcomes import model_problems
@@ -227,16 +231,16 @@ def _model_checks(path: Path, scenario, values: dict, outcomes: dict, bad) -> No
         for p in exc.problems:
             bad("scenario", p)
         return
-    for i, (name, spec) in enumerate(outcomes.items()):
+    for name, spec in outcomes.items():
         for msg in model_problems(spec, m):
-            bad(f"outcomes[{i}]", f"'{name}': {msg}")
+            bad(f"outcomes[{values['outcomes'].index(name)}]", f"'{name}': {msg}")
     years = sorted({q.year for q in m.sched.quarters})
     for y in values.get("years", []):
         if not years[0] <= y <= years[-1]:
             bad("years", f"{y} is outside the simulated years {years[0]}-{years[-1]}")
     params = values.get("parameters")
     fixed = values.get("fixed", {})
-    for end in (0, 1):
+    for end in (0, 1) if corners else ():
         corner = {}
         for name in varied_names(values):
             spec = params.get(name) if isinstance(params, dict) else None

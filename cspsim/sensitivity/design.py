@@ -60,7 +60,9 @@ class Variable:
         """The value the model gets for a sampled ``x`` (a Python number, not numpy)."""
         if self.discrete:
             return int(min(math.floor(x), self.upper))
-        return float(x)
+        # SALib scales by lower + u * (upper - lower), which can land a rounding error past a
+        # bound (0.3 + 1.0 * 0.55 = 0.8500000000000001), and the registry rejects that value.
+        return float(min(max(x, self.lower), self.upper))
 
 
 @dataclass(frozen=True)

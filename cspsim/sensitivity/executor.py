@@ -116,35 +116,53 @@ class DaskCluster:
     Args:
         runtime: What the workers need.
         address: Scheduler address, e.g. ``tcp://127.0.0.1:8786``.
-        timeout: Seconds to wait for the scheduler.
+        timeout: Seconds to wait for the scheduler (default: Dask's
+            ``distributed.comm.timeouts.connect``) and then for a first worker.
     """
 
-    def __init__(self, runtime: Runtime, address: str, timeout: float = 20.0):
+    def __init__(self, runtime: Runtime, address: str, timeout: float | None = None):
+        import dask
         from distributed import Client
 
+        if timeout is None:
+            timeout = dask.utils.parse_timedelta(
+                dask.config.get("distributed.comm.timeouts.connect"), "s"
+            )
         self._client = Client(address, timeout=timeout, set_as_default=False)
-        self._client.wait_for_workers(1, timeout=timeout)
-        self.slots = max(1, sum(self._client.nthreads().values()))
-        self._runtime = self._client.scatter(runtime, broadcast=True, hash=False)
+        try:
+            self._client.wait_for_workers(1, timeout=timeout or 60)
+            self.slots = max(1, sum(self._client.nthreads().values()))
+            self._runtime = self._client.scatter(runtime, broadcast=True, hash=False)
+        except BaseException:
+            self._client.close()
+            raise
         self._futures: list[Any] = []
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Result]:
         """Yield each task's result as it finishes."""
-        from distributed import wait as dwait
+        from distributed import as_completed
+
+        # Fed as tasks are submitted; on this client's loop (there is no default client).
+        finished = as_completed(loop=self._client.loop)
 
         def submit(task: Task):
             fut = self._client.submit(run_task, self._runtime, task, pure=False, retries=1)
             self._futures.append(fut)
+            finished.add(fut)
             return fut
 
         def wait_any(futs):
-            return dwait(futs, return_when="FIRST_COMPLETED").done
+            self._futures = [f for f in self._futures if not f.done()]
+            return [next(finished)]
 
         yield from _bounded(submit, tasks, self.slots, wait_any)
 
     def close(self) -> None:
         """Cancel what is still queued and disconnect (the cluster keeps running)."""
         try:
-            self._client.cancel([f for f in self._futures if not f.done()])
-        finally:
-            self._client.close()
+            pending = [f for f in self._futures if not f.done()]
+            if pending:
+                self._client.cancel(pending)
+        except Exception:  # the connection may already be gone; closing must not mask why
+            pass
+        self._client.close()

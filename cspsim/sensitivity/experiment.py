@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cspsim.paths import REPO_DIR
 from cspsim.sensitivity.methods import METHODS, option_problems
@@ -57,12 +65,15 @@ class ParameterSpec(_Strict):
     sd: Annotated[float, Field(gt=0)] | None = None
     group: str | None = None
 
+    @field_validator("bounds")
+    @classmethod
+    def _ordered(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and not v[0] < v[1]:
+            raise ValueError(f"lower ({v[0]:g}) must be below upper ({v[1]:g})")
+        return v
+
     @model_validator(mode="after")
-    def _check(self) -> ParameterSpec:
-        if self.bounds is not None and not self.bounds[0] < self.bounds[1]:
-            raise ValueError(
-                f"bounds: lower ({self.bounds[0]:g}) must be below upper ({self.bounds[1]:g})"
-            )
+    def _dist_args(self) -> ParameterSpec:
         wants = {"unif": set(), "logunif": set(), "triang": {"peak"}, "truncnorm": {"mean", "sd"}}
         given = {k for k in ("peak", "mean", "sd") if getattr(self, k) is not None}
         if given != wants[self.dist]:
@@ -116,6 +127,31 @@ def _fmt(loc: tuple, msg: str) -> tuple[str, str]:
     return where, msg.removeprefix("Value error, ")
 
 
+def _errors(prefix: tuple, exc: ValidationError) -> list[tuple[str, str]]:
+    """Pydantic errors as (field path, message); a value that matches no member of a union
+    gives one line, not one per member (pydantic puts the member's name last in ``loc``)."""
+    out, seen = [], set()
+    for e in exc.errors():
+        loc = tuple(e["loc"])
+        if e.get("ctx", {}).get("class") is None and len(loc) and _is_type_tag(loc[-1]):
+            others = [x for x in exc.errors() if tuple(x["loc"])[:-1] == loc[:-1]]
+            if len(others) > 1:
+                if loc[:-1] not in seen:
+                    seen.add(loc[:-1])
+                    kinds = " or ".join(str(tuple(x["loc"])[-1]) for x in others)
+                    out.append(_fmt((*prefix, *loc[:-1]), f"has the wrong type (expected {kinds})"))
+                continue
+        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        out.append(_fmt((*prefix, *loc), msg))
+    return out
+
+
+def _is_type_tag(part: object) -> bool:
+    return isinstance(part, str) and (
+        part in ("bool", "int", "float", "str") or "[" in part or part.startswith("literal")
+    )
+
+
 def _parse_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Validate each field on its own so that all structural problems are found at once."""
     values, problems = {}, []
@@ -135,9 +171,11 @@ def _parse_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, 
                 try:
                     parsed[pname] = ParameterSpec.model_validate(entry)
                 except ValidationError as exc:
-                    bad = [_fmt((name, pname, *e["loc"]), e["msg"]) for e in exc.errors()]
-                    problems += [(w, "unknown key" if "Extra inputs" in m else m) for w, m in bad]
+                    problems += _errors((name, pname), exc)
             values[name] = parsed
+            continue
+        if name == "parameters" and value != "registry":
+            problems.append((name, 'must be "registry" or a table [parameters] of name = {...}'))
             continue
         if name == "seed" and value == 0:
             problems.append((name, "must be non-zero (SALib treats seed 0 as 'no seed')"))
@@ -147,7 +185,7 @@ def _parse_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, 
             adapter = TypeAdapter(kind)
             values[name] = adapter.validate_python(value, strict=name in ("N", "replicates"))
         except ValidationError as exc:
-            problems += [_fmt((name, *e["loc"]), e["msg"]) for e in exc.errors()]
+            problems += _errors((name,), exc)
     return values, problems
 
 
@@ -217,11 +255,13 @@ def method_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     if "method" not in values:
         return []
     method = METHODS[values["method"]]
-    problems = [(f"options.{k}", m) for k, m in option_problems(method, values.get("options", {}))]
-    if "N" in values and not problems:
+    given = values.get("options", {})
+    bad = option_problems(method, given)
+    problems = [(f"options.{k}", m) for k, m in bad]
+    if "N" in values:
         from cspsim.sensitivity.methods import options_of
 
-        msg = method.n_problem(values["N"], options_of(method, values.get("options", {})))
-        if msg:
+        good = {k: v for k, v in given.items() if k not in {k for k, _ in bad}}
+        if msg := method.n_problem(values["N"], options_of(method, good)):
             problems.append(("N", msg))
     return problems

@@ -152,74 +152,109 @@ def _years(model: CSPModel, basis: str) -> np.ndarray:
 
 def evaluate(model: CSPModel, specs: dict[str, OutcomeSpec]) -> dict[str, float]:
     """Every outcome of a finished run, by name (NaN where the group has no value)."""
-    cache: dict[tuple[str, str], np.ndarray] = {}
+    series: dict[tuple[str, str], np.ndarray] = {}
+    sums: dict[str, np.ndarray] = {}  # per (step, area) totals shared by the measures
     out = {}
     for name, spec in specs.items():
         key = (spec.measure, spec.level)
-        if key not in cache:
-            cache[key] = quarterly(model, spec.measure, spec.level)
+        if key not in series:
+            series[key] = quarterly(model, spec.measure, spec.level, sums)
         years = _years(model, spec.year_basis)
-        sel = cache[key][(years >= spec.years[0]) & (years <= spec.years[1])]
+        sel = series[key][(years >= spec.years[0]) & (years <= spec.years[1])]
         finite = sel[~np.isnan(sel)]
         out[name] = float(_AGGREGATES[spec.aggregate](finite)) if finite.size else float("nan")
     return out
 
 
-def quarterly(model: CSPModel, measure: str, level: str) -> np.ndarray:
-    """The measure for the group in every simulated quarter, shape (steps,)."""
-    rec, n_steps = model.rec, model.sched.n_steps
-    values = np.full(n_steps, np.nan)
+def quarterly(
+    model: CSPModel, measure: str, level: str, sums: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
+    """The measure for the group in every simulated quarter, shape (steps,).
+
+    Args:
+        model: A finished run.
+        measure: Measure name (see :class:`OutcomeSpec`).
+        level: ``national`` or an authority type.
+        sums: Cache of (step, area) totals, shared between calls on the same run.
+    """
+    sums = {} if sums is None else sums
+    values = np.full(model.sched.n_steps, np.nan)
     for k, ep in enumerate(model.epochs):
         steps = np.flatnonzero(model.epoch_of_step == k)
         if steps.size == 0:
             continue
+        # An epoch's steps are consecutive: a slice keeps the record arrays as views.
+        span = slice(int(steps[0]), int(steps[-1]) + 1)
         csp_in = np.ones(len(ep.csp_names), bool)
         if level != "national":
             csp_in = ep.csp_type == AUTHORITY_TYPES.index(level)
-        if not csp_in.any():
-            continue
-        areas = csp_in[ep.csp_of_area]
-        values[steps] = _measure(model, rec, steps, ep, csp_in, areas, measure)
+        if csp_in.any():
+            values[span] = _measure(model, span, ep, csp_in, measure, sums)
     return values
 
 
-def _measure(model, rec, steps, ep, csp_in, areas, measure: str) -> np.ndarray:
+def _area_totals(model: CSPModel, measure: str, sums: dict[str, np.ndarray]) -> np.ndarray:
+    """Per (step, area) demand or delivery, all duties or one (computed once per run)."""
+    if measure not in sums:
+        rec = model.rec
+        if "__" in measure:  # demand__<duty> / delivered__<duty>
+            what, duty = measure.split("__")
+            d = model.duties.ids.index(duty)
+            sums[measure] = getattr(rec, what)[:, :, d]
+        else:
+            sums[measure] = getattr(rec, measure).sum(axis=2)
+    return sums[measure]
+
+
+def _by_csp(values: np.ndarray, ep) -> np.ndarray:
+    """Sum (step, area) values over each CSP's areas -> (step, CSP)."""
+    n_csp = len(ep.csp_names)
+    if n_csp == len(ep.csp_of_area) and (ep.csp_of_area == np.arange(n_csp)).all():
+        return values  # one area per CSP (the 2009 structure): nothing to add up
+    s = values.shape[0]
+    keys = (np.arange(s)[:, None] * n_csp + ep.csp_of_area[None, :]).ravel()
+    return np.bincount(keys, weights=values.ravel(), minlength=s * n_csp).reshape(s, n_csp)
+
+
+def _measure(model, span: slice, ep, csp_in: np.ndarray, measure: str, sums) -> np.ndarray:
     """One epoch's per-step values of a measure over the CSPs ``csp_in``."""
+    rec = model.rec
+    areas = csp_in[ep.csp_of_area]
+    every = bool(areas.all())
     with np.errstate(invalid="ignore", divide="ignore"):
-        if measure == "share_met" or measure.startswith("share_met__"):
-            dem, dlv = rec.demand[steps][:, areas], rec.delivered[steps][:, areas]
-            if measure != "share_met":
-                d = model.duties.ids.index(measure.removeprefix("share_met__"))
-                dem, dlv = dem[..., d], dlv[..., d]
-            dem, dlv = dem.reshape(len(steps), -1).sum(1), dlv.reshape(len(steps), -1).sum(1)
-            return np.where(dem > 0, dlv / np.where(dem > 0, dem, 1.0), np.nan)
-        if measure in _SUMMED:
-            if measure in ("demand_fte", "delivered_fte", "unmet_fte"):
-                dem = rec.demand[steps][:, areas].sum(axis=(1, 2))
-                dlv = rec.delivered[steps][:, areas].sum(axis=(1, 2))
-                return {"demand_fte": dem, "delivered_fte": dlv, "unmet_fte": dem - dlv}[measure]
-            return getattr(rec, measure)[steps][:, areas].sum(axis=1)
-        # Measures averaged over CSPs: build the per-CSP values first.
-        member = np.zeros((len(ep.csp_of_area), len(ep.csp_names)))
-        member[np.arange(len(ep.csp_of_area)), ep.csp_of_area] = 1.0
+        if measure in ("share_met", "demand_fte", "delivered_fte", "unmet_fte") or (
+            measure.startswith("share_met__")
+        ):
+            suffix = measure.removeprefix("share_met") if measure.startswith("share_met") else ""
+            dem = _area_totals(model, "demand" + suffix, sums)[span]
+            dlv = _area_totals(model, "delivered" + suffix, sums)[span]
+            dem = dem.sum(axis=1) if every else dem[:, areas].sum(axis=1)
+            dlv = dlv.sum(axis=1) if every else dlv[:, areas].sum(axis=1)
+            if measure.startswith("share_met"):
+                return np.where(dem > 0, dlv / np.where(dem > 0, dem, 1.0), np.nan)
+            return {"demand_fte": dem, "delivered_fte": dlv, "unmet_fte": dem - dlv}[measure]
+        if measure in ("spend_gbp", "team_fte"):
+            arr = getattr(rec, measure)[span]
+            return arr.sum(axis=1) if every else arr[:, areas].sum(axis=1)
+        # Measures averaged over CSPs: per-CSP values first.
         if measure.startswith("eng_"):
             kind, partner = measure.removeprefix("eng_").split("__")
-            arr = getattr(rec, f"eng_{kind}")[steps][:, PARTNER_TYPES.index(partner)]  # (s, a)
+            arr = getattr(rec, f"eng_{kind}")[span, PARTNER_TYPES.index(partner)]  # (s, a)
             has = ~np.isnan(arr)
             pop = model.geo.population
-            num = (np.where(has, arr, 0.0) * pop) @ member
-            den = (has * pop) @ member
+            num = _by_csp(np.where(has, arr, 0.0) * pop, ep)
+            den = _by_csp(has * pop, ep)
             csp_val = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
         elif measure in ("analyst_share", "coordinator_share"):
-            post = getattr(rec, measure.removesuffix("_share"))[steps]
-            csp_val = ((post.astype(float) @ member) > 0).astype(float)
+            post = getattr(rec, measure.removesuffix("_share"))[span].astype(float)
+            csp_val = (_by_csp(post, ep) > 0).astype(float)
         elif measure == "capacity_limited":
-            dem = rec.demand[steps].sum(axis=2) @ member
-            dlv = rec.delivered[steps].sum(axis=2) @ member
+            dem = _by_csp(_area_totals(model, "demand", sums)[span], ep)
+            dlv = _by_csp(_area_totals(model, "delivered", sums)[span], ep)
             share = np.where(dem > 0, dlv / np.where(dem > 0, dem, 1.0), np.nan)
             csp_val = (share < model.P.capacity_limited_threshold).astype(float)
         else:  # pragma: no cover - OutcomeSpec rejects other measures
             raise ValueError(f"unknown measure {measure}")
-        sub = csp_val[:, csp_in]
+        sub = csp_val if csp_in.all() else csp_val[:, csp_in]
         cnt = (~np.isnan(sub)).sum(axis=1)
         return np.where(cnt > 0, np.nansum(sub, axis=1) / np.maximum(cnt, 1), np.nan)

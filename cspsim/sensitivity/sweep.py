@@ -189,6 +189,7 @@ class Progress:
     total: int
     done: int = 0
     failed: int = 0
+    ran: int = 0
     seconds: float = 0.0
 
     @property
@@ -224,6 +225,7 @@ def run(p: Plan, store: Store, executor, quiet: bool = False) -> Progress:
             store.write_chunk(task.index, columns)
             failed = int((~columns["ok"]).sum())
             prog.done += len(task.points)
+            prog.ran += len(task.points)
             prog.failed += failed
             bar.update(len(task.points))
             if failed:

@@ -12,6 +12,7 @@ prepares it once (base scenario, geography) and keeps it for later tasks of the 
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,7 +63,8 @@ class CspsimModel:
     """The cspsim model on a base scenario, as a model function.
 
     The geography depends only on the scenario's ``[geography]``, which no parameter or
-    lever changes, so it is built once per process and shared by the runs.
+    lever changes, so it is built once per process and shared by the runs; duty tables are
+    reused likewise (see :meth:`duties`).
     """
 
     def __init__(self, runtime: Runtime):
@@ -72,6 +74,27 @@ class CspsimModel:
         self.base_dir = Path(runtime.base_dir) if runtime.base_dir else None
         self.outcomes = runtime.outcomes
         self.geography = build_geography(self.base.geography)
+        self._duties: dict[str, Any] = {}
+
+    def duties(self, scenario):
+        """The scenario's duty table, reused while the parts it is built from are unchanged
+        (only duty levers change them; reading the catalogue is ~10% of a national run)."""
+        from cspsim.duties import load_duties
+
+        key = json.dumps(
+            [
+                scenario.duties.model_dump(mode="json"),
+                scenario.structure.hub_duties,
+                scenario.levers.backbone_duties,
+            ],
+            sort_keys=True,
+        )
+        table = self._duties.get(key)
+        if table is None:
+            if len(self._duties) >= 64:  # a sweep over duty levers: do not grow without end
+                self._duties.clear()
+            table = self._duties[key] = load_duties(scenario, self.base_dir)
+        return table
 
     def __call__(self, values: dict[str, Any], seed: int) -> dict[str, float]:
         """Run the scenario with ``values`` set and return every outcome."""
@@ -85,6 +108,7 @@ class CspsimModel:
             seed=seed,
             base_dir=self.base_dir,
             geography=self.geography,
+            duties=self.duties(scenario),
             with_agents=False,
         )
         return evaluate(m.run(), self.outcomes)
