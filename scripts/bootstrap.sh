@@ -31,3 +31,24 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]" >&2
   touch "$stamp"
 fi
+
+# The dashboard's browser test drives Debian's Chromium through Playwright (never a
+# downloaded browser): install it when missing, if we are root and have apt-get.
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1
+}
+can_apt() { [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; }
+if ! command -v chromium >/dev/null 2>&1 && can_apt; then
+  echo "Installing Debian chromium (dashboard browser test)..." >&2
+  apt_install chromium || echo "warning: could not install chromium" >&2
+fi
+# The dashboard page's front-end files (solara's app, ECharts) come from the npm registry,
+# so the page also works where cdn.jsdelivr.net cannot be reached.
+if ! .venv/bin/python -m cspsim.dashboard.assets check >/dev/null 2>&1; then
+  if ! command -v npm >/dev/null 2>&1 && can_apt; then
+    echo "Installing Debian npm (to fetch the dashboard's browser files)..." >&2
+    apt_install npm || echo "warning: could not install npm" >&2
+  fi
+  .venv/bin/python -m cspsim.dashboard.assets fetch --quiet || true
+fi

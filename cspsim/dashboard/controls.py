@@ -1,0 +1,264 @@
+"""The dashboard's controls, generated from the scenario levers of the registry.
+
+Every lever in :func:`cspsim.levers.lever_specs` (``configs/parameters.toml`` ``[levers.*]``
+plus three per catalogue duty) becomes one control with the registry's bounds, unit and
+description; only the wording of the label and the on-screen unit (e.g. GBP shown in
+millions) are added here. A lever added to the registry appears without code changes (in
+the "Other" section, labelled from its name).
+
+Controls start at the value the base scenario already has (its structure, PCC model, duty
+dates...); cuts and the ring-fenced grant are *extra* on top of the scenario and start at 0.
+Only levers moved away from that start are passed to :func:`cspsim.config.with_values`,
+together with the levers they need (a cut's start year, a structure's start year...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from cspsim.config import Scenario
+from cspsim.levers import CUT_AGENCIES, NEW_DUTY_ID, lever_specs
+from cspsim.paths import DUTIES_FILE
+from cspsim.registry import ParamSpec
+
+SECTIONS = ("Funding", "Duties", "Structure and PCC", "Investments", "Other")
+AGENCY_LABELS = {
+    "council": "councils",
+    "county_council": "county councils",
+    "police": "police",
+    "probation": "probation",
+    "health": "health",
+    "fire_rescue": "fire and rescue",
+    "youth_offending": "youth offending",
+    "pcc_fund": "PCC community safety fund",
+    "csp_grant": "grants to CSPs",
+}
+CHOICE_LABELS = {
+    "separate": "Separate CSPs",
+    "merged": "Merged CSPs",
+    "one_plus_four": "1+4: hub duties shared",
+    "grant": "PCC grants to CSPs",
+    "central": "PCC commissions centrally",
+    "bids": "CSPs bid to the PCC",
+    "annual": "Annual allocations",
+    "multi_year": "Multi-year allocations",
+}
+UNIT_LABELS = {
+    "percent": "%",
+    "year": "year",
+    "years": "years",
+    "gbp_per_year": "£m a year",
+    "fte_per_100k": "FTE per 100k residents",
+    "ratio": "× catalogue",
+}
+ADDITIVE = ("cut_pct__", "ring_fenced_grant_gbp_per_year")  # extra on top of the scenario
+
+
+@dataclass(frozen=True)
+class Control:
+    """One on-screen control for one lever.
+
+    Attributes:
+        name: Lever name (as in the registry and ``with_values``).
+        label: On-screen label, with its unit.
+        kind: ``real``, ``integer``, ``boolean`` or ``choice``.
+        lower: Lowest value (in lever units).
+        upper: Highest value (in lever units).
+        step: Slider step (in display units).
+        scale: Display value = lever value / scale (1e6 shows GBP as £m).
+        choices: Options of a choice.
+        section: Sidebar section.
+        description: The registry's description (tooltip).
+        unit: The registry's unit.
+    """
+
+    name: str
+    label: str
+    kind: str
+    lower: float
+    upper: float
+    step: float
+    scale: float
+    choices: tuple[str, ...]
+    section: str
+    description: str
+    unit: str
+
+    def to_display(self, value: Any) -> Any:
+        """Lever value as the widget shows it."""
+        if self.kind == "choice":
+            return value if isinstance(value, str) else self.choices[round(float(value))]
+        if self.kind == "boolean":
+            return bool(round(float(value)))
+        if self.kind == "integer":
+            return round(float(value))
+        return round(float(value) / self.scale, 6)
+
+    def from_display(self, shown: Any) -> Any:
+        """Widget value as the lever value."""
+        if self.kind in ("choice", "boolean"):
+            return shown
+        if self.kind == "integer":
+            return round(float(shown))
+        return float(shown) * self.scale
+
+
+@cache
+def catalogue() -> dict[str, Any]:
+    """The shipped duty catalogue (``configs/duties.toml``), by duty id."""
+    from cspsim.duties import read_catalogue
+
+    return read_catalogue(DUTIES_FILE)
+
+
+def _section_and_label(spec: ParamSpec) -> tuple[str, str]:
+    n, unit = spec.name, UNIT_LABELS.get(spec.unit, spec.unit)
+    duties = catalogue()
+    for prefix, text in (
+        ("duty_on__", "{d}: in force"),
+        ("duty_start_year__", "{d}: starts"),
+        ("duty_new_burdens_scale__", "{d}: new-burdens money"),
+    ):
+        if n.startswith(prefix):
+            d = n.removeprefix(prefix)
+            name = duties[d].name if d in duties else d
+            return "Duties", text.format(d=name) + ("" if spec.kind == "boolean" else f" ({unit})")
+    if n.startswith("cut_pct__"):
+        return "Funding", f"Extra cut to {AGENCY_LABELS.get(n[9:], n[9:])} (%)"
+    if n.startswith("cut_start_year__"):
+        return "Funding", f"…starting in ({unit})"
+    fixed = {
+        "cut_phase_years": ("Funding", "Cuts phased in over (years)"),
+        "ring_fenced_grant_gbp_per_year": ("Funding", "Ring-fenced CSP grant (£m a year)"),
+        "ring_fence_start_year": ("Funding", "…from (year)"),
+        "allocation": ("Funding", "Grant allocations"),
+        "new_duty_workload_fte_per_100k": ("Duties", f"New what-if duty: workload ({unit})"),
+        "new_duty_start_year": ("Duties", "New what-if duty: starts (year)"),
+        "new_duty_new_burdens_gbp_per_year": ("Duties", "New what-if duty: money (£m a year)"),
+        "structure_mode": ("Structure and PCC", "Partnership structure"),
+        "structure_start_year": ("Structure and PCC", "Structure takes effect (year)"),
+        "pcc_funding_model": ("Structure and PCC", "PCC funding model"),
+        "fund_coordinator": ("Investments", "Fund a dedicated coordinator in every CSP"),
+        "fund_analyst": ("Investments", "Fund a dedicated analyst in every CSP"),
+        "levers_start_year": ("Investments", "Coordinator and analyst funded from (year)"),
+        "backbone_gbp_per_year": ("Investments", "Voluntary-sector backbone, national (£m a year)"),
+    }  # fmt: skip
+    if n in fixed:
+        return fixed[n]
+    words = n.replace("__", ": ").replace("_", " ")
+    return "Other", f"{words[:1].upper()}{words[1:]} ({unit})"
+
+
+def build_controls(scenario: Scenario) -> list[Control]:
+    """Controls for every lever, with year bounds limited to the scenario's period."""
+    last = scenario.time.end.year
+    out = []
+    for spec in lever_specs().values():
+        section, label = _section_and_label(spec)
+        lower, upper = spec.lower, spec.upper
+        scale, step = 1.0, 1.0
+        if spec.unit == "year":
+            upper = max(min(upper, last), lower)
+        elif spec.unit == "gbp_per_year":
+            scale = 1e6
+            step = 0.05 if upper <= 10e6 else 1.0
+        elif spec.kind == "real" and upper - lower <= 5:
+            step = 0.05 if upper - lower <= 3 else 0.5
+        out.append(
+            Control(
+                name=spec.name,
+                label=label,
+                kind=spec.kind,
+                lower=lower,
+                upper=upper,
+                step=step,
+                scale=scale,
+                choices=spec.choices,
+                section=section,
+                description=spec.description,
+                unit=spec.unit,
+            )
+        )
+    return out
+
+
+def _year(date: Any, fallback: int) -> int:
+    return date.year if date is not None else fallback
+
+
+def base_values(scenario: Scenario, controls: list[Control]) -> dict[str, Any]:
+    """The value of every control that reproduces ``scenario`` (lever units).
+
+    Levers that describe the scenario (structure, PCC model, duty dates, investments) read
+    it; additive levers (cuts, ring-fenced grant) start at 0. A start year the scenario
+    does not set defaults to the registry default, or two years before the scenario's end
+    if that is earlier, so that moving the matching lever shows an effect.
+    """
+    specs = lever_specs()
+    last = scenario.time.end.year
+    out: dict[str, Any] = {}
+    for c in controls:
+        d = specs[c.name].default
+        if c.kind == "choice":
+            out[c.name] = c.choices[round(d)]
+        elif c.kind == "boolean":
+            out[c.name] = bool(round(d))
+        elif c.unit == "year":
+            out[c.name] = int(min(max(round(d), c.lower), max(last - 2, c.lower), c.upper))
+        else:
+            out[c.name] = float(d)
+    st, lv = scenario.structure, scenario.levers
+    out["structure_mode"] = st.mode
+    out["structure_start_year"] = _year(st.start, out["structure_start_year"])
+    out["pcc_funding_model"] = scenario.pcc.funding_model
+    out["allocation"] = scenario.funding.allocation
+    out["fund_coordinator"], out["fund_analyst"] = lv.fund_coordinator, lv.fund_analyst
+    out["levers_start_year"] = _year(lv.from_date, out["levers_start_year"])
+    out["backbone_gbp_per_year"] = float(lv.backbone_gbp_per_year)
+    for duty_id, spec in catalogue().items():
+        ov = scenario.duties.overrides.get(duty_id)
+        out[f"duty_on__{duty_id}"] = ov.enabled if ov is not None else True
+        out[f"duty_start_year__{duty_id}"] = (ov.start if ov and ov.start else spec.start).year
+        scale = 1.0
+        if ov is not None and ov.new_burdens_gbp_per_year is not None:
+            cat = spec.new_burdens_gbp_per_year
+            scale = ov.new_burdens_gbp_per_year / cat if cat > 0 else 1.0
+        out[f"duty_new_burdens_scale__{duty_id}"] = scale
+    new = scenario.duties.new.get(NEW_DUTY_ID)
+    if new is not None:
+        out["new_duty_workload_fte_per_100k"] = float(new["workload_fte_per_100k"])
+        out["new_duty_start_year"] = _year(new.get("start"), out["new_duty_start_year"])
+        out["new_duty_new_burdens_gbp_per_year"] = float(new.get("new_burdens_gbp_per_year", 0))
+    return {k: v for k, v in out.items() if k in {c.name for c in controls}}
+
+
+def lever_groups() -> list[tuple[str, ...]]:
+    """Levers that only take effect together (a cut and its start year...)."""
+    groups = [(f"cut_pct__{a}", f"cut_start_year__{a}", "cut_phase_years") for a in CUT_AGENCIES]
+    groups += [
+        ("new_duty_workload_fte_per_100k", "new_duty_start_year",
+         "new_duty_new_burdens_gbp_per_year"),
+        ("structure_mode", "structure_start_year"),
+        ("fund_coordinator", "fund_analyst", "levers_start_year"),
+        ("ring_fenced_grant_gbp_per_year", "ring_fence_start_year"),
+    ]  # fmt: skip
+    return groups
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return abs(float(a) - float(b)) < 1e-9
+
+
+def changed_values(values: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The levers to pass to ``with_values``: those moved from ``base``, with their group."""
+    moved = {k for k, v in values.items() if k in base and not _same(v, base[k])}
+    needed = set(moved)
+    for group in lever_groups():
+        if moved & set(group):
+            needed |= {k for k in group if k in values}
+    moved = needed
+    return {k: values[k] for k in values if k in moved}

@@ -1,0 +1,216 @@
+"""Trainer dashboard without a browser: controls, lessons, session, plots, network, page.
+
+The browser test is tests/test_dashboard_browser.py; this module checks the logic and
+renders the Solara page in-process (``solara.render``), which is quick.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cspsim.config import ScenarioError, load_scenario
+from cspsim.dashboard import charts
+from cspsim.dashboard.controls import base_values, build_controls, changed_values
+from cspsim.dashboard.lessons import LESSONS_DIR, load_lesson, load_lessons
+from cspsim.dashboard.network import areas_in_view, default_force, network_option
+from cspsim.dashboard.series import series_of
+from cspsim.dashboard.session import DashboardModel, Session
+from cspsim.levers import lever_specs
+from cspsim.model import CSPModel
+from cspsim.paths import CONFIGS_DIR
+
+CLEVELAND = CONFIGS_DIR / "cleveland.toml"
+LESSON_TITLES = {
+    "The 2010s squeeze",
+    "A new duty arrives without money",
+    "Merge or not?",
+    "Invest in a coordinator and an analyst",
+    "The backbone investment",
+}
+
+
+@pytest.fixture(scope="module")
+def cleveland() -> Session:
+    return Session(CLEVELAND)
+
+
+def _options(m: DashboardModel, s: Session) -> list[dict]:
+    run, base = series_of(m, s.areas), s.baseline_series()
+    return [
+        charts.share_met_over_time(run, base, s.span),
+        charts.share_met_by_duty(run, base),
+        charts.engagement(run, base, s.span, "strategic"),
+        charts.engagement(run, base, s.span, "operational"),
+        charts.budgets(run, base, s.span),
+        network_option(m, s.areas, {}),
+    ]
+
+
+# ------------------------------------------------------------------ controls
+def test_every_lever_has_a_control_with_registry_bounds_and_unit():
+    sc = load_scenario(CLEVELAND)
+    controls = {c.name: c for c in build_controls(sc)}
+    assert set(controls) == set(lever_specs())
+    for name, spec in lever_specs().items():
+        c = controls[name]
+        assert c.description == spec.description and c.kind == spec.kind
+        if spec.unit == "year":  # year sliders stop at the scenario's last year
+            assert spec.lower <= c.lower <= c.upper <= min(spec.upper, sc.time.end.year)
+        else:
+            assert (c.lower, c.upper) == (spec.lower, spec.upper)
+    assert controls["cut_pct__police"].label == "Extra cut to police (%)"
+    assert controls["backbone_gbp_per_year"].to_display(1e6) == 1.0  # GBP shown in £m
+    assert controls["backbone_gbp_per_year"].from_display(2.5) == 2.5e6
+    assert controls["structure_mode"].section == "Structure and PCC"
+    assert {c.section for c in controls.values()} <= {
+        "Funding", "Duties", "Structure and PCC", "Investments", "Other",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name", ["baseline.toml", "cleveland_merged.toml", "new_duty_unfunded_2026.toml"]
+)
+def test_base_values_reproduce_the_scenario(name):
+    """Controls start where the scenario is: no lever counts as changed."""
+    s = Session(CONFIGS_DIR / name)
+    assert s.changed() == {}
+    assert s.scenario_for() is s.base
+    if name == "cleveland_merged.toml":
+        assert s.values["structure_mode"] == "merged" and s.values["structure_start_year"] == 2014
+    if name == "new_duty_unfunded_2026.toml":
+        assert s.values["new_duty_workload_fte_per_100k"] == 1.0
+
+
+def test_changed_values_bring_the_levers_they_need():
+    sc = load_scenario(CLEVELAND)
+    base = base_values(sc, build_controls(sc))
+    assert base["cut_start_year__police"] == 2022  # two years before the end, not 2026
+    moved = changed_values({**base, "cut_pct__police": 20.0}, base)
+    assert moved == {
+        "cut_pct__police": 20.0,
+        "cut_start_year__police": 2022,
+        "cut_phase_years": base["cut_phase_years"],
+    }
+    moved = changed_values({**base, "structure_start_year": 2016}, base)
+    assert moved == {"structure_mode": "separate", "structure_start_year": 2016}
+    assert changed_values(dict(base), base) == {}
+
+
+# ------------------------------------------------------------------ lessons
+def test_the_five_lessons_are_data_files():
+    lessons = load_lessons()
+    assert {x.title for x in lessons} == LESSON_TITLES
+    assert [x.order for x in lessons] == sorted(x.order for x in lessons)
+    for x in lessons:
+        assert x.summary and x.look_for and x.values and x.scenario.is_file()
+
+
+@pytest.mark.parametrize("lesson", load_lessons(), ids=lambda x: x.key)
+def test_each_lesson_loads_and_runs(lesson):
+    """Each preset applies to its base scenario, builds and runs a few quarters."""
+    s = Session(CLEVELAND)
+    s.apply_lesson(lesson)
+    assert s.lesson is lesson and s.path == lesson.scenario.resolve()
+    assert set(lesson.values) <= set(s.changed())
+    m = DashboardModel(s)
+    for _ in range(6):
+        m.step()
+    assert m.t == 5 and np.isfinite(m.rec.delivered[:6]).all()
+    json.dumps(_options(m, s))  # every plot can be sent to the browser
+    # The lesson's run differs from its baseline by the end (its levers do something).
+    full = DashboardModel(s, replay_to=10**6)
+    assert not np.allclose(full.rec.delivered.sum(axis=2), s.baseline.rec.delivered.sum(axis=2))
+
+
+def test_a_bad_lesson_file_says_what_is_wrong(tmp_path: Path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'title = "x"\nscenario = "nowhere.toml"\nsummary = "s"\ncolour = 1\n'
+        "[values]\nno_such_lever = 1\ncut_pct__police = 99\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as exc:
+        load_lesson(bad)
+    text = "\n".join(exc.value.problems)
+    for part in ("colour: unknown key", "no_such_lever", "cut_pct__police", "scenario: file"):
+        assert part in text
+    assert LESSONS_DIR.is_dir()
+
+
+# ------------------------------------------------------------------ session and model
+def test_baseline_is_the_unmodified_scenario_with_the_same_seed(cleveland):
+    ref = CSPModel(load_scenario(CLEVELAND), seed=cleveland.seed).run()
+    np.testing.assert_array_equal(ref.rec.delivered, cleveland.baseline.rec.delivered)
+
+
+def test_rebuild_with_replay_equals_stepping(cleveland):
+    """Moving a lever mid-run replays the new scenario to the same quarter, same seed."""
+    s = Session(CLEVELAND)
+    s.values = {**s.values, "cut_pct__council": 30.0, "cut_start_year__council": 2012}
+    stepped = DashboardModel(s)
+    for _ in range(25):
+        stepped.step()
+    replayed = DashboardModel(s, replay_to=24)
+    assert replayed.t == stepped.t == 24 and replayed.time == stepped.time == 25
+    np.testing.assert_array_equal(replayed.rec.delivered, stepped.rec.delivered)
+    base = s.baseline.rec.team_fte[24].sum()
+    assert replayed.rec.team_fte[24].sum() < base  # the cut bites
+
+
+def test_mesa_reset_with_a_new_seed_reruns_the_baseline():
+    s = Session(CLEVELAND)
+    old = s.baseline.rec.delivered.copy()
+    m = DashboardModel(session=s, seed=s.seed + 1)
+    assert m.seed == s.seed and not np.array_equal(old, s.baseline.rec.delivered)
+
+
+def test_national_view_is_one_force_area():
+    s = Session(CONFIGS_DIR / "baseline.toml")
+    geo = s.baseline.geo
+    assert s.force == default_force(geo) and s.forces
+    areas = areas_in_view(geo, s.force)
+    assert 1 < len(areas) <= 12 and len(areas) < geo.n
+    m = DashboardModel(s, replay_to=3)
+    opt = network_option(m, s.areas, {})["series"][0]
+    assert sum(n["id"].startswith("csp:") for n in opt["data"]) == len(areas)
+    assert series_of(m, s.areas).n_areas == len(areas)
+
+
+def test_network_shows_merged_councils_and_engagement(cleveland):
+    s = Session(CONFIGS_DIR / "cleveland_merged.toml")
+    before = network_option(DashboardModel(s, replay_to=10), s.areas, {})["series"][0]
+    after = network_option(DashboardModel(s, replay_to=40), s.areas, {})["series"][0]
+    kinds = lambda opt, k: [n for n in opt["data"] if n["id"].startswith(k)]  # noqa: E731
+    assert len(kinds(before, "csp:")) == 4 and not kinds(before, "area:")
+    assert len(kinds(after, "csp:")) == 1 and len(kinds(after, "area:")) == 4
+    for link in after["links"]:
+        assert 0 <= link["value"] <= 1 and link["lineStyle"]["color"].startswith("#")
+
+
+def test_plots_show_this_run_against_the_baseline(cleveland):
+    m = DashboardModel(cleveland, replay_to=7)
+    share, duty, eng, _, budgets, _ = _options(m, cleveland)
+    names = [x["name"] for x in share["series"]]
+    assert names == [charts.BASELINE, charts.CURRENT]
+    assert len(share["series"][1]["data"]) == 8  # this run so far
+    assert len(share["series"][0]["data"]) == cleveland.baseline.sched.n_steps  # all of it
+    assert [x["name"] for x in duty["series"]] == [charts.BASELINE, charts.CURRENT]
+    dashed = [x["lineStyle"]["type"] for x in eng["series"]]
+    assert dashed.count("dashed") == dashed.count("solid") > 0
+    assert len(budgets["series"]) == 8
+
+
+def test_single_area_step_and_plots_are_fast(cleveland):
+    """Python side of one quarter (step, outcomes, every plot): well under 100 ms."""
+    m, times = DashboardModel(cleveland), []
+    while m.running:
+        t0 = time.perf_counter()
+        m.step()
+        json.dumps(_options(m, cleveland))
+        times.append(time.perf_counter() - t0)
+    assert np.median(times) < 0.05, f"median {1000 * np.median(times):.1f} ms"
