@@ -1,13 +1,14 @@
 """Where tasks run: in this process, on a local process pool, or on a Dask cluster.
 
-All three take tasks lazily and keep only a bounded number in flight (twice the number of
-worker slots), and yield ``(task, chunk columns)`` as tasks finish, in whatever order. The
+All three take tasks lazily and keep only a bounded number in flight (a few per worker
+slot), and yield ``(task, chunk columns)`` as tasks finish, in whatever order. The
 caller writes each chunk as it arrives, so memory stays flat however large the sweep.
 A task's result depends only on the task, so the executor never changes the results.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import signal
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ from cspsim.sensitivity.design import Task
 from cspsim.sensitivity.worker import Runtime, run_task
 
 Result = tuple[Task, dict[str, Any]]
+IN_FLIGHT_PER_DASK_SLOT = 8
 
 
 class Serial:
@@ -52,9 +54,9 @@ def _pool_task(task: Task) -> dict[str, Any]:
     return run_task(_RUNTIME, task)
 
 
-def _bounded(submit, tasks: Iterable[Task], slots: int, wait_any) -> Iterator[Result]:
-    """Submit tasks keeping at most ``2 * slots`` in flight; yield results as they finish."""
-    limit = 2 * max(1, slots)
+def _bounded(submit, tasks: Iterable[Task], limit: int, wait_any) -> Iterator[Result]:
+    """Submit tasks keeping at most ``limit`` in flight; yield results as they finish."""
+    limit = max(1, limit)
     todo = iter(tasks)
     running: dict[Any, Task] = {}
     for task in todo:
@@ -99,7 +101,7 @@ class LocalPool:
         def wait_any(futs: list[Future]) -> set[Future]:
             return wait(futs, return_when=FIRST_COMPLETED).done
 
-        yield from _bounded(submit, tasks, self.slots, wait_any)
+        yield from _bounded(submit, tasks, 2 * self.slots, wait_any)
 
     def close(self) -> None:
         """Stop the pool; running tasks finish (each takes about a second), queued ones do not."""
@@ -136,33 +138,34 @@ class DaskCluster:
         except BaseException:
             self._client.close()
             raise
-        self._futures: list[Any] = []
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Result]:
         """Yield each task's result as it finishes."""
         from distributed import as_completed
 
-        # Fed as tasks are submitted; on this client's loop (there is no default client).
-        finished = as_completed(loop=self._client.loop)
+        # Results come with the completion notice (one round trip per task, not two), on
+        # this client's loop (there is no default client).
+        finished = as_completed(loop=self._client.loop, with_results=True)
+        running: dict[str, Task] = {}
+        todo = iter(tasks)
 
-        def submit(task: Task):
+        def submit(task: Task) -> None:
             fut = self._client.submit(run_task, self._runtime, task, pure=False, retries=1)
-            self._futures.append(fut)
+            running[fut.key] = task
             finished.add(fut)
-            return fut
 
-        def wait_any(futs):
-            self._futures = [f for f in self._futures if not f.done()]
-            return [next(finished)]
-
-        yield from _bounded(submit, tasks, self.slots, wait_any)
+        # More in flight than locally: a round trip through the scheduler takes
+        # milliseconds, and with only two tasks per worker the workers would wait for it.
+        for task in itertools.islice(todo, IN_FLIGHT_PER_DASK_SLOT * self.slots):
+            submit(task)
+        for fut, result in finished:
+            task = running.pop(fut.key)
+            if (nxt := next(todo, None)) is not None:
+                submit(nxt)
+            yield task, result
 
     def close(self) -> None:
         """Cancel what is still queued and disconnect (the cluster keeps running)."""
-        try:
-            pending = [f for f in self._futures if not f.done()]
-            if pending:
-                self._client.cancel(pending)
-        except Exception:  # the connection may already be gone; closing must not mask why
-            pass
+        # Dropping the futures (the generator is gone) releases their tasks; closing the
+        # client cancels whatever this client still has queued.
         self._client.close()
