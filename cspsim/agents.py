@@ -241,10 +241,10 @@ def build_agent_views(model: CSPModel) -> dict[str, list[mesa.Agent]]:
                 seen.add(name)
                 views["partnerships"].append(Partnership(model, name, ep.structured))
     for ptype, levels in _LEVELS.items():
-        used = {lvl for ep in model.epochs for lvl in levels}
+        used = {ep.levels.get(ptype, ptype) for ep in model.epochs}
+        names: dict[str, None] = {}  # one view per agency name (levels may share names)
         for level in levels:
             if level in used:
-                views["partners"].extend(
-                    _CLASSES[ptype](model, n) for n in geo.footprint_names[level]
-                )
+                names.update(dict.fromkeys(geo.footprint_names[level]))
+        views["partners"].extend(_CLASSES[ptype](model, n) for n in names)
     return views

@@ -8,6 +8,7 @@ a step only does the state-dependent arithmetic.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import mesa
@@ -25,6 +26,21 @@ from cspsim.state import Record, contribution_weights, initial_state, params_of
 from cspsim.world import INITIAL_LEVEL, build_epoch, build_epochs, dilution
 
 _NP = len(PARTNER_TYPES)
+
+
+@cache
+def england_dilution_ref() -> np.ndarray:
+    """Mean log(CSPs served) per partner type over England's areas in 2009 (separate CSPs)."""
+    from cspsim.config import Scenario
+    from cspsim.geography import synthetic_england
+
+    sc = Scenario(name="england_2009_reference")
+    ref = build_epoch(sc, synthetic_england(1), load_duties(sc), 0, False, dict(INITIAL_LEVEL))
+    has = ref.link_of >= 0
+    ref_dil = dilution(ref)
+    return np.where(
+        has.any(axis=1), (ref_dil * has).sum(axis=1) / np.maximum(has.sum(axis=1), 1), 0.0
+    )
 
 
 class CSPModel(mesa.Model):
@@ -61,15 +77,9 @@ class CSPModel(mesa.Model):
         )
         # Reference dilution: national mean under the 2009 separate structure, so that a
         # scenario that merges CSPs is judged against the same yardstick as its baseline.
-        ref_epoch = self.epochs[0]
-        if ref_epoch.structured or ref_epoch.levels != INITIAL_LEVEL:
-            ref_epoch = build_epoch(scenario, geo, self.duties, 0, False, dict(INITIAL_LEVEL))
-        has_ref = ref_epoch.link_of >= 0
-        self._dilution_ref = np.where(
-            has_ref.any(axis=1),
-            (self._dilution(ref_epoch) * has_ref).sum(axis=1) / np.maximum(has_ref.sum(axis=1), 1),
-            0.0,
-        )
+        # It is England's (the synthetic 2009 geography), also for a user's own areas, so a
+        # small coterminous area is judged against the national norm, not its own average.
+        self._dilution_ref = england_dilution_ref()
         self.pop = geo.population
         # National money reaches an area by its share of England's population.
         self.pop_share = geo.population / england_population()
@@ -93,6 +103,7 @@ class CSPModel(mesa.Model):
             P, geo, init_rng, grant0, self._dilution(self.epochs[0]) - self._dilution_ref[:, None]
         )
         self._precompute()
+        self._fixed_cache: dict[int, np.ndarray] = {}
         self.rec = Record(self.sched.n_steps, geo.n, self.duties.n)
         self.t = -1  # index of the last completed step
         self.running = True
@@ -217,9 +228,12 @@ class CSPModel(mesa.Model):
             to_area, _ = budget.pcc_pass_on(
                 st.fund_force[t], self._force, self.pop, "bids", P.pcc_retained_share, strength
             )
+            gp = sc.grant_pcc_gbp[t]
+            rf = sc.grant_pcc_ring_fenced[t] / gp if gp else 0.0
             to_area_kept, to_area_div = budget.divert(
-                to_area, st.council_pressure[t], P.grant_diversion, False
+                to_area * (1 - rf), st.council_pressure[t], P.grant_diversion, False
             )
+            to_area_kept = to_area_kept + to_area * rf
             grant = st.kept_direct[t] + to_area_kept
             late = 0.0
             if self._annual and sc.year_start[t]:
@@ -299,15 +313,15 @@ class CSPModel(mesa.Model):
             analyst = np.bincount(csp, weights=s.analyst, minlength=n_csp)[csp] > 0
         e = self._eff_by_posts
         eff = np.where(coord, np.where(analyst, e[3], e[2]), np.where(analyst, e[1], e[0]))
-        if lost is not None:
-            eff = eff * (1 - lost)
         # Efficiency by area and duty: (n,) when no duty has backbone support, else (n, d).
         eff_ad = eff if tab.backbone is None else eff[:, None] * tab.backbone[None, :]
         eff_cap = demand * self._W_partners.by_duty(R)  # partners' committed capacity
         if seg.nb_fte is not None:
             eff_cap = eff_cap + seg.nb_fte
         eff_cap = eff_cap * (eff_ad[:, None] if eff_ad.ndim == 1 else eff_ad)
-        gap = np.maximum(demand - eff_cap, self._zeros_ad)
+        # The council team fills what partners leave, including each delivery unit's fixed
+        # cost (shared among the unit's areas in proportion to their demand).
+        gap = np.maximum(demand + self._fixed_share(seg) - eff_cap, self._zeros_ad)
         if tab.csp_identity:  # each team fills its own gaps
             council_cap = kernels.council_fill(council_avail, gap, eff_ad)
         else:  # a merged CSP's teams pool their capacity over its gaps
@@ -336,6 +350,16 @@ class CSPModel(mesa.Model):
         )
         unit_share = unit_share.reshape(demand.shape) if tab.unit_identity else unit_share[U]
         return np.multiply(unit_share, demand, out=self.rec.delivered[t])
+
+    def _fixed_share(self, seg: Segment) -> np.ndarray:
+        """Each area's share of its delivery units' fixed costs, (n_areas, n_duties)."""
+        cached = self._fixed_cache.get(id(seg))
+        if cached is None:
+            U = seg.tables.epoch.unit_of
+            per_dem = seg.unit_fixed_fte / seg.unit_dem_safe
+            cached = seg.demand * per_dem[U]
+            self._fixed_cache[id(seg)] = cached
+        return cached
 
     def _adapt(self, t: int, seg: Segment, delivered: np.ndarray) -> None:
         """Phase 5."""

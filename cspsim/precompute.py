@@ -103,8 +103,13 @@ def build_step_inputs(
         "pcc_central_gbp": central.sum(axis=1) / 4,
     }
     grant = late = None
+    gp = sched.grant_pcc_gbp
+    rf_pcc = np.where(gp != 0, sched.grant_pcc_ring_fenced / np.where(gp != 0, gp, 1.0), 0.0)
     if model != "bids":
-        to_area_kept, to_area_div = budget.divert(to_area, cp, P.grant_diversion, False)
+        to_area_kept, to_area_div = budget.divert(
+            to_area * (1 - rf_pcc[:, None]), cp, P.grant_diversion, False
+        )
+        to_area_kept = to_area_kept + to_area * rf_pcc[:, None]
         grant = kept + to_area_kept
         late = np.zeros_like(grant)
         if scenario.funding.allocation == "annual":
@@ -328,6 +333,7 @@ def build_segments(
     workloads: dict[bytes, _Workload] = {}  # by duties in force and bindings (epochs share)
     bound_w = np.empty_like(W)  # W where the contributor is bound, reused
     segments = []
+    bound_share0 = None  # bound shares at the first step: statutory pressure is the change
     for start, stop in zip(starts, stops, strict=True):
         key = sched.duty_active[start].tobytes() + sched.bound[start].tobytes()
         if key not in workloads:
@@ -338,9 +344,22 @@ def build_segments(
             bound_need = np.einsum("ad,axd->xa", demand, bound_w)
             bound_share = np.where(need > 0, bound_need / np.where(need > 0, need, 1), 0.0)
             workloads[key] = _Workload(demand, need[1:], bound_need[1:], bound_share[1:])
+        if bound_share0 is None:
+            bound_share0 = workloads[key].bound_share
         tab = tables[epoch_of_step[start]]
         segments.append(
-            _segment(tab, start, stop, workloads[key], P, sched, pop_share, force, base_logit)
+            _segment(
+                tab,
+                start,
+                stop,
+                workloads[key],
+                P,
+                sched,
+                pop_share,
+                force,
+                base_logit,
+                bound_share0,
+            )
         )
     segment_of_step = np.repeat(np.arange(len(starts)), np.subtract(stops, starts))
     return segments, segment_of_step
@@ -356,8 +375,14 @@ def _segment(
     pop_share: np.ndarray,
     force: np.ndarray,
     base_logit: np.ndarray,
+    bound_share0: np.ndarray,
 ) -> Segment:
-    """One segment of epoch tables ``tab`` with workload ``work``."""
+    """One segment of epoch tables ``tab`` with workload ``work``.
+
+    Statutory pressure enters the engagement target as the change in the partner's bound
+    share since the first step, so the 2009 state starts near its equilibrium and a newly
+    binding duty pulls engagement up.
+    """
     demand, need, bound_need, bound_share = work
     ep, L = tab.epoch, tab.epoch.n_links
     key = tab.link_key.ravel()
@@ -378,7 +403,7 @@ def _segment(
         reciprocity_ref=np.where(need > 0, P.reciprocity_ref, 0.0),
         bound_share=bound_share,
         target_offset=target_logit_offset(
-            base_logit, bound_share, tab.dilution, P.w_statutory, P.w_dilution
+            base_logit, bound_share - bound_share0, tab.dilution, P.w_statutory, P.w_dilution
         ),
         link_need=link_need,
         link_need_safe=safe_denominator(link_need),

@@ -32,6 +32,7 @@ class Schedule:
         grant_direct_gbp: Grants paid straight to CSPs, per year, shape (n_steps,).
         grant_direct_ring_fenced: Ring-fenced part of ``grant_direct_gbp``.
         grant_pcc_gbp: Grants paid to PCCs (or to CSPs before PCCs exist), per year.
+        grant_pcc_ring_fenced: Ring-fenced part of ``grant_pcc_gbp`` (never diverted).
         pcc_active: True once PCCs are in office.
         duty_active: Shape (n_steps, n_duties).
         bound: Contributor bound to duty, shape (n_steps, 7, n_duties) (CONTRIBUTORS order).
@@ -46,6 +47,7 @@ class Schedule:
     grant_direct_gbp: np.ndarray
     grant_direct_ring_fenced: np.ndarray
     grant_pcc_gbp: np.ndarray
+    grant_pcc_ring_fenced: np.ndarray
     pcc_active: np.ndarray
     duty_active: np.ndarray
     bound: np.ndarray
@@ -84,10 +86,13 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
     direct = np.zeros(len(quarters))
     direct_rf = np.zeros(len(quarters))
     via_pcc = np.zeros(len(quarters))
+    via_pcc_rf = np.zeros(len(quarters))
     for g in scenario.funding.grants:
         amounts = yearly_amounts(g.gbp_per_year, fy)
         if g.path == "pcc":
             via_pcc += np.where(pcc_active, amounts, 0.0)
+            if g.ring_fenced:
+                via_pcc_rf += np.where(pcc_active, amounts, 0.0)
             amounts = np.where(pcc_active, 0.0, amounts)
         direct += amounts
         if g.ring_fenced:
@@ -110,6 +115,7 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
         grant_direct_gbp=direct,
         grant_direct_ring_fenced=direct_rf,
         grant_pcc_gbp=via_pcc,
+        grant_pcc_ring_fenced=via_pcc_rf,
         pcc_active=pcc_active,
         duty_active=duty_active,
         bound=bound,

@@ -260,6 +260,12 @@ def dilution(ep: Epoch) -> np.ndarray:
     return out
 
 
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two agency assignments group the council areas identically."""
+    pairs = np.unique(np.stack([a, b]), axis=1).shape[1]
+    return pairs == np.unique(a).size == np.unique(b).size
+
+
 def build_epochs(
     scenario: Scenario, geo: Geography, duties: DutyTable, quarters: list[dt.date]
 ) -> tuple[list[Epoch], np.ndarray, list[set[str]]]:
@@ -290,9 +296,13 @@ def build_epochs(
         changed = set()
         for agency, level in events.get(b, []):
             if levels[agency] != level:
-                levels[agency] = level
-                if b > 0:
+                # Shock engagement only if the footprints really change (in a small area a
+                # PCT, a CCG and an ICB can cover exactly the same council areas).
+                if b > 0 and not _same_partition(
+                    geo.footprint[levels[agency]], geo.footprint[level]
+                ):
                     changed.add(agency)
+                levels[agency] = level
         structured = scenario.structure.mode != "separate" and b >= struct_step
         epochs.append(build_epoch(scenario, geo, duties, b, structured, dict(levels), cache))
         shocked.append(changed)

@@ -49,7 +49,7 @@ def test_bound_dates(cleveland):
     assert bound["probation"] == dt.date(2010, 4, 1)
     assert bound["police"] == table.start[d]
     assert bound["youth_offending"] is None
-    assert bound["county_council"] is None
+    assert bound["county_council"] == table.start[d]  # CDA 1998 s5(1): county of a district
 
 
 def test_county_led_duties(cleveland):

@@ -193,12 +193,6 @@ def test_national_views(national_run):
     assert served == int(np.sum(national_run.geo.type_code == 0))  # one link per district
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cspsim/agents.py build_agent_views: with user-defined areas the PCT and CCG "
-    "levels (and probation trust and CRC) reuse the same agency names, so the same "
-    "agency gets two views that are both active",
-)
 def test_user_area_partner_views_are_unique(cleveland):
     """During the CCG years (2013-2022) each active partner agency has exactly one view."""
     m = CSPModel(cleveland, seed=1)
@@ -324,12 +318,6 @@ def test_no_diversion_before_council_cuts(small_run):
     assert small_run.rec.ledger["grants_diverted_gbp"][fy >= 2012].min() > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cspsim/model.py step() always diverts PCC money with ring_fenced=False and "
-    "cspsim/schedule.py drops the ring_fenced flag of path='pcc' grants once PCCs are in "
-    "office, so a ring-fenced PCC grant is silently treated as not ring-fenced",
-)
 def test_ring_fenced_pcc_grant_is_not_diverted(cleveland, variant):
     """A ring-fenced grant paid through the PCC is not diverted by council pressure."""
 
@@ -449,13 +437,6 @@ def test_county_engagement_only_in_districts(national_run):
     assert np.isfinite(other).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cspsim/model.py step(): the council fills only the gap before the delivery "
-    "unit's fixed cost (gap = demand - partner capacity, council capacity capped at the "
-    "gap), so however large the council team it cannot cover a fixed cost: SARC delivery "
-    "stays 0 in separate Cleveland CSPs with 120+ FTE teams",
-)
 def test_ample_council_capacity_meets_every_duty(cleveland, variant):
     """With teams far larger than total demand, every duty is (nearly) fully met."""
 
