@@ -1,0 +1,36 @@
+"""The numbers the regression baseline pins: headline outcomes of fixed-seed runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from cspsim.config import PARTNER_TYPES, load_scenario
+from cspsim.model import CSPModel
+
+REPO = Path(__file__).resolve().parents[2]
+CASES = {"baseline": "configs/baseline.toml", "cleveland_merged": "configs/cleveland_merged.toml"}
+SEED = 20240101
+
+
+def summary() -> dict[str, dict[str, float]]:
+    """Headline outcomes (share met at start/end, team FTE, engagement at end) per case."""
+    out = {}
+    for name, path in CASES.items():
+        m = CSPModel(load_scenario(REPO / path), seed=SEED, with_agents=False).run()
+        r = m.rec
+        share = r.delivered.sum(axis=(1, 2)) / r.demand.sum(axis=(1, 2))
+        row = {
+            "share_met_first": float(share[0]),
+            "share_met_last": float(share[-1]),
+            "share_met_mean": float(share.mean()),
+            "team_fte_last": float(r.team_fte[-1].sum()),
+            "spend_gbp_total": float(r.spend_gbp.sum()),
+        }
+        for k, p in enumerate(PARTNER_TYPES):
+            vals = r.eng_strategic[-1, k]
+            if np.isfinite(vals).any():
+                row[f"eng_strategic_last__{p}"] = float(np.nanmean(vals))
+        out[name] = row
+    return out
