@@ -158,6 +158,19 @@ def test_bad_file_exits_2_before_any_run(tmp_path, capsys, case):
     assert not out.exists()  # nothing sampled, nothing run
 
 
+def test_lever_rules(tmp_path):
+    """A lever that acts only with another is refused alone; levers on a scenario that
+    already applies levers are refused (they would stack)."""
+    text = GOOD.replace("cut_pct__police = { bounds = [0, 30] }\n", "")
+    with pytest.raises(ExperimentError, match="has no effect unless cut_pct__police"):
+        load_experiment(write(tmp_path, text))
+    levered = (CONFIGS_DIR / "deeper_cuts_2026.toml").as_posix()
+    with pytest.raises(ExperimentError, match="already applies levers"):
+        load_experiment(write(tmp_path, GOOD.replace(CLEVELAND, levered), "levered.toml"))
+    text = GOOD.replace(CLEVELAND, levered).split("[parameters]")[0]
+    assert load_experiment(write(tmp_path, text + "[parameters]\ndemand_scale = {}\n", "ok"))
+
+
 def test_every_problem_reported_at_once(tmp_path):
     """Several mistakes in one file give one line each, in one go."""
     text = GOOD.replace('method = "morris"\nN = 4', 'method = "sobol"\nN = 3')

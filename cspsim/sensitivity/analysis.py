@@ -186,3 +186,15 @@ def ranking(indices: pd.DataFrame, index: str, outcome: str) -> pd.DataFrame:
         (indices["outcome"] == outcome) & (indices["index"] == index) & indices["year"].isna()
     ]
     return sel.sort_values("value", ascending=False, key=lambda s: s.abs())
+
+
+def overall_ranking(indices: pd.DataFrame, index: str) -> pd.Series:
+    """Parameters ranked over all outcomes: each outcome's index divided by its largest
+    value (so outcomes in different units count alike), averaged over the outcomes."""
+    sel = indices[(indices["index"] == index) & indices["year"].isna()]
+    if sel.empty:
+        return pd.Series(dtype=float)
+    table = sel.pivot_table(index="parameter", columns="outcome", values="value")
+    top = table.abs().max()
+    scaled = table.abs() / top.where(top > 0)
+    return scaled.mean(axis=1).sort_values(ascending=False)

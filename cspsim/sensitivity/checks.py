@@ -49,6 +49,8 @@ def cross_checks(
         return {}, None, lines
     scenario = _scenario(path, values, bad, lines)
     _parameter_checks(values, bad)
+    if scenario is not None:
+        _lever_checks(scenario, values, raw, bad)
     _group_checks(values, bad)
     params_ok = not any(": parameters" in line or ": fixed" in line for line in lines)
     outcomes = _outcome_checks(path, values, bad, lines)
@@ -139,6 +141,54 @@ def _parameter_checks(values: dict, bad) -> None:
 
 
 _REGISTRY_HINT = "configs/parameters.toml or `cspsim registry`"
+
+
+def _companions(lever: str) -> list[str]:
+    """Levers that only act together with another (a cut's start year needs its size...)."""
+    from cspsim.levers import CUT_AGENCIES
+
+    if lever.startswith("cut_start_year__"):
+        return [f"cut_pct__{lever.removeprefix('cut_start_year__')}"]
+    fixed = {
+        "cut_phase_years": [f"cut_pct__{a}" for a in CUT_AGENCIES],
+        "new_duty_start_year": ["new_duty_workload_fte_per_100k"],
+        "new_duty_new_burdens_gbp_per_year": ["new_duty_workload_fte_per_100k"],
+        "structure_start_year": ["structure_mode"],
+        "levers_start_year": ["fund_coordinator", "fund_analyst"],
+        "ring_fence_start_year": ["ring_fenced_grant_gbp_per_year"],
+    }
+    return fixed.get(lever, [])
+
+
+def _lever_checks(scenario, values: dict, raw: dict, bad) -> None:
+    """Refuse levers on top of a scenario that already applies levers.
+
+    ``config.with_values`` applies levers to the already-levered scenario, so a second
+    ``cut_pct__police`` adds a second cut instead of replacing the first, and a lone
+    ``cut_start_year__police`` does nothing. Until that changes, vary levers only from a
+    scenario that sets none (and put the base's levers under [fixed]).
+    """
+    from cspsim.levers import is_lever
+
+    touched = [n for n in [*varied_names(values), *values.get("fixed", {})] if is_lever(n)]
+    named = set(touched)  # entries with other problems still count as set
+    for key in ("parameters", "fixed"):
+        named |= set(raw[key]) if isinstance(raw.get(key), dict) else set()
+    for name in touched:
+        needs = _companions(name)
+        if needs and not any(n in named for n in needs):
+            bad(
+                f"parameters.{name}" if name in varied_names(values) else f"fixed.{name}",
+                f"has no effect unless {' or '.join(needs)} is also set (vary it or fix it)",
+            )
+    if scenario.lever_values and touched:
+        base = ", ".join(sorted(scenario.lever_values))
+        bad(
+            "scenario",
+            f"already applies levers ({base}); levers set on top of it would stack (e.g. two "
+            f"cuts) or do nothing: start from a scenario without levers (such as its parent) "
+            f"and put these under [fixed] (levers here: {', '.join(touched)})",
+        )
 
 
 def _bounds_problems(spec: ParameterSpec, reg) -> list[str]:

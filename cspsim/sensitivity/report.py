@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from cspsim import io
-from cspsim.sensitivity.analysis import Analysis, ranking
+from cspsim.sensitivity.analysis import Analysis, overall_ranking, ranking
 from cspsim.sensitivity.plots import MAIN, plot_all
 from cspsim.sensitivity.sweep import Plan
 
@@ -50,6 +50,10 @@ def summary_lines(p: Plan, a: Analysis, top: int = 10) -> list[str]:
     for note in a.notes:
         lines.append(f"- note: {note}")
     main = MAIN[p.design.method]
+    overall = overall_ranking(a.indices, main)
+    if len(spec.outcomes) > 1 and not overall.empty:
+        lines += ["", f"## Overall: mean over the outcomes of {main} / its largest value", ""]
+        lines += [f"    {name:44s} {score:.3f}" for name, score in overall.head(top).items()]
     for outcome in spec.outcomes:
         desc = p.loaded.outcomes[outcome].description if outcome in p.loaded.outcomes else ""
         lines += ["", f"## {outcome}" + (f": {desc}" if desc else ""), ""]
@@ -67,7 +71,7 @@ def write_report(p: Plan, a: Analysis, out: Path, plots: bool = True) -> list[st
     io.write_csv(a.indices, out / "indices.csv")
     io.write_csv(a.convergence, out / "convergence.csv")
     io.write_csv(a.failures, out / "failures.csv")
-    lines = summary_lines(p, a)
+    lines = summary_lines(p, a, top=20)
     io.atomic_write(out / "summary.md", lambda t: t.write_text("\n".join(lines) + "\n"))
     files = ["samples.parquet", "store/", "indices.csv", "convergence.csv", "failures.csv",
              "summary.md"]  # fmt: skip
