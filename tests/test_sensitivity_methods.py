@@ -131,3 +131,28 @@ def test_indices_table_columns(tmp_path):
     for col in ("method", "outcome", "parameter", "index", "value", "conf"):
         assert col in written.columns
     assert len(written) == len(a.indices)
+
+
+def test_sobol_groups_through_the_plumbing(tmp_path):
+    """Groups: {x1, x2} against {x3}; ST of {x3} is x3's ST, S1 of {x1, x2} their joint."""
+    path = ishigami_experiment(tmp_path, "sobol", 512, "resamples = 50")
+    text = path.read_text()
+    text = text.replace("3.141592653589793] }\nx3", '3.141592653589793], group = "x12" }\nx3')
+    text = text.replace(
+        "x1 = { bounds = [-3.141592653589793, 3.141592653589793] }",
+        'x1 = { bounds = [-3.141592653589793, 3.141592653589793], group = "x12" }',
+    )
+    text = text.replace(
+        "x3 = { bounds = [-3.141592653589793, 3.141592653589793] }",
+        'x3 = { bounds = [-3.141592653589793, 3.141592653589793], group = "x3" }',
+    )
+    path.write_text(text)
+    p = plan(load_experiment(path))
+    assert p.design.problem()["groups"] == ["x12", "x12", "x3"]
+    assert p.X.shape == (512 * (2 * 2 + 2), 3)  # Saltelli rows count groups, not parameters
+    sweep(p, tmp_path / "g", make_executor(p, workers=1))
+    a = analyze(p, tmp_path / "g", plots=False)
+    st = a.indices[a.indices["index"] == "ST"].set_index("parameter")["value"]
+    s1 = a.indices[a.indices["index"] == "S1"].set_index("parameter")["value"]
+    assert st["x3"] == pytest.approx(ISHIGAMI_ST[2], abs=0.05)
+    assert s1["x12"] == pytest.approx(ISHIGAMI_S1[0] + ISHIGAMI_S1[1], abs=0.05)
