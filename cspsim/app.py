@@ -40,6 +40,9 @@ def _quiet_solara() -> None:
 
 
 _quiet_solara()
+# Reacton's faster renderer (opt-in in the installed reacton; set REACTON_FAST=0 to opt
+# out): a step's redraw takes about 8 ms instead of about 40 (docs/DASHBOARD.md).
+os.environ.setdefault("REACTON_FAST", "1")
 
 
 def default_scenario() -> Path:
@@ -136,7 +139,7 @@ def Page():
     # the app bar. SolaraViz's own main area is empty (the plots below are ours), so the
     # column is hidden to leave no gap above the plots.
     with solara.v.Html(tag="div", style_="display: none"):
-        with SidebarAt(0), solara.Card("Lesson and scenario", margin=0):
+        with SidebarAt(-2), solara.Card("Lesson and scenario", margin=0):
             solara.Select(
                 label="Lesson",
                 values=[FREE] + [x.title for x in lessons],
@@ -146,13 +149,20 @@ def Page():
             solara.Select(
                 label="Scenario", values=list(choices), value=current, on_value=pick_scenario
             )
+        # A new scenario or lesson needs a fresh Mesa controller, which would otherwise
+        # keep a finished run's state (play and step disabled). Its cards live in the
+        # sidebar, where Solara matches them by position, so a hidden placeholder before
+        # them on every other generation makes Solara mount new ones.
+        if generation.value % 2:
+            with SidebarAt(-1):
+                solara.v.Html(tag="div", style_="display: none")
         SolaraViz(
             model,
             components=[],
             model_params={"session": session, "seed": Slider("Seed", session.seed, 0, 9999)},
             name=TITLE,
             play_interval=PLAY_INTERVAL_MS,
-        ).key(f"viz-{generation.value}")
+        )
         with SidebarAt(LEVERS_OFFSET):
             LeverPanel(session, values.value, on_change, on_undo)
     with solara.Column(style={"padding": "0 8px"}):

@@ -43,6 +43,7 @@ def server_env(scenario: Path, base: dict[str, str] | None = None) -> dict[str, 
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     env.setdefault("PYTHONWARNINGS", "ignore::UserWarning")
+    env.setdefault("REACTON_FAST", "1")  # faster redraws (see cspsim/app.py)
     return env
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from cspsim.dashboard.assets import missing_assets
 from cspsim.dashboard_cli import free_port
@@ -120,12 +121,19 @@ def _step(page, n: int) -> list[float]:
     for _ in range(n):
         before = _quarter(page)
         t0 = time.perf_counter()
-        page.get_by_role("button", name="Step").click()
-        page.wait_for_function(
-            "b => document.querySelector('.cspsim-quarter').innerText !== b",
-            arg=before,
-            timeout=TIMEOUT_MS,
-        )
+        for attempt in range(3):  # a click can be lost while the sidebar is remounted
+            page.get_by_role("button", name="Step").click()
+            try:
+                page.wait_for_function(
+                    "b => document.querySelector('.cspsim-quarter').innerText !== b",
+                    arg=before,
+                    timeout=10_000 if attempt < 2 else TIMEOUT_MS,
+                )
+                break
+            except PlaywrightTimeout:
+                page.screenshot(path=str(ARTIFACTS / "dashboard_failed_step.png"))
+                if attempt == 2:
+                    raise
         times.append(time.perf_counter() - t0)
     return times
 
@@ -171,6 +179,8 @@ def test_dashboard_in_chromium(server, browser):
     page.wait_for_function(
         "() => document.querySelector('.cspsim-quarter').innerText.includes('before the first')"
     )
+    page.get_by_text("Time: 0.0").wait_for()  # Mesa's controller for the new run is in place
+    page.wait_for_timeout(500)
     national = _step(page, 4)
     page.wait_for_timeout(1000)
     _no_error_shown(page, page_errors)

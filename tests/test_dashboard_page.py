@@ -131,3 +131,16 @@ def test_each_lesson_from_the_list(page, lesson):
         assert "(3 of" in page.html() and not page.errors()
     page.select("Lesson", app.FREE)
     assert html.escape(lesson.summary[:40]) not in page.html()
+
+
+def test_a_new_lesson_after_a_finished_run_can_be_stepped(page):
+    """Mesa's controller disables Step at the end of a run; a new lesson or scenario
+    starts a fresh controller (twice in a row, to cover both sidebar layouts)."""
+    for title in ("Merge or not?", "The 2010s squeeze"):
+        page.step(63)
+        assert "(63 of 63)" in page.html()
+        assert page.one(v.Btn, children=["Step"]).disabled
+        page.select("Lesson", title)
+        assert not page.one(v.Btn, children=["Step"]).disabled
+        page.step(2)
+        assert "(2 of 63)" in page.html() and not page.errors()

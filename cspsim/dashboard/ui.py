@@ -23,7 +23,6 @@ from cspsim.dashboard.series import quarter_label, series_of
 from cspsim.dashboard.session import DashboardModel, Session
 
 FREE = "Free exploration (no lesson)"
-CHART_STYLE = {"style": "height: 340px; width: 100%;"}
 # A dependent control is shown only while the lever it depends on is in use.
 _DEPENDS = {
     "cut_start_year__": lambda v, n: v.get("cut_pct__" + n.removeprefix("cut_start_year__"), 0) > 0,
@@ -180,6 +179,33 @@ def LessonCard(lesson: Lesson | None, session: Session):
     )
 
 
+class Opaque:
+    """Carries a value past Solara's renderer, which would walk a dict or list in full.
+
+    Reacton looks inside every list and dict passed to a component for child elements, and
+    the plots' data are thousands of numbers; wrapped, they are handed over as one object.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+@solara.component
+def LiveChart(option: Opaque, height: int):
+    """An ECharts figure whose option is set on the widget directly after each render."""
+    el = solara.FigureEcharts(
+        option={}, attributes={"style": f"height: {height}px; width: 100%;"}, responsive=True
+    )
+
+    def push() -> None:
+        solara.get_widget(el).option = option.value
+
+    solara.use_effect(push, [option])
+    return el
+
+
 def _headline_html(quarter: str, rows: list[tuple[str, str, str]], timing: str) -> str:
     cells = "".join(
         f"<td style='padding:2px 14px 2px 0'><div style='font-size:0.75rem;color:#555'>"
@@ -243,15 +269,9 @@ def MainView(model: DashboardModel, session: Session, force: str | None, on_forc
         with solara.GridFixed(columns=2, column_gap="12px", row_gap="12px"):
             for key in ("share", "duty", "engagement", "budgets"):
                 with solara.Card(margin=0, elevation=1, classes=[f"cspsim-chart-{key}"]):
-                    solara.FigureEcharts(
-                        option=options[key], attributes=CHART_STYLE, responsive=True
-                    )
+                    LiveChart(Opaque(options[key]), 340)
             with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-network"]):
-                solara.FigureEcharts(
-                    option=options["network"],
-                    attributes={"style": "height: 420px; width: 100%;"},
-                    responsive=True,
-                )
+                LiveChart(Opaque(options["network"]), 420)
             with solara.Card(margin=0, elevation=1):
                 solara.HTML(tag="div", unsafe_innerHTML=NETWORK_KEY)
 
