@@ -202,7 +202,7 @@ def test_plots_show_this_run_against_the_baseline(cleveland):
     assert [x["name"] for x in duty["series"]] == [charts.BASELINE, charts.CURRENT]
     dashed = [x["lineStyle"]["type"] for x in eng["series"]]
     assert dashed.count("dashed") == dashed.count("solid") > 0
-    assert len(budgets["series"]) == 8
+    assert len(budgets["series"]) == 8 + 2  # four measures, two runs; the style key
 
 
 def test_single_area_step_and_plots_are_fast(cleveland):
@@ -214,3 +214,39 @@ def test_single_area_step_and_plots_are_fast(cleveland):
         json.dumps(_options(m, cleveland))
         times.append(time.perf_counter() - t0)
     assert np.median(times) < 0.05, f"median {1000 * np.median(times):.1f} ms"
+
+
+def _lesson_effects(key: str) -> tuple[Session, object, object]:
+    lesson = next(x for x in load_lessons() if x.key == key)
+    s = Session(CLEVELAND)
+    s.apply_lesson(lesson)
+    m = DashboardModel(s, replay_to=10**6)
+    return s, series_of(m, s.areas), s.baseline_series()
+
+
+def test_what_the_lessons_tell_trainers_to_look_for_still_holds():
+    """The on-screen explanations describe the model's behaviour; keep them true."""
+    last = -1
+    _, run, base = _lesson_effects("squeeze_2010s")
+    assert run.team_fte[20] < 0.7 * base.team_fte[20]
+    assert run.share_met[last] < base.share_met[last] - 0.1
+    p = {k: i for i, k in enumerate(("police", "probation", "health", "fire_rescue",
+                                     "youth_offending", "county_council"))}  # fmt: skip
+    for partner in ("probation", "health", "youth_offending"):
+        assert run.eng_strategic[last, p[partner]] < base.eng_strategic[last, p[partner]]
+    _, run, base = _lesson_effects("new_duty_without_money")
+    assert run.demand_fte[last] > base.demand_fte[last]
+    assert (
+        run.share_met_by_duty(run.n - 1)["crime_disorder_asb"]
+        < base.share_met_by_duty(run.n - 1)["crime_disorder_asb"]
+    )
+    _, run, base = _lesson_effects("merge_or_not")
+    for partner in ("police", "probation", "health", "fire_rescue"):
+        assert run.eng_strategic[last, p[partner]] > base.eng_strategic[last, p[partner]]
+    assert run.share_met[last] < base.share_met[last] - 0.03
+    _, run, base = _lesson_effects("coordinator_and_analyst")
+    assert run.share_met[last] > base.share_met[last] + 0.05
+    assert run.spend_gbp[last] < 1.3 * base.spend_gbp[last]
+    _, run, base = _lesson_effects("backbone_investment")
+    k = run.n - 1
+    assert run.share_met_by_duty(k)["domestic_abuse"] > base.share_met_by_duty(k)["domestic_abuse"]

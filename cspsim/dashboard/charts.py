@@ -51,13 +51,21 @@ def _line(name: str, data: list, colour: str, dashed: bool, **extra: Any) -> dic
     }
 
 
+def _style_key() -> list[dict[str, Any]]:
+    """Two empty series whose legend entries say which line style is which run."""
+    return [
+        _line(f"{CURRENT} (solid)", [], "#555555", False),
+        _line(f"{BASELINE} (dashed)", [], "#555555", True),
+    ]
+
+
 def _frame(title: str, span: tuple[str, str], y_name: str, **y: Any) -> dict[str, Any]:
     return {
         "animation": False,
         "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 26, "left": 8, "right": 8, "itemWidth": 16, "itemGap": 8},
-        "grid": {"left": 58, "right": 58, "top": 84, "bottom": 30},
+        "grid": {"left": 58, "right": 58, "top": 96, "bottom": 30},
         "xAxis": {"type": "time", "min": span[0], "max": span[1]},
         "yAxis": {"type": "value", "name": y_name, "nameGap": 8, **y},
         "series": [],
@@ -117,7 +125,7 @@ def engagement(run: Series, base: Series, span: tuple[str, str], kind: str) -> d
         kind: ``strategic`` (involvement in decisions) or ``operational`` (share of the
             expected work committed).
     """
-    title = f"Partner engagement by partner type ({kind}; dashed = baseline)"
+    title = f"Partner engagement by partner type ({kind})"
     opt = _frame(title, span, "0–1", min=0, max=1)
     series = []
     for p, ptype in enumerate(PARTNER_TYPES):
@@ -127,17 +135,15 @@ def engagement(run: Series, base: Series, span: tuple[str, str], kind: str) -> d
             continue  # no such partner in these areas (e.g. no county in unitary areas)
         colour, label = PARTNER_COLOURS[ptype], PARTNER_LABELS[ptype]
         series.append(_line(label, _pairs(run.dates, now), colour, False))
-        series.append(
-            _line(label, _pairs(base.dates, ref), colour, True, lineStyle={"type": "dashed"})
-        )
-    opt["series"] = series
+        series.append(_line(label, _pairs(base.dates, ref), colour, True))
+    opt["series"] = series + _style_key()
     opt["tooltip"] = {"trigger": "axis"}
     return opt
 
 
 def budgets(run: Series, base: Series, span: tuple[str, str]) -> dict[str, Any]:
     """Spend and council team size against demand and delivery, by quarter."""
-    opt = _frame("Budgets against delivery (dashed = baseline)", span, "FTE", min=0)
+    opt = _frame("Budgets against delivery", span, "FTE", min=0)
     opt["yAxis"] = [
         {"type": "value", "name": "FTE", "min": 0, "nameGap": 8},
         {
@@ -166,7 +172,7 @@ def budgets(run: Series, base: Series, span: tuple[str, str]) -> dict[str, Any]:
                 label, _pairs(base.dates, getattr(base, attr), scale), colour, True, yAxisIndex=axis
             )
         )
-    opt["series"] = series
+    opt["series"] = series + _style_key()
     return opt
 
 

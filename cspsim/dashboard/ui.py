@@ -124,7 +124,10 @@ def DutyControls(session: Session, values: dict[str, Any], on_change):
             name = f"duty_new_burdens_scale__{picked}"
             ControlWidget(session.control(name), values[name], on_change)
         else:
-            solara.Text("Arrived without new-burdens money.", style={"font-size": "0.8rem"})
+            solara.Text(
+                "Arrived without new-burdens money.",
+                style={"font-size": "0.8rem", "margin-bottom": "10px"},
+            )
     if moved:
         changed = ", ".join(duties[d].name.split("(")[0].strip() for d in moved)
         solara.Text(f"Changed: {changed}", style={"font-size": "0.8rem", "color": "#5b2bd6"})
