@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing as mp
+import os
 import signal
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -42,12 +45,27 @@ class Serial:
 _RUNTIME: Runtime | None = None
 
 
-def _init_worker(runtime: Runtime) -> None:
+def _init_worker(runtime: Runtime, parent: int) -> None:
     """Pool worker start-up: keep the runtime; leave Ctrl-C to the parent, which stops the
-    pool cleanly (otherwise every worker prints a KeyboardInterrupt traceback)."""
+    pool cleanly (otherwise every worker prints a KeyboardInterrupt traceback); and exit if
+    the parent dies (``kill -9``), instead of running on with the tasks already queued."""
     global _RUNTIME
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _RUNTIME = runtime
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int, every: float = 0.5) -> None:
+    """Exit this process soon after process ``parent`` is gone (workers are children of the
+    forkserver, not of the sweep, so the parent's death is not otherwise noticed)."""
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # alive, owned by someone else: cannot be our parent
+            os._exit(1)
 
 
 def _pool_task(task: Task) -> dict[str, Any]:
@@ -89,7 +107,10 @@ class LocalPool:
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["cspsim.sensitivity.worker", "cspsim.model"])
         self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(runtime,)
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(runtime, os.getpid()),
         )
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Result]:
