@@ -250,3 +250,34 @@ def test_what_the_lessons_tell_trainers_to_look_for_still_holds():
     _, run, base = _lesson_effects("backbone_investment")
     k = run.n - 1
     assert run.share_met_by_duty(k)["domestic_abuse"] > base.share_met_by_duty(k)["domestic_abuse"]
+
+
+# ------------------------------------------------------------------ command line and assets
+def test_dashboard_command_reports_bad_input(capsys):
+    from cspsim.cli import main
+
+    assert main(["dashboard", "--scenario", "no/such/file.toml"]) == 2
+    assert main(["dashboard", "--port", "70000"]) == 2
+    err = capsys.readouterr().err
+    assert "file not found" in err and "--port" in err
+
+
+def test_server_command_and_environment(tmp_path):
+    from cspsim.dashboard_cli import APP, free_port, server_command, server_env
+
+    port = free_port()
+    cmd = server_command("127.0.0.1", port)
+    assert cmd[1:4] == ["-m", "solara", "run"] and str(APP) in cmd and "--production" in cmd
+    assert "--production" not in server_command("127.0.0.1", port, dev=True)
+    env = server_env(CLEVELAND, {})
+    assert env["CSPSIM_DASHBOARD_SCENARIO"] == str(CLEVELAND.resolve())
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+
+
+def test_browser_files_follow_the_installed_solara(tmp_path):
+    from cspsim.dashboard.assets import missing_assets, required_assets
+
+    assets = {a.package: a for a in required_assets()}
+    assert {"@widgetti/solara-vuetify3-app", "requirejs", "echarts"} <= set(assets)
+    assert all(a.version[0].isdigit() for a in assets.values())
+    assert len(missing_assets(tmp_path)) == len(required_assets())  # an empty folder
