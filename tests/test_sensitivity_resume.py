@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 
 from cspsim.cli import main
@@ -85,7 +86,14 @@ def test_kill_and_resume_gives_identical_results(tmp_path):
 
     proc = start(path, out)
     wait_for_chunks(out, proc, at_least=4)
-    assert kill_group(proc, signal.SIGKILL) == -signal.SIGKILL
+    helpers = psutil.Process(proc.pid).children(recursive=True)  # forkserver and workers
+    assert helpers
+    proc.send_signal(signal.SIGKILL)  # kill -9 of the sweep alone, as a user would
+    assert proc.wait(timeout=TIMEOUT) == -signal.SIGKILL
+    _, alive = psutil.wait_procs(helpers, timeout=10)
+    for orphan in alive:  # clean up before failing
+        orphan.kill()
+    assert not alive, f"workers outlived the sweep: {alive}"
     manifest = json.loads((out / "store" / "manifest.json").read_text())
     json_total = manifest["tasks"]
     first = len(list((out / "store").glob("chunk-*.parquet")))
