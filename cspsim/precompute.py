@@ -25,7 +25,7 @@ import numpy as np
 
 from cspsim.config import Scenario
 from cspsim.duties import DutyTable
-from cspsim.geography import Geography
+from cspsim.geography import Geography, england_population
 from cspsim.rules import budget, delivery, engagement
 from cspsim.rules.kernels import target_logit_offset
 from cspsim.rules.linkops import is_identity, pad_index, safe_denominator, sum_by
@@ -218,7 +218,8 @@ def build_epoch_tables(
     levers = scenario.levers
     if levers.backbone_gbp_per_year > 0:
         backbone = np.ones(duties.n)
-        per_csp = levers.backbone_gbp_per_year / n_csp
+        # National money: the scenario's areas get their population share of it.
+        per_csp = levers.backbone_gbp_per_year * pop.sum() / england_population() / n_csp
         gain = P.backbone_efficiency_gain * per_csp / (per_csp + P.backbone_half_effect_gbp)
         backbone[[duties.ids.index(d) for d in levers.backbone_duties]] += gain
     loc = delivery.locality_factor(
