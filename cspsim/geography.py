@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -211,6 +212,7 @@ def synthetic_england(seed: int) -> Geography:
     return _finish(rows)
 
 
+@cache
 def england_population() -> float:
     """Residents of England in 2009: national money is shared by this."""
     with (CONFIGS_DIR / "england_2009.toml").open("rb") as fh:

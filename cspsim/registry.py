@@ -51,8 +51,9 @@ class ParamSpec:
 
     def check(self, value: float) -> str | None:
         """Return a problem description if ``value`` lies outside the bounds, else None."""
-        if not (self.lower <= value <= self.upper):
-            return f"must be between {self.lower:g} and {self.upper:g} {self.unit}, got {value:g}"
+        tol = 1e-9 * max(1.0, abs(self.lower), abs(self.upper))  # samplers' rounding at a bound
+        if not (self.lower - tol <= value <= self.upper + tol):
+            return f"must be between {self.lower:g} and {self.upper:g} {self.unit}, got {value!r}"
         return None
 
 
