@@ -70,24 +70,23 @@ def header_comments(path: Path) -> list[str]:
     return lines
 
 
-def _fmt(outcome: str, v: float) -> str:
+_SHARES = ("share_met", "eng_", "capacity_limited", "analyst", "coordinator")
+
+
+def _fmt(outcome: str, v: float, diff: bool = False) -> str:
+    """A value (or, with ``diff``, a signed difference) in the outcome's unit."""
     if pd.isna(v):
         return "–"
-    if outcome.startswith(("share_met", "eng_", "capacity_limited", "analyst", "coordinator")):
-        return f"{100 * v:.1f}%"
+    sign = "+" if diff else ""
+    if outcome.startswith(_SHARES):
+        return f"{100 * v:{sign}.1f}" + (" pp" if diff else "%")
     if outcome == "spend_gbp":
-        return f"£{v / 1e6:,.2f}m"
-    return f"{v:,.1f}"
+        return f"{v / 1e6:{sign},.2f} £m" if diff else f"£{v / 1e6:,.2f}m"
+    return f"{v:{sign},.1f}"
 
 
 def _fmt_diff(outcome: str, v: float) -> str:
-    if pd.isna(v):
-        return "–"
-    if outcome.startswith(("share_met", "eng_", "capacity_limited", "analyst", "coordinator")):
-        return f"{100 * v:+.1f} pp"
-    if outcome == "spend_gbp":
-        return f"{v / 1e6:+,.2f} £m"
-    return f"{v:+,.1f}"
+    return _fmt(outcome, v, diff=True)
 
 
 def _sentence(table: pd.DataFrame, name: str, ref: str, years: str) -> str:
