@@ -1,6 +1,7 @@
 """Scenario files: TOML, validated by pydantic, with ``extends`` and clear errors.
 
-A scenario may name a parent with ``extends = "baseline.toml"`` (relative to its own folder);
+A scenario may name a parent with ``extends = "baseline.toml"`` (relative to its own folder),
+or several, ``extends = ["history.toml", "calibrated_2009.toml"]``, later ones winning;
 tables are merged key by key, lists and values are replaced. Every problem is reported as
 one line ``FILE: field.path: message`` through :class:`ScenarioError`.
 """
@@ -268,15 +269,21 @@ def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
             raw = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from None
-    parent = raw.pop("extends", None)
-    if parent is None:
+    parents = raw.pop("extends", None)
+    if parents is None:
         return raw
-    if not isinstance(parent, str):
-        raise ScenarioError([f"{path}: extends: must be a file name"])
-    parent_raw = _read_raw(path.parent / parent, (*chain, path.resolve()))
-    parent_raw.pop("name", None)
-    parent_raw.pop("description", None)
-    return _deep_merge(parent_raw, raw)
+    if isinstance(parents, str):
+        parents = [parents]
+    if not (isinstance(parents, list) and parents and all(isinstance(p, str) for p in parents)):
+        raise ScenarioError([f"{path}: extends: must be a file name or a list of file names"])
+    # Later parents override earlier ones (e.g. a history, then a calibration overlay).
+    merged: dict[str, Any] = {}
+    for parent in parents:
+        parent_raw = _read_raw(path.parent / parent, (*chain, path.resolve()))
+        parent_raw.pop("name", None)
+        parent_raw.pop("description", None)
+        merged = _deep_merge(merged, parent_raw)
+    return _deep_merge(merged, raw)
 
 
 def _format_error(path: Path, err: dict[str, Any]) -> str:

@@ -227,6 +227,23 @@ def test_extends_must_be_a_string(tmp_path):
     assert "extends" in only_problem(path, "extends:")
 
 
+def test_extends_list_later_parent_wins(tmp_path):
+    """``extends = [a, b]`` merges a, then b over it, then the file itself over both."""
+    write(tmp_path, "a.toml", "[parameters]\ndemand_scale = 0.8\nw_dilution = 0.5\n")
+    write(tmp_path, "b.toml", "[parameters]\ndemand_scale = 1.2\n")
+    child = write(
+        tmp_path, "c.toml", 'extends = ["a.toml", "b.toml"]\n[parameters]\nw_pressure = 1.5\n'
+    )
+    params = load_scenario(child).parameters
+    assert params == {"demand_scale": 1.2, "w_dilution": 0.5, "w_pressure": 1.5}
+
+
+def test_extends_list_of_non_strings(tmp_path):
+    """A list with a non-string is reported at ``extends``."""
+    path = write(tmp_path, "s.toml", 'extends = ["a.toml", 3]\n')
+    assert "list of file names" in only_problem(path, "extends:")
+
+
 def test_unknown_parameter(tmp_path):
     """An unknown parameter name is reported at parameters.<name>."""
     path = write(tmp_path, "s.toml", "[parameters]\nno_such_parameter = 1.0\n")
