@@ -1,4 +1,4 @@
-"""Command line: ``cspsim run | check | scenarios | registry``.
+"""Command line: ``cspsim run | compare | check | scenarios | registry`` (+ extensions).
 
 User errors (a bad scenario, a missing file, a bad flag) exit with status 2 and one line per
 problem; nothing is written and no traceback is shown.
@@ -346,7 +346,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 # Subcommands that live in their own modules; each module defines add_parser(subparsers).
-EXTENSIONS = ("cspsim.sensitivity_cli", "cspsim.dashboard_cli")
+EXTENSIONS = ("cspsim.sensitivity_cli", "cspsim.dashboard_cli", "cspsim.validate_cli")
 
 
 def _extension_commands(sub) -> None:

@@ -296,10 +296,13 @@ class CSPModel(mesa.Model):
         """Phase 4. Writes this quarter's delivery into the record and returns it."""
         P, s, tab, st = self.P, self.state, seg.tables, self._inputs
         ep, demand = tab.epoch, seg.demand
+        team = delivery.partnership_fte(
+            s.team_fte, P.team_size_elasticity, P.council_fte_mean_district_borough
+        )
         if lost is None:
-            avail = s.team_fte * s.ownership - tab.reporting_fte
+            avail = team * s.ownership - tab.reporting_fte
         else:
-            avail = s.team_fte * (1 - lost) * s.ownership - tab.reporting_fte
+            avail = team * (1 - lost) * s.ownership - tab.reporting_fte
         if st.bids[t]:
             avail = avail - P.bid_cost_fte
         if tab.mgmt_fte is not None:

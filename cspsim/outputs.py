@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from cspsim.config import AUTHORITY_TYPES, PARTNER_TYPES
-from cspsim.rules.survey import CAPACITY_IMPACT, INVOLVEMENT, capacity_impact, involvement
 
 if TYPE_CHECKING:
     from cspsim.model import CSPModel
@@ -181,65 +180,20 @@ def run_frame(m: CSPModel, scenario: str, replicate: int) -> pd.DataFrame:
 
 
 def survey_readout(frame: pd.DataFrame, year: int, params) -> pd.DataFrame:
-    """Answer the 2009 survey's questions from simulated CSPs in calendar ``year``.
+    """The synthetic survey's expected answers for calendar ``year`` (``cspsim.survey``).
 
-    Each CSP's state is averaged over the year's quarters and mapped onto answer categories
-    with the registry thresholds: strategic engagement -> T19, operational -> T24, unmet share
-    of demand -> T6. Percentages are shares of CSPs (replicates pooled), by group.
+    Every question the model answers (T19, T24, T6, T9, T18, T10, and the T4/T5 inputs), by
+    group (``all`` weighted by the 2009 respondent mix, T1, and each authority type); the
+    percentages are means over the replicates in ``frame``.
 
     Args:
         frame: Output of :func:`run_frame` (one or more replicates).
         year: Calendar year to read.
-        params: Object with the registry's survey thresholds as attributes.
+        params: Object with the registry's survey parameters as attributes.
     """
-    csp = frame[(frame["level"] == "csp") & (pd.to_datetime(frame["date"]).dt.year == year)]
-    if csp.empty:
-        raise ValueError(f"no simulated quarter falls in {year}")
-    cols = ["share_met"] + [c for c in csp.columns if c.startswith("eng_")]
-    per = csp.groupby(["replicate", "unit", "authority_type"], as_index=False)[cols].mean()
-    inv_t = (
-        params.survey_not_very_threshold,
-        params.survey_fairly_threshold,
-        params.survey_very_threshold,
-    )
-    cap_t = (
-        params.survey_seldom_unmet,
-        params.survey_sometimes_unmet,
-        params.survey_often_unmet,
-        params.survey_always_unmet,
-    )
-    rows = []
-    groups = [("all", per)] + [(t, per[per["authority_type"] == t]) for t in AUTHORITY_TYPES]
-    for group, sub in groups:
-        if sub.empty:
-            continue
-        for table, question, kind in (
-            ("T19", "partner_involvement_strategic", "strategic"),
-            ("T24", "partner_involvement_operational", "operational"),
-        ):
-            for p in PARTNER_TYPES:
-                vals = sub[f"eng_{kind}__{p}"].dropna().to_numpy()
-                if vals.size == 0:
-                    continue
-                cats = np.bincount(involvement(vals, inv_t), minlength=len(INVOLVEMENT))
-                for i, resp in enumerate(INVOLVEMENT):
-                    rows.append(
-                        (table, question, group, p, resp, int(cats[i]), 100 * cats[i] / vals.size)
-                    )
-        unmet = 1.0 - sub["share_met"].to_numpy()
-        cats = np.bincount(capacity_impact(unmet, cap_t), minlength=len(CAPACITY_IMPACT))
-        for i, resp in enumerate(CAPACITY_IMPACT):
-            rows.append(
-                (
-                    "T6",
-                    "lack_of_capacity_negative_impact",
-                    group,
-                    "capacity",
-                    resp,
-                    int(cats[i]),
-                    100 * cats[i] / unmet.size,
-                )
-            )
-    return pd.DataFrame(
-        rows, columns=["table", "question", "group", "item", "response", "n", "pct"]
-    )
+    from cspsim.survey import csp_year_state, expected_answers
+
+    answers = expected_answers(csp_year_state(frame, year), params)
+    keys = ["table", "question", "group", "item", "response"]
+    out = answers.groupby(keys, sort=False, as_index=False)["value"].mean()
+    return out.rename(columns={"value": "pct"})

@@ -15,7 +15,7 @@ from pathlib import Path
 from cspsim.paths import REGISTRY_FILE
 
 _FIELDS = {"default", "lower", "upper", "unit", "agency", "source", "group", "description"}
-_OPTIONAL = {"kind": "real", "choices": ()}
+_OPTIONAL = {"kind": "real", "choices": (), "calibrate": False}
 KINDS = ("real", "integer", "boolean", "choice")
 
 
@@ -35,6 +35,7 @@ class ParamSpec:
         description: One sentence for tables and tooltips.
         kind: ``real``, ``integer``, ``boolean`` (0/1) or ``choice`` (index into ``choices``).
         choices: Names of the options of a ``choice``.
+        calibrate: Fitted to the 2009 survey by ``cspsim calibrate`` (its free parameters).
     """
 
     name: str
@@ -48,6 +49,7 @@ class ParamSpec:
     description: str
     kind: str = "real"
     choices: tuple[str, ...] = ()
+    calibrate: bool = False
 
     def check(self, value: float) -> str | None:
         """Return a problem description if ``value`` lies outside the bounds, else None."""
@@ -68,6 +70,7 @@ def _spec(path: Path, name: str, entry: dict, problems: list[str]) -> ParamSpec 
         **{k: entry[k] for k in _FIELDS},
         kind=entry.get("kind", "real"),
         choices=tuple(entry.get("choices", ())),
+        calibrate=bool(entry.get("calibrate", False)),
     )
     if not spec.lower <= spec.default <= spec.upper:
         problems.append(f"{path}: [{name}] default {spec.default} outside bounds")
@@ -113,6 +116,11 @@ def file_levers() -> dict[str, ParamSpec]:
     return _loaded()[1]
 
 
+def calibrated_names() -> list[str]:
+    """Names of the parameters that ``cspsim calibrate`` fits (``calibrate = true``)."""
+    return [name for name, spec in registry().items() if spec.calibrate]
+
+
 def defaults() -> dict[str, float]:
     """Default value of every registry parameter, by name."""
     return {name: float(spec.default) for name, spec in registry().items()}
@@ -123,13 +131,13 @@ def markdown_table() -> str:
     from cspsim.levers import lever_specs  # levers are partly generated from the duty catalogue
 
     rows = [
-        "| name | default | bounds | unit | agency | group | source |",
-        "|---|---|---|---|---|---|---|",
+        "| name | default | bounds | unit | agency | group | calibrated | source |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in registry().values():
         rows.append(
             f"| `{s.name}` | {s.default:g} | {s.lower:g} – {s.upper:g} | {s.unit} | {s.agency} "
-            f"| {s.group} | {s.source} |"
+            f"| {s.group} | {'yes' if s.calibrate else ''} | {s.source} |"
         )
     rows += [
         "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Iterable
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -130,3 +131,41 @@ def paired_means():
         return va, vb
 
     return paired
+
+
+@pytest.fixture(scope="session")
+def params():
+    """Factory: registry defaults as a namespace, exact survey reading (sd = 0) unless changed."""
+    from cspsim.registry import defaults
+
+    def make(**changes) -> SimpleNamespace:
+        return SimpleNamespace(**(defaults() | {"survey_response_sd": 0.0} | changes))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def hand_state():
+    """Factory: a hand-built CSP-year state (``cspsim.survey.csp_year_state`` layout) with
+    neutral values in every column the survey reads unless a row gives them."""
+    import pandas as pd
+
+    from cspsim.config import PARTNER_TYPES
+
+    def make(rows: list[dict]) -> pd.DataFrame:
+        base = {
+            "replicate": 0,
+            "share_met": 1.0,
+            "analyst_share": 0.0,
+            "team_fte": 10.0,
+            "share_met__crime_disorder_asb": 1.0,
+            "share_met__domestic_abuse": 1.0,
+            "share_met__drugs_alcohol": 1.0,
+            "share_met__reducing_reoffending": np.nan,
+        }
+        for p in PARTNER_TYPES:
+            base[f"eng_strategic__{p}"] = 0.6
+            base[f"eng_operational__{p}"] = 0.6
+        return pd.DataFrame([base | r for r in rows])
+
+    return make

@@ -359,10 +359,12 @@ def test_levers_fund_two_posts_per_area(cleveland, variant):
 def test_demand_proportional_to_population(small_run, cleveland):
     """Demand = population / 100k x workload per 100k x demand_scale once a duty is in force.
 
-    Hartlepool, crime and disorder: 92,000 / 100,000 x 5.0 = 4.6 fte.
+    Hartlepool, crime and disorder: 92,000 / 100,000 x 5.0 = 4.6 fte, times the (calibrated)
+    demand scale.
     """
     d = small_run.duties.ids.index("crime_disorder_asb")
-    assert small_run.rec.demand[0, 0, d] == pytest.approx(92000 / 1e5 * 5.0)
+    scale = small_run.P.demand_scale
+    assert small_run.rec.demand[0, 0, d] == pytest.approx(92000 / 1e5 * 5.0 * scale)
     pop = np.array([a.population for a in cleveland.geography.areas])
     per_head = small_run.rec.demand[-1] / pop[:, None]
     np.testing.assert_allclose(per_head, per_head[[0]].repeat(4, axis=0))
@@ -423,7 +425,7 @@ def test_duty_overrides_apply(cleveland, variant):
     assert m.rec.demand[q.index(dt.date(2015, 4, 1)), :, sv].min() > 0
     assert m.rec.demand[q.index(dt.date(2015, 1, 1)), :, sv].max() == 0
     asb = m.duties.ids.index("crime_disorder_asb")
-    assert m.rec.demand[0, 0, asb] == pytest.approx(2 * 92000 / 1e5 * 5.0)
+    assert m.rec.demand[0, 0, asb] == pytest.approx(2 * 92000 / 1e5 * 5.0 * m.P.demand_scale)
 
 
 def test_county_engagement_only_in_districts(national_run):
@@ -438,11 +440,13 @@ def test_county_engagement_only_in_districts(national_run):
 
 
 def test_ample_council_capacity_meets_every_duty(cleveland, variant):
-    """With teams far larger than total demand, every duty is (nearly) fully met."""
+    """With teams far larger than total demand, every duty is (nearly) fully met (the whole
+    team working on partnership duties, elasticity 1; uncalibrated demand scale 1)."""
 
     def change(d):
         for a in d["geography"]["areas"]:
             a["team_fte"] = 185.0
+        d["parameters"] |= {"team_size_elasticity": 1.0, "demand_scale": 1.0}
 
     m = CSPModel(variant(cleveland, change), seed=1, with_agents=False).run()
     t = -1

@@ -69,3 +69,52 @@ def test_capacity_impact_monotone(u, thresholds):
     out = survey.capacity_impact(u[order], thresholds)
     assert np.all(np.diff(out) >= 0)
     assert np.all((out >= 0) & (out < len(survey.CAPACITY_IMPACT)))
+
+
+@given(
+    hnp.arrays(float, 30, elements=st.floats(-0.5, 1.5)),
+    increasing(3),
+    st.floats(0.0, 0.3),
+)
+def test_answer_probabilities_are_distributions(x, thresholds, sd):
+    """Every row is a distribution over the categories, whatever the reading error."""
+    p = survey.answer_probabilities(x, thresholds, sd)
+    assert p.shape == (30, 4)
+    assert (p >= -1e-12).all()
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-9)
+
+
+@given(increasing(3), st.floats(0.01, 0.3))
+def test_answer_probabilities_shift_up_with_the_latent(thresholds, sd):
+    """A higher latent value makes every 'at least category k' answer more likely."""
+    x = np.linspace(0.0, 1.0, 21)
+    at_least = np.cumsum(survey.answer_probabilities(x, thresholds, sd)[:, ::-1], axis=1)
+    assert (np.diff(at_least, axis=0) >= -1e-12).all()
+
+
+def test_answer_probabilities_without_error_are_the_step_function():
+    """sd = 0 gives one-hot rows at the categories of :func:`survey.category`; NaN stays NaN."""
+    x = np.array([0.1, 0.3, 0.6, 0.9, np.nan])
+    p = survey.answer_probabilities(x, INVOLVEMENT_T, 0.0)
+    np.testing.assert_array_equal(p[:4].argmax(axis=1), [0, 1, 2, 3])
+    np.testing.assert_array_equal(p[:4].sum(axis=1), 1.0)
+    assert np.isnan(p[4]).all()
+
+
+def test_answer_probabilities_hand_computed():
+    """Latent at a threshold with sd > 0: half above, half below that threshold."""
+    p = survey.answer_probabilities(np.array([0.5]), INVOLVEMENT_T, 0.05)[0]
+    assert abs(p[2] + p[3] - 0.5) < 1e-9  # P(>= fairly) = Phi(0) = 0.5
+    assert p[0] < 1e-6 and p[3] < 1e-6  # 5 sd from the outer thresholds
+
+
+def test_thresholds_out_of_order_squeeze_a_category():
+    """Thresholds out of order act as their running maximum: the middle category vanishes."""
+    p = survey.answer_probabilities(np.array([0.2, 0.45, 0.7]), (0.3, 0.6, 0.5), 0.0)
+    assert (p[:, 2] == 0).all()
+
+
+def test_total_variation():
+    """TVD of (0.5, 0.5, 0) and (1, 0, 0) is 0.5; of a distribution with itself 0."""
+    assert survey.total_variation([0.5, 0.5, 0.0], [1.0, 0.0, 0.0]) == 0.5
+    assert survey.total_variation([0.2, 0.8], [0.2, 0.8]) == 0.0

@@ -11,6 +11,7 @@ import pytest
 
 from cspsim.cli import main
 from cspsim.paths import CONFIGS_DIR, REPO_DIR
+from cspsim.registry import registry
 from cspsim.sensitivity import ExperimentError, load_experiment, plan
 
 CLEVELAND = (CONFIGS_DIR / "cleveland.toml").as_posix()
@@ -47,7 +48,8 @@ def test_good_file_gives_the_design(tmp_path):
     names = [v.name for v in p.design.variables]
     assert names == ["demand_scale", "cut_pct__police", "cut_start_year__police", "structure_mode"]
     demand = p.design.variables[0]
-    assert (demand.lower, demand.upper) == (0.6, 1.6)  # the registry's bounds
+    spec = registry()["demand_scale"]
+    assert (demand.lower, demand.upper) == (spec.lower, spec.upper)  # the registry's bounds
     year = p.design.variables[2]
     assert year.salib_bounds() == [2012, 2017]  # whole years sampled with equal weight
     years = {year.to_model(x) for x in p.X[:, 2]}

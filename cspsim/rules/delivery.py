@@ -5,6 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 
+def partnership_fte(team_fte: np.ndarray, elasticity: float, ref_fte: float) -> np.ndarray:
+    """Team capacity that goes to partnership work.
+
+    ``ref_fte * (team_fte / ref_fte) ** elasticity``: proportional to the team at elasticity 1;
+    below 1, a team larger than ``ref_fte`` gives less than proportionally (its extra staff
+    run the council's own services: wardens, CCTV, enforcement), a smaller one a little more.
+    Why: in 2009 "staff numbers did not correlate with reported capacity" (survey T4 with T6).
+    """
+    if elasticity == 1.0:  # the proportional case exactly (no rounding from the power)
+        return team_fte
+    return ref_fte * (team_fte / ref_fte) ** elasticity
+
+
 def efficiency(
     base: float,
     coordinator: np.ndarray,

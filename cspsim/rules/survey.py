@@ -1,14 +1,32 @@
-"""Survey-style readout: continuous state mapped onto the 2009 survey's answer categories.
+"""Survey answer model: continuous state mapped onto the 2009 survey's answer categories.
 
-The mapping is the same for every authority type; its thresholds are registry parameters.
+A respondent reads a latent value from its CSP's state (an engagement, the unmet share of
+demand, an evidence score ...), adds its own reading error ``N(0, sd)`` and answers the
+category whose threshold interval contains the result (an ordered-probit model). The
+thresholds and ``sd`` are registry parameters, the same for every authority type. With
+``sd = 0`` every respondent reads the state exactly and the answer is a step function.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr
 
 INVOLVEMENT = ("not_at_all_involved", "not_very_involved", "fairly_involved", "very_involved")
 CAPACITY_IMPACT = ("never", "seldom", "sometimes", "often", "always")
+CONFIDENCE = ("not_at_all_confident", "not_very_confident", "fairly_confident", "very_confident")
+EVIDENCE = ("not_at_all", "small_extent", "some_extent", "large_extent")
+CHALLENGE = ("not_at_all_challenging", "fairly_challenging", "very_challenging")
+
+
+def category(latent: np.ndarray, thresholds) -> np.ndarray:
+    """Index of the answer category of each latent value read exactly (``sd = 0``).
+
+    Args:
+        latent: Latent values.
+        thresholds: Lowest latent value of categories 1..K-1, ascending.
+    """
+    return np.searchsorted(np.maximum.accumulate(np.asarray(thresholds, float)), latent, "right")
 
 
 def involvement(engagement: np.ndarray, thresholds: tuple[float, float, float]) -> np.ndarray:
@@ -18,8 +36,7 @@ def involvement(engagement: np.ndarray, thresholds: tuple[float, float, float]) 
         engagement: Values in [0, 1].
         thresholds: (not_very, fairly, very): lowest engagement for each category.
     """
-    lo, mid, hi = thresholds
-    return np.searchsorted(np.array([lo, mid, hi]), engagement, side="right")
+    return category(engagement, thresholds)
 
 
 def capacity_impact(unmet_share: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:
@@ -29,4 +46,48 @@ def capacity_impact(unmet_share: np.ndarray, thresholds: tuple[float, ...]) -> n
         unmet_share: Share of demand not met, in [0, 1].
         thresholds: (seldom, sometimes, often, always): lowest unmet share for each.
     """
-    return np.searchsorted(np.asarray(thresholds), unmet_share, side="right")
+    return category(unmet_share, thresholds)
+
+
+def answer_probabilities(latent: np.ndarray, thresholds, sd: float) -> np.ndarray:
+    """Probability of each answer category for each latent value (ordered probit).
+
+    P(category >= k) = Phi((latent - t_k) / sd). Thresholds out of order are read as their
+    running maximum, so a category squeezed to nothing gets probability 0.
+
+    Args:
+        latent: Shape (n,); NaN where the question does not apply (row of NaN returned).
+        thresholds: K-1 thresholds for K categories, ascending.
+        sd: Reading error (>= 0); 0 gives one-hot rows (see :func:`category`).
+
+    Returns:
+        Array (n, K), rows summing to 1.
+    """
+    x = np.asarray(latent, dtype=float)
+    t = np.maximum.accumulate(np.asarray(thresholds, dtype=float))
+    k = len(t) + 1
+    if sd <= 0:
+        out = np.eye(k)[category(np.nan_to_num(x), t)]
+    else:
+        at_least = ndtr((x[:, None] - t[None, :]) / sd)  # (n, K-1), non-increasing in k
+        upper = np.concatenate([np.ones((len(x), 1)), at_least], axis=1)
+        lower = np.concatenate([at_least, np.zeros((len(x), 1))], axis=1)
+        out = upper - lower
+    out[np.isnan(x)] = np.nan
+    return out
+
+
+def evidence_score(
+    analyst: np.ndarray, partner_engagement: np.ndarray, weight: float
+) -> np.ndarray:
+    """How far a CSP can base decisions on evidence, in [0, 1].
+
+    A dedicated analyst (share of the year with one) and partners' mean strategic engagement
+    (their data and attention), weighted ``weight`` : ``1 - weight``.
+    """
+    return weight * np.asarray(analyst, float) + (1.0 - weight) * np.asarray(partner_engagement)
+
+
+def total_variation(p: np.ndarray, q: np.ndarray) -> float:
+    """Total variation distance between two distributions given as shares (summing to 1)."""
+    return 0.5 * float(np.abs(np.asarray(p, float) - np.asarray(q, float)).sum())
