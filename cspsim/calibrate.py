@@ -13,13 +13,15 @@ Method (pattern-oriented: several survey tables at once):
    moved up and down by a step (evaluated in parallel), the best improvement is taken, and
    the step is halved when none improves, down to ``min_step`` of each range.
 
-Runs are spread over a local process pool. Parameters of the survey answer model do not
+Runs are spread over a local process pool, or a Dask cluster given its scheduler's
+address; the results do not depend on which. Parameters of the survey answer model do not
 change the simulation, so each worker reuses the simulated state when only they differ.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -49,6 +51,7 @@ class Setup:
         seeds: Replicate seeds, the same for every point.
         tables: Tables that make up the distance.
         base_dir: Folder the scenario's relative paths are read from.
+        token: Identifies this setup on Dask workers (which keep one scorer per setup).
     """
 
     scenario: Scenario
@@ -58,6 +61,7 @@ class Setup:
     seeds: tuple[int, ...]
     tables: tuple[str, ...]
     base_dir: str | None = None
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper registry bounds of the free parameters."""
@@ -151,14 +155,42 @@ def _score_many(points: np.ndarray) -> list[tuple[float, dict[str, float]]]:
     return [_SCORER(p) for p in points]
 
 
-class Pool:
-    """Scores batches of points, here (``workers = 1``) or on a local process pool."""
+_REMOTE: dict[str, Scorer] = {}
 
-    def __init__(self, setup: Setup, workers: int = 1):
+
+def _score_remote(setup: Setup, points: np.ndarray) -> list[tuple[float, dict[str, float]]]:
+    """A Dask task: score points with this worker's scorer for ``setup`` (built once)."""
+    scorer = _REMOTE.get(setup.token)
+    if scorer is None:
+        _REMOTE.clear()  # one calibration at a time per worker
+        scorer = _REMOTE[setup.token] = Scorer(setup)
+    return [scorer(p) for p in points]
+
+
+class Pool:
+    """Scores batches of points: here (``workers = 1``), on a local process pool, or on a
+    Dask cluster (``scheduler`` address; the setup is sent once to every worker)."""
+
+    def __init__(self, setup: Setup, workers: int = 1, scheduler: str | None = None):
         self.workers = workers
-        if workers <= 1:
+        self._pool = self._client = None
+        if scheduler:
+            import dask
+            from distributed import Client
+
+            timeout = dask.utils.parse_timedelta(
+                dask.config.get("distributed.comm.timeouts.connect"), "s"
+            )
+            self._client = Client(scheduler, timeout=timeout, set_as_default=False)
+            try:
+                self._client.wait_for_workers(1, timeout=timeout or 60)
+                self.workers = max(1, sum(self._client.nthreads().values()))
+                self._setup = self._client.scatter(setup, broadcast=True, hash=False)
+            except BaseException:
+                self._client.close()
+                raise
+        elif workers <= 1:
             _init(setup)
-            self._pool = None
         else:
             from cspsim.runner import _pool_context
 
@@ -170,7 +202,7 @@ class Pool:
         self, points: np.ndarray, progress: Callable[[int], None] | None = None
     ) -> list[tuple[float, dict[str, float]]]:
         """Scores of ``points`` (rows in the unit cube), in order."""
-        if self._pool is None:
+        if self._pool is None and self._client is None:
             out = []
             for p in points:
                 out += _score_many(p[None, :])
@@ -179,7 +211,13 @@ class Pool:
             return out
         size = max(1, min(16, len(points) // (4 * self.workers)))
         chunks = [points[i : i + size] for i in range(0, len(points), size)]
-        futures = [self._pool.submit(_score_many, c) for c in chunks]
+        if self._client is not None:
+            futures = [
+                self._client.submit(_score_remote, self._setup, c, pure=False, retries=1)
+                for c in chunks
+            ]
+        else:
+            futures = [self._pool.submit(_score_many, c) for c in chunks]
         out = []
         for fut, chunk in zip(futures, chunks, strict=True):
             out += fut.result()
@@ -188,9 +226,11 @@ class Pool:
         return out
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the local workers, or disconnect from the cluster (which keeps running)."""
         if self._pool is not None:
             self._pool.shutdown()
+        if self._client is not None:
+            self._client.close()
 
 
 @dataclass
@@ -215,6 +255,7 @@ def calibrate(
     accept: float = 0.05,
     seed: int = 2009,
     workers: int = 1,
+    scheduler: str | None = None,
     min_step: float = 1 / 64,
     max_iterations: int = 40,
     progress: Callable[[int], None] | None = None,
@@ -227,6 +268,7 @@ def calibrate(
         accept: Share of the points kept as the near-optimal set.
         seed: Seed of the scrambled Sobol sample.
         workers: Local processes.
+        scheduler: Dask scheduler address (instead of local processes).
         min_step: Smallest compass step, as a share of each parameter's range.
         max_iterations: Most compass iterations.
         progress: Called with the number of points scored as they finish.
@@ -235,7 +277,7 @@ def calibrate(
     m = int(np.ceil(np.log2(max(points, 2))))
     sample = qmc.Sobol(d, scramble=True, seed=np.random.default_rng(seed)).random_base2(m)
     start = setup.start()
-    pool = Pool(setup, workers)
+    pool = Pool(setup, workers, scheduler)
     try:
         (f0, t0), *scored = pool.score(np.vstack([start, sample]), progress)
         f = np.array([s[0] for s in scored])
@@ -286,7 +328,7 @@ def calibrate(
             "seeds": list(setup.seeds),
             "year": setup.year,
             "tables": list(setup.tables),
-            "workers": workers,
+            "workers": pool.workers,
         },
         history=history,
     )

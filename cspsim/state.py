@@ -108,7 +108,10 @@ def initial_state(
     base_gbp = np.maximum(fte * cost - initial_grant_gbp, 0.0)
 
     base = np.array([getattr(P, f"engagement_base_{p}") for p in PARTNER_TYPES])
-    sd_logit = P.engagement_initial_sd / (base * (1 - base))
+    # One spread on the logit scale for every partner type: the share-scale spread at
+    # engagement 0.5 (slope 1/4). Carrying it to the logit scale at each base instead
+    # (sd / (base (1 - base))) exploded near 0 or 1 and split a 0.95 base into two modes.
+    sd_logit = np.full(len(PARTNER_TYPES), P.engagement_initial_sd / 0.25)
     bonus = np.zeros((len(PARTNER_TYPES), n))
     bonus[PARTNER_TYPES.index("police")] = P.chair_police_engagement_bonus * (
         chair == CHAIRS.index("police")

@@ -167,15 +167,22 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     workers = args.workers or default_workers(args.points)
     t0 = time.perf_counter()
-    with tqdm(desc="calibrating (points scored)", unit="pt", disable=args.quiet) as bar:
-        result = calibrate(
-            setup,
-            points=args.points,
-            seed=args.seed,
-            workers=workers,
-            max_iterations=args.max_iterations,
-            progress=bar.update,
-        )
+    try:
+        with tqdm(desc="calibrating (points scored)", unit="pt", disable=args.quiet) as bar:
+            result = calibrate(
+                setup,
+                points=args.points,
+                seed=args.seed,
+                workers=workers,
+                scheduler=args.scheduler,
+                max_iterations=args.max_iterations,
+                progress=bar.update,
+            )
+    except (OSError, TimeoutError) as exc:
+        if not args.scheduler:
+            raise
+        raise UserError(f"--scheduler {args.scheduler}: cannot connect: {exc}") from None
+    workers = result.settings["workers"]
     wall = time.perf_counter() - t0
     command = "cspsim calibrate " + shlex.join(sys.argv[2:] if len(sys.argv) > 2 else [])
     header = header_lines(result, command.strip(), _rel(targets_path), sorted(args.holdout))
@@ -236,6 +243,8 @@ def add_parser(sub) -> None:
         help="tables kept out of the fit to judge it (default T24)",
     )
     c.add_argument("--params", help="comma-separated parameters (default: calibrate = true)")
-    c.add_argument("--workers", type=int, help="local processes (default: one per core)")
+    where = c.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local processes (default: one per core)")
+    where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786")
     c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     c.set_defaults(func=cmd_calibrate)

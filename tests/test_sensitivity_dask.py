@@ -1,5 +1,5 @@
-"""A real ``dask scheduler`` and ``dask worker`` on 127.0.0.1: the same sweep through
-``--scheduler`` gives results identical to the local run."""
+"""A real ``dask scheduler`` and ``dask worker`` on 127.0.0.1: the same sweep, and the same
+calibration, through ``--scheduler`` give results identical to the local run."""
 
 from __future__ import annotations
 
@@ -128,3 +128,33 @@ def test_unreachable_scheduler_is_a_user_error(tmp_path, capsys):
                      str(tmp_path / "o"), "--quiet"])  # fmt: skip
     assert code == 2
     assert f"--scheduler {address}: cannot connect" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_dask_calibration_matches_local(tmp_path, dask_cluster):
+    """``cspsim calibrate --scheduler`` writes the same overlay values as a local run."""
+    import tomllib
+
+    args = ["calibrate", "--scenario", str(CONFIGS_DIR / "cleveland.toml"), "--points", "8"]
+    args += ["--replicates", "1", "--max-iterations", "3", "--quiet"]
+    args += ["--params", "engagement_base_police,survey_very_threshold,demand_scale"]
+    local, remote = tmp_path / "local.toml", tmp_path / "remote.toml"
+    assert main([*args, "--out", str(local), "--workers", "1"]) == 0
+    assert main([*args, "--out", str(remote), "--scheduler", dask_cluster]) == 0
+    with local.open("rb") as a, remote.open("rb") as b:
+        assert tomllib.load(a)["parameters"] == tomllib.load(b)["parameters"]
+    fit = [line for line in local.read_text().splitlines() if line.startswith("# Fit")]
+    assert fit and fit[0] in remote.read_text()
+
+
+def test_calibrate_unreachable_scheduler_is_a_user_error(tmp_path, capsys):
+    address = f"tcp://127.0.0.1:{free_port()}"
+    import dask
+
+    out = tmp_path / "o.toml"
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        code = main(["calibrate", "--scenario", str(CONFIGS_DIR / "cleveland.toml"),
+                     "--scheduler", address, "--out", str(out), "--quiet"])  # fmt: skip
+    assert code == 2
+    assert f"--scheduler {address}: cannot connect" in capsys.readouterr().err
+    assert not out.exists()

@@ -69,13 +69,15 @@ def test_same_file_same_design_key(tmp_path):
 
 
 def test_registry_experiment_varies_every_parameter(tmp_path):
-    """``parameters = "registry"`` varies every registry parameter except ``exclude``."""
-    from cspsim.registry import registry
-
+    """``parameters = "registry"`` varies every model parameter except ``exclude`` and the
+    survey-readout thresholds (which change no outcome)."""
     text = GOOD.split("[parameters]")[0] + 'parameters = "registry"\nexclude = ["demand_scale"]\n'
     text = text.replace('method = "morris"', 'method = "morris"\ngroups = "agency"')
     p = plan(load_experiment(write(tmp_path, text)))
-    assert len(p.design.variables) == len(registry()) - 1
+    names = {v.name for v in p.design.variables}
+    model = {n for n, s in registry().items() if s.group != "survey"}
+    assert names == model - {"demand_scale"}
+    assert "survey_very_threshold" not in names and "engagement_base_police" in names
     assert p.design.problem()["groups"][0] == "council"
 
 

@@ -106,8 +106,9 @@ def varied_names(values: dict) -> list[str]:
 
     params = values.get("parameters")
     if params == "registry":
+        # The survey-readout parameters only map the state onto answers: no outcome moves.
         skip = set(values.get("exclude", []))
-        return [n for n in registry() if n not in skip]
+        return [n for n, s in registry().items() if s.group != "survey" and n not in skip]
     return list(params) if isinstance(params, dict) else []
 
 
