@@ -4,8 +4,9 @@ Runs the replicates of a scenario once (the full 2009-2024 history), then for ea
 year reads each CSP's state averaged over the calendar year (``cspsim.survey``) and reports,
 by authority type and for ``all`` (every CSP weighted equally): share of demand met, % where
 lack of capacity hurt delivery "always" or "often" (T6), strategic engagement and % "very
-involved" (T19) per partner, team FTE, analyst share, and the structure behind them (CSP
-population, team FTE per 100k, CSPs served by each CSP's police, health and probation body).
+involved" and "very or fairly involved" (T19) per partner, team FTE, analyst share, and the
+structure behind them (CSP population, team FTE per 100k, CSPs served by each CSP's police,
+health and probation body).
 Values are means over replicates, ``lo``/``hi`` their min and max.
 
 Usage: python scripts/validation_replay.py [--scenario configs/baseline.toml] [--replicates 4]
@@ -78,9 +79,14 @@ def year_measures(frame: pd.DataFrame, model: CSPModel, year: int) -> pd.DataFra
     t6 = ans[(ans["table"] == "T6") & ans["response"].isin(["always", "often"])]
     t6 = t6.groupby(["replicate", "authority_type"], as_index=False)["value"].sum()
     t19 = ans[(ans["table"] == "T19") & (ans["response"] == "very_involved")]
+    # "Involved" = very or fairly involved (pattern P8: fewer than half of district CSPs said
+    # probation and health were involved in 2016).
+    inv = ans[(ans["table"] == "T19") & ans["response"].isin(["very_involved", "fairly_involved"])]
+    inv = inv.groupby(["replicate", "authority_type", "item"], as_index=False)["value"].sum()
     parts += [
         t6.assign(measure="capacity_limited_pct"),
         t19.assign(measure="very_involved_pct__" + t19["item"])[[*t6.columns, "measure"]],
+        inv.assign(measure="involved_pct__" + inv["item"])[[*t6.columns, "measure"]],
     ]
     return pd.concat(parts, ignore_index=True).dropna(subset=["value"])
 
