@@ -69,7 +69,8 @@ def answer_probabilities(latent: np.ndarray, thresholds, sd: float) -> np.ndarra
     if sd <= 0:
         out = np.eye(k)[category(np.nan_to_num(x), t)]
     else:
-        at_least = ndtr((x[:, None] - t[None, :]) / sd)  # (n, K-1), non-increasing in k
+        with np.errstate(over="ignore"):  # a tiny sd gives +-inf: Phi is then 0 or 1
+            at_least = ndtr((x[:, None] - t[None, :]) / sd)  # (n, K-1), non-increasing in k
         upper = np.concatenate([np.ones((len(x), 1)), at_least], axis=1)
         lower = np.concatenate([at_least, np.zeros((len(x), 1))], axis=1)
         out = upper - lower
