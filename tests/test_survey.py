@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cspsim.registry import defaults
 from cspsim.survey import (
@@ -141,3 +143,21 @@ def test_unsupported_reasons():
     assert "not a modelled partner" in why_unsupported("T19", "drug_alcohol_action_team")
     assert "wardens" in why_unsupported("T4", "teams_hosting_wardens")
     assert why_unsupported("T99", "x") == "not a question the model answers"
+
+
+@settings(max_examples=25)
+@given(
+    eng=st.lists(st.floats(0.0, 1.0), min_size=3, max_size=12),
+    met=st.floats(0.0, 1.0),
+    sd=st.floats(0.0, 0.3),
+)
+def test_answer_shares_are_distributions(params, hand_state, eng, met, sd):
+    """Whatever the state, every group's answers to a question sum to 100% and lie in [0, 100]."""
+    types = ["district_borough", "unitary", "metropolitan", "london_borough"]
+    rows = [{"unit": f"c{i}", "authority_type": types[i % 4], "eng_strategic__health": e,
+             "share_met": met} for i, e in enumerate(eng)]  # fmt: skip
+    ans = expected_answers(hand_state(rows), params(survey_response_sd=sd))
+    cats = ans[~ans["table"].isin(["T4", "T5"])]
+    assert cats["value"].between(-1e-9, 100 + 1e-9).all()
+    sums = cats.groupby(["table", "group", "item"])["value"].sum()
+    assert np.allclose(sums, 100.0)
