@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from copy import deepcopy
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from cspsim.registry import registry
@@ -203,7 +212,12 @@ class LeversConfig(_Strict):
 
 
 class Scenario(_Strict):
-    """A fully resolved scenario."""
+    """A fully resolved scenario.
+
+    A scenario that applied levers also keeps, privately, the scenario as it was before they
+    were applied (not in dumps or manifests; kept by pickling), so that :func:`with_values`
+    can apply a changed set of levers afresh instead of on top of the old ones.
+    """
 
     name: str
     description: str = ""
@@ -221,6 +235,7 @@ class Scenario(_Strict):
         default={}, description="levers applied when the scenario was loaded (provenance)"
     )
     source_file: str | None = None
+    _pre_levers: dict[str, Any] | None = PrivateAttr(default=None)
 
     @field_validator("parameters")
     @classmethod
@@ -246,6 +261,25 @@ class Scenario(_Strict):
     def param(self, name: str) -> float:
         """Value of a registry parameter: the scenario's override or the default."""
         return float(self.parameters.get(name, registry()[name].default))
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Scenario:
+        """Pydantic's copy; an update also reaches the pre-lever scenario (see the class).
+
+        An update to a part that levers write (funding, duties...) cannot be carried back to
+        before the levers, so the copy then forgets that form, and :func:`with_values`
+        refuses to change its levers rather than apply them twice.
+        """
+        copied = super().model_copy(update=update, deep=deep)
+        if update and self._pre_levers is not None:
+            if _LEVER_WRITTEN & set(update):
+                copied._pre_levers = None
+            else:
+                copied._pre_levers = {**self._pre_levers, **update}
+        return copied
+
+
+# Parts of a scenario that levers write or record (see cspsim.levers.apply_levers).
+_LEVER_WRITTEN = {"parameters", "funding", "duties", "structure", "pcc", "levers", "lever_values"}
 
 
 def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -306,9 +340,8 @@ def load_scenario(path: str | Path) -> Scenario:
     raw = _read_raw(path)
     raw.setdefault("name", path.stem)
     raw["source_file"] = str(path)
-    raw = _with_levers(raw, path)
     try:
-        scenario = Scenario.model_validate(raw)
+        scenario = _validate(raw, path)
     except ValidationError as exc:
         raise ScenarioError([_format_error(path, e) for e in exc.errors()]) from None
     # Cross-field checks that need the duty catalogue.
@@ -339,11 +372,25 @@ def _with_levers(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     return out
 
 
+def _validate(raw: dict[str, Any], where: Path) -> Scenario:
+    """Apply the levers of a raw scenario and validate it, keeping the raw if it had levers.
+
+    Raises:
+        ScenarioError: a lever or parameter name or value is wrong.
+        ValidationError: the scenario is invalid.
+    """
+    levered = _with_levers(raw, where)
+    scenario = Scenario.model_validate(levered)
+    if levered is not raw:
+        scenario._pre_levers = deepcopy(raw)  # the caller's dict may change later
+    return scenario
+
+
 def scenario_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Scenario:
     """Validate a scenario given as a dict (tests, dashboard, sensitivity runs)."""
     where = Path("<dict>")
     try:
-        return Scenario.model_validate(_with_levers(raw, where))
+        return _validate(raw, where)
     except ValidationError as exc:
         raise ScenarioError([_format_error(where, e) for e in exc.errors()]) from None
 
@@ -351,9 +398,32 @@ def scenario_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Sce
 def with_values(scenario: Scenario, values: dict[str, Any]) -> Scenario:
     """A copy of ``scenario`` with parameters and levers set by name (validated).
 
+    If the scenario applied levers when it was loaded, its levers are applied again, with
+    ``values`` replacing theirs, to the scenario as it was before them: setting
+    ``cut_pct__council`` replaces the scenario's council cut (it does not add a second one),
+    and ``cut_start_year__council`` alone moves it. Model parameters are merged likewise.
+    Without levers in the scenario, ``values`` simply go into its ``[parameters]``.
+
     Raises:
-        ScenarioError: an unknown name, a value out of bounds, or an invalid result.
+        ScenarioError: an unknown name, a value out of bounds, an invalid result, or levers
+            set on a scenario that applied levers but no longer knows its form before them
+            (rebuilt from a dump, or copied with changed funding, duties...).
     """
+    pre = scenario._pre_levers
+    if pre is not None:
+        raw = {**pre, "parameters": {**pre.get("parameters", {}), **values}}
+        return scenario_from_dict(raw)
+    if scenario.lever_values:
+        from cspsim.levers import is_lever
+
+        if touched := [n for n in values if is_lever(n)]:
+            raise ScenarioError([
+                f"<dict>: parameters: cannot set levers ({', '.join(touched)}) on scenario "
+                f"'{scenario.name}': it already applied levers "
+                f"({', '.join(sorted(scenario.lever_values))}) and no longer has its form "
+                "before them (it was rebuilt from a dump or copied with changes), so they "
+                "would be applied twice: load it from its file again"
+            ])  # fmt: skip
     raw = scenario.model_dump()
     raw["parameters"] = {**raw["parameters"], **values}
     return scenario_from_dict(raw)
