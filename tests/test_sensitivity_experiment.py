@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from cspsim.cli import main
+from cspsim.config import with_values
 from cspsim.paths import CONFIGS_DIR, REPO_DIR
 from cspsim.registry import registry
 from cspsim.sensitivity import ExperimentError, load_experiment, plan
@@ -163,14 +164,24 @@ def test_bad_file_exits_2_before_any_run(tmp_path, capsys, case):
 
 
 def test_lever_rules(tmp_path):
-    """A lever that acts only with another is refused alone; levers on a scenario that
-    already applies levers are refused (they would stack)."""
+    """A lever that acts only with another is refused alone, unless the base scenario sets
+    that other; levers on a scenario that already applies levers replace its levers."""
     text = GOOD.replace("cut_pct__police = { bounds = [0, 30] }\n", "")
     with pytest.raises(ExperimentError, match="has no effect unless cut_pct__police"):
         load_experiment(write(tmp_path, text))
-    levered = (CONFIGS_DIR / "deeper_cuts_2026.toml").as_posix()
-    with pytest.raises(ExperimentError, match="already applies levers"):
-        load_experiment(write(tmp_path, GOOD.replace(CLEVELAND, levered), "levered.toml"))
+    levered = (CONFIGS_DIR / "deeper_cuts_2026.toml").as_posix()  # sets cut_pct__police
+    loaded = load_experiment(write(tmp_path, text.replace(CLEVELAND, levered), "levered.toml"))
+    p = plan(loaded)
+    for x in p.X[:3]:  # each run moves the base's police cut; none adds a second one
+        values = p.runtime.values(x)
+        cuts = with_values(loaded.scenario, values).funding.cuts
+        police = [(c.start.year, c.pct) for c in cuts if c.agency == "police"]
+        assert police == [(values["cut_start_year__police"], 10)]
+    loaded = load_experiment(write(tmp_path, GOOD.replace(CLEVELAND, levered), "levered.toml"))
+    assert "cut_pct__police" in loaded.scenario.lever_values
+    fire = text.replace(CLEVELAND, levered).replace("start_year__police", "start_year__fire_rescue")
+    with pytest.raises(ExperimentError, match="has no effect unless cut_pct__fire_rescue"):
+        load_experiment(write(tmp_path, fire, "fire.toml"))
     text = GOOD.replace(CLEVELAND, levered).split("[parameters]")[0]
     assert load_experiment(write(tmp_path, text + "[parameters]\ndemand_scale = {}\n", "ok"))
 

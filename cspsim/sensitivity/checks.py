@@ -162,12 +162,13 @@ def _companions(lever: str) -> list[str]:
 
 
 def _lever_checks(scenario, values: dict, raw: dict, bad) -> None:
-    """Refuse levers on top of a scenario that already applies levers.
+    """Refuse a lever that cannot act: one that only acts with another (a cut's start year
+    with its size...) when neither the experiment nor the base scenario sets that other.
 
-    ``config.with_values`` applies levers to the already-levered scenario, so a second
-    ``cut_pct__police`` adds a second cut instead of replacing the first, and a lone
-    ``cut_start_year__police`` does nothing. Until that changes, vary levers only from a
-    scenario that sets none (and put the base's levers under [fixed]).
+    Levers on a base scenario that already applies levers are fine: ``config.with_values``
+    applies the base's levers again with the experiment's replacing them, so a
+    ``cut_pct__police`` replaces the base's police cut and a lone ``cut_start_year__police``
+    moves it.
     """
     from cspsim.levers import is_lever
 
@@ -175,21 +176,15 @@ def _lever_checks(scenario, values: dict, raw: dict, bad) -> None:
     named = set(touched)  # entries with other problems still count as set
     for key in ("parameters", "fixed"):
         named |= set(raw[key]) if isinstance(raw.get(key), dict) else set()
+    in_base = {n for n, v in scenario.lever_values.items() if v}  # a cut of 0 is no cut
     for name in touched:
         needs = _companions(name)
-        if needs and not any(n in named for n in needs):
+        if needs and not any(n in named or n in in_base for n in needs):
             bad(
                 f"parameters.{name}" if name in varied_names(values) else f"fixed.{name}",
-                f"has no effect unless {' or '.join(needs)} is also set (vary it or fix it)",
+                f"has no effect unless {' or '.join(needs)} is also set (vary it or fix it, "
+                "or start from a scenario that sets it)",
             )
-    if scenario.lever_values and touched:
-        base = ", ".join(sorted(scenario.lever_values))
-        bad(
-            "scenario",
-            f"already applies levers ({base}); levers set on top of it would stack (e.g. two "
-            f"cuts) or do nothing: start from a scenario without levers (such as its parent) "
-            f"and put these under [fixed] (levers here: {', '.join(touched)})",
-        )
 
 
 def _bounds_problems(spec: ParameterSpec, reg) -> list[str]:
