@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cspsim.config import ScenarioError, load_scenario
+from cspsim.config import ScenarioError, load_scenario, with_values
 from cspsim.dashboard import charts
 from cspsim.dashboard.controls import base_values, build_controls, changed_values
 from cspsim.dashboard.lessons import LESSONS_DIR, load_lesson, load_lessons
@@ -63,7 +63,7 @@ def test_every_lever_has_a_control_with_registry_bounds_and_unit():
             assert spec.lower <= c.lower <= c.upper <= min(spec.upper, sc.time.end.year)
         else:
             assert (c.lower, c.upper) == (spec.lower, spec.upper)
-    assert controls["cut_pct__police"].label == "Extra cut to police (%)"
+    assert controls["cut_pct__police"].label == "Cut to police (%)"
     assert controls["backbone_gbp_per_year"].to_display(1e6) == 1.0  # GBP shown in £m
     assert controls["backbone_gbp_per_year"].from_display(2.5) == 2.5e6
     assert controls["structure_mode"].section == "Structure and PCC"
@@ -99,6 +99,24 @@ def test_changed_values_bring_the_levers_they_need():
     moved = changed_values({**base, "structure_start_year": 2016}, base)
     assert moved == {"structure_mode": "separate", "structure_start_year": 2016}
     assert changed_values(dict(base), base) == {}
+
+
+def test_cut_sliders_start_at_and_set_the_scenarios_cuts():
+    """On a scenario with lever cuts, cut sliders start at those cuts and moving one sets
+    that cut (it replaces the scenario's cut; it does not add a second)."""
+    sc = load_scenario(CONFIGS_DIR / "deeper_cuts_2026.toml")
+    base = base_values(sc, build_controls(sc))
+    assert (base["cut_pct__council"], base["cut_start_year__council"]) == (20.0, 2026)
+    assert base["cut_pct__police"] == 10.0 and base["cut_pct__probation"] == 0.0
+    assert changed_values(dict(base), base) == {}
+
+    def council_cuts(values):
+        cuts = with_values(sc, changed_values({**base, **values}, base)).funding.cuts
+        return [(c.start.year, c.pct) for c in cuts if c.agency == "council"]
+
+    assert council_cuts({"cut_pct__council": 10.0}) == [(2026, 10.0)]
+    assert council_cuts({"cut_start_year__council": 2028}) == [(2028, 20.0)]
+    assert council_cuts({"cut_pct__council": 0.0}) == []
 
 
 # ------------------------------------------------------------------ lessons

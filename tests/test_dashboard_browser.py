@@ -158,12 +158,12 @@ def test_dashboard_in_chromium(server, browser):
     assert "before the first quarter" in _quarter(page)
     first = _canvases(page)
 
-    # Move a lever's slider with the keyboard: a 10% extra cut to council budgets.
+    # Move a lever's slider with the keyboard: a 10% cut to council budgets.
     thumb = page.locator(".cspsim-lever-cut_pct__council [role=slider]")
     thumb.focus()
     for _ in range(10):
         thumb.press("ArrowRight")
-    page.get_by_text("Extra cut to councils (%): 10").wait_for()
+    page.get_by_text("Cut to councils (%): 10").wait_for()
     times = _step(page, 6)
     assert "(6 of 63)" in _quarter(page)
     page.wait_for_timeout(1000)

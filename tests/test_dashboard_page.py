@@ -102,7 +102,7 @@ def test_step_and_a_lever_rebuild_and_replay(page):
     assert "(3 of 63)" in page.html() and "Time: 3.0" in page.texts()
     before = page.html()
     page.lever("cut_pct__council").v_model = 40
-    assert "Extra cut to councils (%): 40" in page.texts()
+    assert "Cut to councils (%): 40" in page.texts()
     assert "(3 of 63)" in page.html()  # rebuilt with the new lever, replayed to quarter 3
     assert not page.errors()
     # A cut from 2022 does not change 2009; move its start year back to see it bite.
@@ -112,7 +112,7 @@ def test_step_and_a_lever_rebuild_and_replay(page):
     page.lever("cut_start_year__council").v_model = 2000  # out of bounds: said, not applied
     assert "cut_start_year__council" in " ".join(page.errors())
     page.one(v.Btn, children=["Undo lever changes"]).click()
-    assert "Extra cut to councils (%): 0" in page.texts() and not page.errors()
+    assert "Cut to councils (%): 0" in page.texts() and not page.errors()
 
 
 @pytest.mark.parametrize("lesson", load_lessons(), ids=lambda x: x.key)

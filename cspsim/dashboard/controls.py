@@ -7,9 +7,11 @@ millions) are added here. A lever added to the registry appears without code cha
 the "Other" section, labelled from its name).
 
 Controls start at the value the base scenario already has (its structure, PCC model, duty
-dates...); cuts and the ring-fenced grant are *extra* on top of the scenario and start at 0.
-Only levers moved away from that start are passed to :func:`cspsim.config.with_values`,
-together with the levers they need (a cut's start year, a structure's start year...).
+dates, and the cuts and grants it sets as levers); a cut the scenario does not set starts at
+0. Only levers moved away from that start are passed to :func:`cspsim.config.with_values`,
+together with the levers they need (a cut's start year, a structure's start year...), which
+applies them in place of the scenario's own: moving a cut sets that cut, it does not add
+another.
 """
 
 from __future__ import annotations
@@ -53,7 +55,6 @@ UNIT_LABELS = {
     "fte_per_100k": "FTE per 100k residents",
     "ratio": "× catalogue",
 }
-ADDITIVE = ("cut_pct__", "ring_fenced_grant_gbp_per_year")  # extra on top of the scenario
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _section_and_label(spec: ParamSpec) -> tuple[str, str]:
             name = duties[d].name if d in duties else d
             return "Duties", text.format(d=name) + ("" if spec.kind == "boolean" else f" ({unit})")
     if n.startswith("cut_pct__"):
-        return "Funding", f"Extra cut to {AGENCY_LABELS.get(n[9:], n[9:])} (%)"
+        return "Funding", f"Cut to {AGENCY_LABELS.get(n[9:], n[9:])} (%)"
     if n.startswith("cut_start_year__"):
         return "Funding", f"…starting in ({unit})"
     fixed = {
@@ -192,9 +193,11 @@ def base_values(scenario: Scenario, controls: list[Control]) -> dict[str, Any]:
     """The value of every control that reproduces ``scenario`` (lever units).
 
     Levers that describe the scenario (structure, PCC model, duty dates, investments) read
-    it; additive levers (cuts, ring-fenced grant) start at 0. A start year the scenario
-    does not set defaults to the registry default, or two years before the scenario's end
-    if that is earlier, so that moving the matching lever shows an effect.
+    it; the levers the scenario was loaded with (``lever_values``: its cuts, ring-fenced
+    grant...) take their values there; other cuts and the ring-fenced grant start at 0. A
+    start year the scenario does not set defaults to the registry default, or two years
+    before the scenario's end if that is earlier, so that moving the matching lever shows
+    an effect.
     """
     specs = lever_specs()
     last = scenario.time.end.year
@@ -231,7 +234,22 @@ def base_values(scenario: Scenario, controls: list[Control]) -> dict[str, Any]:
         out["new_duty_workload_fte_per_100k"] = float(new["workload_fte_per_100k"])
         out["new_duty_start_year"] = _year(new.get("start"), out["new_duty_start_year"])
         out["new_duty_new_burdens_gbp_per_year"] = float(new.get("new_burdens_gbp_per_year", 0))
-    return {k: v for k, v in out.items() if k in {c.name for c in controls}}
+    by_name = {c.name: c for c in controls}
+    for name, value in scenario.lever_values.items():
+        if name in by_name:
+            out[name] = _in_control_units(by_name[name], value)
+    return {k: v for k, v in out.items() if k in by_name}
+
+
+def _in_control_units(c: Control, value: Any) -> Any:
+    """A lever value as :func:`base_values` gives it (choice name, bool, int year, float),
+    within the control's bounds (year sliders stop at the scenario's last year)."""
+    if c.kind == "choice":
+        return value if isinstance(value, str) else c.choices[round(float(value))]
+    if c.kind == "boolean":
+        return bool(round(float(value)))
+    x = min(max(float(value), c.lower), c.upper)
+    return round(x) if c.kind == "integer" else x
 
 
 def lever_groups() -> list[tuple[str, ...]]:
