@@ -365,6 +365,7 @@ def _extension_commands(sub) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cspsim`` command."""
     args = parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for commands that record it
     try:
         return args.func(args)
     except UserError as exc:

@@ -283,8 +283,8 @@ def validate_state(
         (validation table, fit summary).
     """
     mix = respondent_mix(targets) or T1_RESPONDENTS
-    keys = {(q.table, q.item) for b in target_blocks(targets)[0] for q in [b.question]}
-    keys = [k for k in QUESTIONS if k in keys]
+    asked = {b.question.key for b in target_blocks(targets)[0]}
+    keys = [k for k in QUESTIONS if k in asked]
     expected = expected_answers(state, P, mix, keys)
     per_rep = max(1, -(-draws // state["replicate"].nunique()))
     rng = np.random.default_rng(np.random.SeedSequence([seed, 5]))

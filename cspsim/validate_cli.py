@@ -184,8 +184,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise UserError(f"--scheduler {args.scheduler}: cannot connect: {exc}") from None
     workers = result.settings["workers"]
     wall = time.perf_counter() - t0
-    command = "cspsim calibrate " + shlex.join(sys.argv[2:] if len(sys.argv) > 2 else [])
-    header = header_lines(result, command.strip(), _rel(targets_path), sorted(args.holdout))
+    command = shlex.join(["cspsim", *getattr(args, "argv", ["calibrate"])])
+    header = header_lines(result, command, _rel(targets_path), sorted(args.holdout))
     header.insert(2, f"Base scenario: {_rel(args.scenario)}; wall time {wall:.0f} s on {workers} "
                      f"worker(s); near-optimal set in {near_path.name}.")  # fmt: skip
     io.atomic_write(out, lambda p: p.write_text(overlay_text(result, header, out.stem)))

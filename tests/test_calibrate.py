@@ -93,6 +93,7 @@ def test_calibrate_command_writes_a_loadable_overlay(tmp_path, capsys, unitary_t
     text = out.read_text()
     for word in ("Fit (mean over tables", "Method: scrambled Sobol", "seed", "Near-optimal set"):
         assert word in text
+    assert "`cspsim calibrate --scenario" in text and "--points 8" in text  # the command run
     with out.open("rb") as fh:
         raw = tomllib.load(fh)
     assert set(raw["parameters"]) == {"engagement_base_police", "survey_very_threshold"}
