@@ -27,18 +27,9 @@ from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from cspsim.dashboard.browser import launch, open_dashboard  # noqa: E402
 from cspsim.dashboard_cli import free_port  # noqa: E402
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STEP_JS = """async () => {
   const q = document.querySelector('.cspsim-quarter');
   const before = q.innerText;
@@ -113,16 +104,8 @@ def main() -> int:
     results = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            page = browser.new_page(viewport={"width": 1600, "height": 1200})
-            page.set_default_timeout(60_000)
-            for _ in range(300):
-                try:
-                    page.goto(f"http://127.0.0.1:{port}/")
-                    break
-                except Exception:  # server still starting
-                    time.sleep(0.2)
-            page.wait_for_function("() => document.querySelectorAll('canvas').length >= 5")
+            browser = launch(pw)
+            page = open_dashboard(browser, port, 1600, 1200)
             results["cleveland (4 CSPs)"] = measure(page, args.steps)
             page.locator(".v-select", has_text="Scenario").first.click()
             page.locator(".v-list-item", has_text="baseline (baseline.toml)").click()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from PIL import Image
@@ -18,9 +17,8 @@ from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from cspsim.dashboard.browser import launch, open_dashboard  # noqa: E402
 from cspsim.dashboard_cli import free_port  # noqa: E402
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
 
 
 def main() -> int:
@@ -39,16 +37,8 @@ def main() -> int:
     raw = Path(args.out).with_suffix(".raw.png")
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            page = browser.new_page(viewport={"width": args.width, "height": args.height})
-            page.set_default_timeout(60_000)
-            for _ in range(300):
-                try:
-                    page.goto(f"http://127.0.0.1:{port}/")
-                    break
-                except Exception:  # server still starting
-                    time.sleep(0.2)
-            page.wait_for_function("() => document.querySelectorAll('canvas').length >= 5")
+            browser = launch(pw)
+            page = open_dashboard(browser, port, args.width, args.height)
             page.locator(".v-select", has_text="Lesson").first.click()
             page.locator(".v-list-item", has_text="Merge or not?").click()
             page.get_by_text("Time: 0.0").wait_for()

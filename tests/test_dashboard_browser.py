@@ -11,40 +11,27 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from cspsim.dashboard.assets import missing_assets
+from cspsim.dashboard.browser import CHROMIUM, TIMEOUT_MS, chromium_path, launch
 from cspsim.dashboard_cli import free_port
 from cspsim.paths import REPO_DIR
 
 ARTIFACTS = REPO_DIR / "test-artifacts"
-CHROMIUM = os.environ.get("CSPSIM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 60_000
 pytestmark = pytest.mark.slow
 
 
 def _chromium() -> str:
-    path = CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
+    path = chromium_path()
     if not path:
         pytest.fail(
             f"Debian's chromium is not installed ({CHROMIUM} not found): run "
@@ -102,7 +89,7 @@ def browser():
 
     path = _chromium()
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS)
+        b = launch(p, path)
         yield b
         b.close()
 
