@@ -18,7 +18,6 @@ import argparse
 import json
 import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +26,7 @@ from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from cspsim.dashboard.browser import launch, open_dashboard  # noqa: E402
+from cspsim.dashboard.browser import launch, open_dashboard, start_server  # noqa: E402
 from cspsim.dashboard_cli import free_port  # noqa: E402
 
 STEP_JS = """async () => {
@@ -96,11 +95,7 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=20)
     args = p.parse_args()
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cspsim", "dashboard", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_server(port)
     results = {}
     try:
         with sync_playwright() as pw:

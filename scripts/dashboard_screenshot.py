@@ -8,7 +8,6 @@ palette PNG (small enough to commit).
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from cspsim.dashboard.browser import launch, open_dashboard  # noqa: E402
+from cspsim.dashboard.browser import launch, open_dashboard, start_server  # noqa: E402
 from cspsim.dashboard_cli import free_port  # noqa: E402
 
 
@@ -29,11 +28,7 @@ def main() -> int:
     p.add_argument("--height", type=int, default=1700)
     args = p.parse_args()
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cspsim", "dashboard", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_server(port)
     raw = Path(args.out).with_suffix(".raw.png")
     try:
         with sync_playwright() as pw:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,15 @@ TIMEOUT_MS = 60_000
 def chromium_path() -> str | None:
     """Path of the Chromium to drive (``$CSPSIM_CHROMIUM`` or Debian's), or None."""
     return CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
+
+
+def start_server(port: int) -> subprocess.Popen:
+    """``cspsim dashboard`` on ``port`` in a child process (output discarded)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "cspsim", "dashboard", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def launch(pw: Any, path: str | None = None, timeout_ms: int = TIMEOUT_MS) -> Any:
