@@ -12,6 +12,8 @@ Method (pattern-oriented: several survey tables at once):
 2. **Local refinement.** A compass (pattern) search from the best point: every parameter is
    moved up and down by a step (evaluated in parallel), the best improvement is taken, and
    the step is halved when none improves, down to ``min_step`` of each range.
+3. **Polish.** Powell's conjugate-direction method from there (sequential, capped), which
+   follows valleys where parameters must move together.
 
 Runs are spread over a local process pool, or a Dask cluster given its scheduler's
 address; the results do not depend on which. Parameters of the survey answer model do not
@@ -258,6 +260,7 @@ def calibrate(
     scheduler: str | None = None,
     min_step: float = 1 / 64,
     max_iterations: int = 40,
+    powell_evals: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> Result:
     """Quasi-random search, then compass search from the best point (see module doc).
@@ -271,6 +274,7 @@ def calibrate(
         scheduler: Dask scheduler address (instead of local processes).
         min_step: Smallest compass step, as a share of each parameter's range.
         max_iterations: Most compass iterations.
+        powell_evals: Most evaluations of the final Powell search (0: none).
         progress: Called with the number of points scored as they finish.
     """
     d = len(setup.names)
@@ -301,6 +305,9 @@ def calibrate(
             else:
                 step /= 2
             history.append(fx)
+        compass_fx = fx
+        x, fx, powell_used = _powell(setup, x, fx, powell_evals, progress)
+        history.append(fx)
         # What gets written is rounded; score exactly that.
         rounded = {n: _round(v) for n, v in setup.values(x).items()}
         lo, hi = setup.bounds()
@@ -324,6 +331,9 @@ def calibrate(
             "min_step": min_step,
             "compass_iterations": it,
             "final_step": step,
+            "powell_evals": powell_used,
+            "distance_after_compass": compass_fx,
+            "distance_after_powell": history[-1],
             "replicates": len(setup.seeds),
             "seeds": list(setup.seeds),
             "year": setup.year,
@@ -332,6 +342,49 @@ def calibrate(
         },
         history=history,
     )
+
+
+def _powell(
+    setup: Setup,
+    x: np.ndarray,
+    fx: float,
+    max_evals: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[np.ndarray, float, int]:
+    """Powell's conjugate-direction search from ``x``, in this process.
+
+    The compass search moves one parameter at a time, so it stops where the fit improves
+    only when two move together (e.g. police engagement up with demand up); Powell's method
+    builds such directions from its own line searches. It is sequential, hence last and
+    capped at ``max_evals`` evaluations.
+
+    Returns:
+        (best point, its distance, evaluations used).
+    """
+    if max_evals <= 0:
+        return x, fx, 0
+    from scipy.optimize import minimize
+
+    scorer = _SCORER if _SCORER is not None and _SCORER.setup is setup else Scorer(setup)
+    used = 0
+
+    def f(unit: np.ndarray) -> float:
+        nonlocal used
+        used += 1
+        if progress:
+            progress(1)
+        return scorer(np.clip(unit, 0.0, 1.0))[0]
+
+    res = minimize(
+        f,
+        x,
+        method="Powell",
+        bounds=[(0.0, 1.0)] * len(x),
+        options={"maxfev": max_evals, "xtol": 1e-3, "ftol": 1e-6},
+    )
+    if res.fun < fx:
+        return np.clip(res.x, 0.0, 1.0), float(res.fun), used
+    return x, fx, used
 
 
 def _round(value: float, digits: int = 4) -> float:
@@ -372,7 +425,10 @@ def header_lines(result: Result, command: str, targets: str, held_out: Sequence[
         f"Per table (start -> calibrated): {per}.",
         f"Method: scrambled Sobol quasi-random search ({s['points']} points, seed "
         f"{s['sobol_seed']}) within registry bounds, then compass search from the best point",
-        f"({s['compass_iterations']} iterations, final step {s['final_step']:g} of each range).",
+        f"({s['compass_iterations']} iterations, final step {s['final_step']:g} of each range),"
+        f" then Powell's method ({s['powell_evals']} evaluations; distance"
+        f" {s['distance_after_compass']:.4f} after the compass search,"
+        f" {s['distance_after_powell']:.4f} after Powell, before rounding).",
         f"Replicates: {s['replicates']} per point, seeds {s['seeds']} (common random numbers).",
         f"Near-optimal set: best {s['accept']:.0%} of the quasi-random points ({len(near)} points,"
         " distance"

@@ -142,6 +142,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from cspsim.validate import target_blocks
 
     _positive(args, "replicates", "workers", "points", "max_iterations")
+    if args.powell_evals < 0:
+        raise UserError("--powell-evals must be 0 or more")
     targets, targets_path, scenario = _inputs(args)
     names = args.params.split(",") if args.params else calibrated_names()
     unknown = [n for n in names if n not in registry()]
@@ -176,6 +178,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 workers=workers,
                 scheduler=args.scheduler,
                 max_iterations=args.max_iterations,
+                powell_evals=args.powell_evals,
                 progress=bar.update,
             )
     except (OSError, TimeoutError) as exc:
@@ -221,8 +224,9 @@ def add_parser(sub) -> None:
     c = sub.add_parser(
         "calibrate",
         help="fit the registry's calibrated parameters to survey targets",
-        description="Quasi-random search then compass search over the parameters marked "
-        "calibrate = true in configs/parameters.toml; writes a scenario overlay.",
+        description="Quasi-random search, compass search and a Powell polish over the "
+        "parameters marked calibrate = true in configs/parameters.toml; writes a scenario "
+        "overlay.",
     )
     c.add_argument("--targets", help="targets CSV (default: the 2009 calibration tables)")
     c.add_argument("--out", help="overlay to write (default configs/calibrated_2009.toml)")
@@ -236,6 +240,9 @@ def add_parser(sub) -> None:
     c.add_argument("--replicates", type=int, default=4, help="replicates per point (default 4)")
     c.add_argument("--seed", type=int, default=2009, help="seed of the quasi-random sample")
     c.add_argument("--max-iterations", type=int, default=80, help="most compass iterations")
+    c.add_argument(
+        "--powell-evals", type=int, default=2000, help="most evaluations of the final Powell search"
+    )
     c.add_argument(
         "--holdout",
         nargs="*",

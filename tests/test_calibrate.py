@@ -51,8 +51,9 @@ def test_short_calibration_improves_the_fit(unitary_targets):
     setup = setup_for(
         start, unitary_targets, ["engagement_base_police", "survey_very_threshold", "demand_scale"]
     )
-    result = calibrate(setup, points=16, max_iterations=4, seed=3)
+    result = calibrate(setup, points=16, max_iterations=4, powell_evals=20, seed=3)
     assert result.distance < result.start_distance - 0.02
+    assert 0 < result.settings["powell_evals"] <= 20
     assert result.start_values["engagement_base_police"] == pytest.approx(0.65)
     reg = registry()
     for name, value in result.values.items():
