@@ -17,7 +17,7 @@ IMPACT_T = (0.01, 0.05, 0.2, 0.35)
 def test_involvement_boundaries():
     """Each threshold is the lowest value of its category ('at or above')."""
     e = np.array([0.0, 0.2499, 0.25, 0.5, 0.74, 0.75, 1.0])
-    out = survey.involvement(e, INVOLVEMENT_T)
+    out = survey.category(e, INVOLVEMENT_T)
     np.testing.assert_array_equal(out, [0, 0, 1, 2, 2, 3, 3])
     assert survey.INVOLVEMENT[out[-1]] == "very_involved"
     assert survey.INVOLVEMENT[out[0]] == "not_at_all_involved"
@@ -26,7 +26,7 @@ def test_involvement_boundaries():
 def test_capacity_impact_boundaries():
     """Unmet 0 -> never; 0.01 -> seldom; 0.05 -> sometimes; 0.2 -> often; 0.35+ -> always."""
     u = np.array([0.0, 0.01, 0.049, 0.05, 0.2, 0.35, 1.0])
-    out = survey.capacity_impact(u, IMPACT_T)
+    out = survey.category(u, IMPACT_T)
     np.testing.assert_array_equal(out, [0, 1, 1, 2, 3, 4, 4])
     assert [survey.CAPACITY_IMPACT[i] for i in out[[0, 1, 3, 4, 5]]] == [
         "never",
@@ -57,7 +57,7 @@ def increasing(draw, k):
 def test_involvement_monotone(e, thresholds):
     """Higher engagement never reads out as a lower involvement category."""
     order = np.argsort(e)
-    out = survey.involvement(e[order], thresholds)
+    out = survey.category(e[order], thresholds)
     assert np.all(np.diff(out) >= 0)
     assert np.all((out >= 0) & (out < len(survey.INVOLVEMENT)))
 
@@ -66,7 +66,7 @@ def test_involvement_monotone(e, thresholds):
 def test_capacity_impact_monotone(u, thresholds):
     """More unmet demand never reads out as capacity hurting delivery less often."""
     order = np.argsort(u)
-    out = survey.capacity_impact(u[order], thresholds)
+    out = survey.category(u[order], thresholds)
     assert np.all(np.diff(out) >= 0)
     assert np.all((out >= 0) & (out < len(survey.CAPACITY_IMPACT)))
 

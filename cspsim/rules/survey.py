@@ -29,26 +29,6 @@ def category(latent: np.ndarray, thresholds) -> np.ndarray:
     return np.searchsorted(np.maximum.accumulate(np.asarray(thresholds, float)), latent, "right")
 
 
-def involvement(engagement: np.ndarray, thresholds: tuple[float, float, float]) -> np.ndarray:
-    """Index into :data:`INVOLVEMENT` for each engagement value.
-
-    Args:
-        engagement: Values in [0, 1].
-        thresholds: (not_very, fairly, very): lowest engagement for each category.
-    """
-    return category(engagement, thresholds)
-
-
-def capacity_impact(unmet_share: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:
-    """Index into :data:`CAPACITY_IMPACT`: how often lack of capacity hurt delivery.
-
-    Args:
-        unmet_share: Share of demand not met, in [0, 1].
-        thresholds: (seldom, sometimes, often, always): lowest unmet share for each.
-    """
-    return category(unmet_share, thresholds)
-
-
 def answer_probabilities(latent: np.ndarray, thresholds, sd: float) -> np.ndarray:
     """Probability of each answer category for each latent value (ordered probit).
 
