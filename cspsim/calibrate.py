@@ -177,20 +177,9 @@ class Pool:
         self.workers = workers
         self._pool = self._client = None
         if scheduler:
-            import dask
-            from distributed import Client
+            from cspsim.sensitivity.executor import connect_dask
 
-            timeout = dask.utils.parse_timedelta(
-                dask.config.get("distributed.comm.timeouts.connect"), "s"
-            )
-            self._client = Client(scheduler, timeout=timeout, set_as_default=False)
-            try:
-                self._client.wait_for_workers(1, timeout=timeout or 60)
-                self.workers = max(1, sum(self._client.nthreads().values()))
-                self._setup = self._client.scatter(setup, broadcast=True, hash=False)
-            except BaseException:
-                self._client.close()
-                raise
+            self._client, self.workers, self._setup = connect_dask(scheduler, setup)
         elif workers <= 1:
             _init(setup)
         else:

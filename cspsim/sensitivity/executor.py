@@ -129,6 +129,35 @@ class LocalPool:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def connect_dask(address: str, shared: Any, timeout: float | None = None) -> tuple[Any, int, Any]:
+    """Connect to a Dask scheduler, wait for a worker and send ``shared`` to every worker.
+
+    Args:
+        address: Scheduler address, e.g. ``tcp://127.0.0.1:8786``.
+        shared: What every task needs (scattered once, ``broadcast=True``).
+        timeout: Seconds to wait for the scheduler (default: Dask's
+            ``distributed.comm.timeouts.connect``) and then for a first worker.
+
+    Returns:
+        (client, worker threads in all, future of ``shared``). The client is not the default.
+    """
+    import dask
+    from distributed import Client
+
+    if timeout is None:
+        timeout = dask.utils.parse_timedelta(
+            dask.config.get("distributed.comm.timeouts.connect"), "s"
+        )
+    client = Client(address, timeout=timeout, set_as_default=False)
+    try:
+        client.wait_for_workers(1, timeout=timeout or 60)
+        slots = max(1, sum(client.nthreads().values()))
+        return client, slots, client.scatter(shared, broadcast=True, hash=False)
+    except BaseException:
+        client.close()
+        raise
+
+
 class DaskCluster:
     """A Dask distributed cluster, reached through its scheduler's address.
 
@@ -144,21 +173,7 @@ class DaskCluster:
     """
 
     def __init__(self, runtime: Runtime, address: str, timeout: float | None = None):
-        import dask
-        from distributed import Client
-
-        if timeout is None:
-            timeout = dask.utils.parse_timedelta(
-                dask.config.get("distributed.comm.timeouts.connect"), "s"
-            )
-        self._client = Client(address, timeout=timeout, set_as_default=False)
-        try:
-            self._client.wait_for_workers(1, timeout=timeout or 60)
-            self.slots = max(1, sum(self._client.nthreads().values()))
-            self._runtime = self._client.scatter(runtime, broadcast=True, hash=False)
-        except BaseException:
-            self._client.close()
-            raise
+        self._client, self.slots, self._runtime = connect_dask(address, runtime, timeout)
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Result]:
         """Yield each task's result as it finishes."""
