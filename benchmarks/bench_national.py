@@ -23,9 +23,9 @@ import numpy as np
 ROOT = Path(__file__).absolute().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cspsim.config import load_scenario  # noqa: E402
-from cspsim.geography import build_geography  # noqa: E402
-from cspsim.model import CSPModel  # noqa: E402
+from cspsim.inputs.geography import build_geography  # noqa: E402
+from cspsim.inputs.scenario import load_scenario  # noqa: E402
+from cspsim.model.model import CSPModel  # noqa: E402
 
 CASES = (
     ("with_agents=True", True, False),

@@ -38,8 +38,8 @@ import psutil
 ROOT = Path(__file__).absolute().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cspsim.sensitivity import load_experiment, make_executor, plan, sweep  # noqa: E402
-from cspsim.sensitivity.worker import model_function  # noqa: E402
+from cspsim.studies.sensitivity import load_experiment, make_executor, plan, sweep  # noqa: E402
+from cspsim.studies.sensitivity.worker import model_function  # noqa: E402
 
 NATIONAL = """
 name = "bench_national"
@@ -53,7 +53,7 @@ parameters = "registry"
 """
 TRIVIAL = """
 name = "bench_trivial"
-model = "cspsim.sensitivity.testfns:trivial"
+model = "cspsim.studies.sensitivity.testfns:trivial"
 method = "rbd_fast"
 N = {N}
 replicates = 1

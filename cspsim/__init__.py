@@ -1,6 +1,6 @@
 """cspsim: an agent-based simulator of community safety partnership capacity."""
 
-from cspsim.config import Scenario, ScenarioError, load_scenario
+from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
 
 __version__ = "0.1.0"
 __all__ = ["CSPModel", "Scenario", "ScenarioError", "__version__", "load_scenario"]
@@ -9,7 +9,7 @@ __all__ = ["CSPModel", "Scenario", "ScenarioError", "__version__", "load_scenari
 def __getattr__(name: str):
     # Imported lazily so `cspsim check` stays quick and config-only users avoid Mesa.
     if name == "CSPModel":
-        from cspsim.model import CSPModel
+        from cspsim.model.model import CSPModel
 
         return CSPModel
     raise AttributeError(name)

@@ -2,6 +2,6 @@
 
 import sys
 
-from cspsim.cli import main
+from cspsim.cli.main import main
 
 sys.exit(main())

@@ -16,8 +16,8 @@ from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from cspsim.cli.dashboard import free_port  # noqa: E402
 from cspsim.dashboard.browser import launch, open_dashboard, start_server  # noqa: E402
-from cspsim.dashboard_cli import free_port  # noqa: E402
 
 
 def main() -> int:

@@ -1,7 +1,7 @@
 """Regenerate the parameter table in docs/ODD.md from the registry.
 
 Replaces everything between the lines ``<!-- registry-table:start -->`` and
-``<!-- registry-table:end -->`` with ``cspsim.registry.markdown_table()`` and writes the file
+``<!-- registry-table:end -->`` with ``cspsim.inputs.levers.markdown_table()`` and writes the file
 atomically (temporary file in the same folder, then ``os.replace``).
 
 Usage: python scripts/update_odd_table.py [--check]
@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cspsim.registry import markdown_table
+from cspsim.inputs.levers import markdown_table
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 START = "<!-- registry-table:start -->"

@@ -1,9 +1,9 @@
 """Historical replay of engagement and capacity by authority type (for docs/VALIDATION.md).
 
 Runs the replicates of a scenario once (the full 2009-2024 history), then for each chosen
-year reads each CSP's state averaged over the calendar year (``cspsim.survey``) and reports,
-by authority type and for ``all`` (every CSP weighted equally): share of demand met, % where
-lack of capacity hurt delivery "always" or "often" (T6), strategic engagement and % "very
+year reads each CSP's state averaged over the calendar year (``cspsim.analysis.survey``) and
+reports, by authority type and for ``all`` (every CSP weighted equally): share of demand met,
+% where lack of capacity hurt delivery "always" or "often" (T6), strategic engagement and % "very
 involved" and "very or fairly involved" (T19) per partner, team FTE, analyst share, and the
 structure behind them (CSP population, team FTE per 100k, CSPs served by each CSP's police,
 health and probation body).
@@ -28,13 +28,14 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from cspsim.config import AUTHORITY_TYPES, PARTNER_TYPES, load_scenario
+from cspsim.analysis.plots import _COLOURS, _save
+from cspsim.analysis.survey import csp_year_state, expected_answers
+from cspsim.inputs.scenario import load_scenario
 from cspsim.io import atomic_write, write_csv
-from cspsim.model import CSPModel
+from cspsim.model.model import CSPModel
 from cspsim.paths import REPO_DIR
-from cspsim.plots import _COLOURS, _save
-from cspsim.runner import Job, check_buildable, default_workers, replicate_seeds, run_jobs
-from cspsim.survey import csp_year_state, expected_answers
+from cspsim.studies.runner import Job, check_buildable, default_workers, replicate_seeds, run_jobs
+from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
 GROUPS = (*AUTHORITY_TYPES, "all")
 SERVED = ("police", "health", "probation")  # partners whose footprint explains dilution

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cspsim.config import Scenario, load_scenario, scenario_from_dict
-from cspsim.geography import Geography, build_geography
-from cspsim.model import CSPModel
+from cspsim.inputs.geography import Geography, build_geography
+from cspsim.inputs.scenario import Scenario, load_scenario, scenario_from_dict
+from cspsim.model.model import CSPModel
 from cspsim.paths import CONFIGS_DIR
 
 settings.register_profile(
@@ -136,7 +136,7 @@ def paired_means():
 @pytest.fixture(scope="session")
 def params():
     """Factory: registry defaults as a namespace, exact survey reading (sd = 0) unless changed."""
-    from cspsim.registry import defaults
+    from cspsim.inputs.registry import defaults
 
     def make(**changes) -> SimpleNamespace:
         return SimpleNamespace(**(defaults() | {"survey_response_sd": 0.0} | changes))
@@ -146,11 +146,11 @@ def params():
 
 @pytest.fixture(scope="session")
 def hand_state():
-    """Factory: a hand-built CSP-year state (``cspsim.survey.csp_year_state`` layout) with
+    """Factory: a hand-built CSP-year state (``cspsim.analysis.survey.csp_year_state`` layout) with
     neutral values in every column the survey reads unless a row gives them."""
     import pandas as pd
 
-    from cspsim.config import PARTNER_TYPES
+    from cspsim.vocab import PARTNER_TYPES
 
     def make(rows: list[dict]) -> pd.DataFrame:
         base = {

@@ -13,8 +13,8 @@ import itertools
 import numpy as np
 import pytest
 
-from cspsim.config import AUTHORITY_TYPES, PARTNER_TYPES
-from cspsim.model import CSPModel
+from cspsim.model.model import CSPModel
+from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
 HEALTH = PARTNER_TYPES.index("health")
 PROBATION = PARTNER_TYPES.index("probation")

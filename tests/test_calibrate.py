@@ -8,16 +8,16 @@ import tomllib
 import pandas as pd
 import pytest
 
-from cspsim.calibrate import Scorer, Setup, calibrate
-from cspsim.cli import main
-from cspsim.config import load_scenario, with_values
+from cspsim.analysis.survey import expected_answers
+from cspsim.cli.main import main
+from cspsim.inputs.registry import calibrated_names, registry
+from cspsim.inputs.scenario import load_scenario, with_values
+from cspsim.inputs.targets import DEFAULT_TARGETS, load_targets
+from cspsim.model.state import params_of
 from cspsim.paths import CONFIGS_DIR
-from cspsim.registry import calibrated_names, registry
-from cspsim.runner import replicate_seeds
-from cspsim.state import params_of
-from cspsim.survey import expected_answers
-from cspsim.targets import DEFAULT_TARGETS, load_targets
-from cspsim.validate import simulate_state
+from cspsim.studies.calibrate import Scorer, Setup, calibrate
+from cspsim.studies.runner import replicate_seeds
+from cspsim.studies.validate import simulate_state
 
 CLEVELAND = CONFIGS_DIR / "cleveland.toml"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cspsim.cli import main
+from cspsim.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 CLEVELAND = str(REPO / "configs" / "cleveland.toml")

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cspsim.cli import main
-from cspsim.compare import run_comparison
-from cspsim.config import load_scenario
-from cspsim.stats import t975
+from cspsim.analysis.stats import t975
+from cspsim.cli.main import main
+from cspsim.inputs.scenario import load_scenario
+from cspsim.studies.compare import run_comparison
 
 REPO = Path(__file__).resolve().parents[1]
 CLEVELAND = (REPO / "configs" / "cleveland.toml").as_posix()

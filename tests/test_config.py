@@ -1,4 +1,4 @@
-"""Scenario files (``cspsim.config``): errors name the file and field, ``extends`` merges."""
+"""Scenario files (``cspsim.inputs.scenario``): errors name file and field, ``extends`` merges."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cspsim.config import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from cspsim.inputs.registry import registry
+from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from cspsim.paths import CONFIGS_DIR
-from cspsim.registry import registry
 
 NOT_SCENARIOS = {"parameters.toml", "duties.toml", "england_2009.toml"}
 SHIPPED = sorted(p.name for p in CONFIGS_DIR.glob("*.toml") if p.name not in NOT_SCENARIOS)
@@ -523,7 +523,7 @@ def test_new_duty_in_scenario(tmp_path):
         source = "test"
         """,
     )
-    from cspsim.duties import load_duties
+    from cspsim.inputs.duties import load_duties
 
     table = load_duties(load_scenario(path))
     assert table.ids[-1] == "extra_duty"

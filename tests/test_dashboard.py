@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cspsim.config import ScenarioError, load_scenario, with_values
 from cspsim.dashboard import charts
 from cspsim.dashboard.controls import base_values, build_controls, changed_values
 from cspsim.dashboard.lessons import LESSONS_DIR, load_lesson, load_lessons
 from cspsim.dashboard.network import areas_in_view, default_force, network_option
 from cspsim.dashboard.series import series_of
 from cspsim.dashboard.session import DashboardModel, Session
-from cspsim.levers import lever_specs
-from cspsim.model import CSPModel
+from cspsim.inputs.levers import lever_specs
+from cspsim.inputs.scenario import ScenarioError, load_scenario, with_values
+from cspsim.model.model import CSPModel
 from cspsim.paths import CONFIGS_DIR
 
 CLEVELAND = CONFIGS_DIR / "cleveland.toml"
@@ -272,7 +272,7 @@ def test_what_the_lessons_tell_trainers_to_look_for_still_holds():
 
 # ------------------------------------------------------------------ command line and assets
 def test_dashboard_command_reports_bad_input(capsys):
-    from cspsim.cli import main
+    from cspsim.cli.main import main
 
     assert main(["dashboard", "--scenario", "no/such/file.toml"]) == 2
     assert main(["dashboard", "--port", "70000"]) == 2
@@ -281,7 +281,7 @@ def test_dashboard_command_reports_bad_input(capsys):
 
 
 def test_server_command_and_environment(tmp_path):
-    from cspsim.dashboard_cli import APP, free_port, server_command, server_env
+    from cspsim.cli.dashboard import APP, free_port, server_command, server_env
 
     port = free_port()
     cmd = server_command("127.0.0.1", port)

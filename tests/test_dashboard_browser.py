@@ -21,9 +21,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from cspsim.cli.dashboard import free_port
 from cspsim.dashboard.assets import missing_assets
 from cspsim.dashboard.browser import CHROMIUM, TIMEOUT_MS, chromium_path, launch
-from cspsim.dashboard_cli import free_port
 from cspsim.paths import REPO_DIR
 
 ARTIFACTS = REPO_DIR / "test-artifacts"

@@ -14,7 +14,7 @@ import ipywidgets
 import pytest
 import solara
 
-import cspsim.app as app
+import cspsim.dashboard.app as app
 from cspsim.dashboard.lessons import load_lessons
 
 

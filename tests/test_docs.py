@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cspsim.registry import markdown_table
+from cspsim.inputs.levers import markdown_table
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 START = "<!-- registry-table:start -->"

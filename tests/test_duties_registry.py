@@ -1,4 +1,4 @@
-"""The duty catalogue (``cspsim.duties``) and the parameter registry (``cspsim.registry``)."""
+"""Duty catalogue (``cspsim.inputs.duties``) and parameter registry (``cspsim.inputs.registry``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import textwrap
 import numpy as np
 import pytest
 
-from cspsim.config import ScenarioError, scenario_from_dict
-from cspsim.duties import CONTRIBUTORS, load_duties, read_catalogue
+from cspsim.inputs.duties import load_duties, read_catalogue
+from cspsim.inputs.levers import markdown_table
+from cspsim.inputs.registry import defaults, load_registry, registry
+from cspsim.inputs.scenario import ScenarioError, scenario_from_dict
 from cspsim.paths import DUTIES_FILE
-from cspsim.registry import defaults, load_registry, markdown_table, registry
+from cspsim.vocab import CONTRIBUTORS
 
 
 # ---------------------------------------------------------------- duties

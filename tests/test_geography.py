@@ -1,4 +1,4 @@
-"""Council areas and agency footprints (``cspsim.geography``)."""
+"""Council areas and agency footprints (``cspsim.inputs.geography``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from cspsim.config import AUTHORITY_TYPES, GeographyConfig
-from cspsim.geography import (
+from cspsim.inputs.geography import (
     CHAIRS,
     FOOTPRINTS,
     build_geography,
@@ -17,7 +16,9 @@ from cspsim.geography import (
     synthetic_england,
     user_areas,
 )
+from cspsim.inputs.scenario import GeographyConfig
 from cspsim.paths import REPO_DIR
+from cspsim.vocab import AUTHORITY_TYPES
 
 SURVEY_CSV = REPO_DIR.parent / "shared" / "data" / "survey_2009_calibration.csv"
 

@@ -1,4 +1,4 @@
-"""The CSP model (``cspsim.model.CSPModel``): smoke, views, invariants, duties, determinism."""
+"""The CSP model (``cspsim.model.model.CSPModel``): smoke, views, invariants, duties, seeds."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cspsim.agents import Council, Partnership, PoliceAndCrimeCommissioner
-from cspsim.config import AUTHORITY_TYPES, PARTNER_TYPES, load_scenario
-from cspsim.geography import england_population
-from cspsim.model import CSPModel
+from cspsim.inputs.geography import england_population
+from cspsim.inputs.registry import registry
+from cspsim.inputs.scenario import load_scenario
+from cspsim.model.agents import Council, Partnership, PoliceAndCrimeCommissioner
+from cspsim.model.model import CSPModel
+from cspsim.model.rules.timeline import active_from, financial_year, index_series, quarter_starts
 from cspsim.paths import CONFIGS_DIR
-from cspsim.registry import registry
-from cspsim.rules.timeline import active_from, financial_year, index_series, quarter_starts
+from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
 LEDGER = (
     "grants_in_gbp",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cspsim.cli import parser
-from cspsim.config import load_scenario
+from cspsim.cli.main import parser
+from cspsim.inputs.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()

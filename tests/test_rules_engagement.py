@@ -1,4 +1,4 @@
-"""Commitment and engagement maths (``cspsim.rules.engagement``): hand cases and invariants."""
+"""Commitment and engagement maths (``cspsim.model.rules.engagement``): hand cases, invariants."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cspsim.rules import engagement as eng
+from cspsim.model.rules import engagement as eng
 
 SHARE = st.floats(0.0, 1.0)
 

@@ -1,4 +1,4 @@
-"""Survey readout (``cspsim.rules.survey``): category boundaries and monotonicity."""
+"""Survey readout (``cspsim.model.rules.survey``): category boundaries and monotonicity."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cspsim.registry import registry
-from cspsim.rules import survey
+from cspsim.inputs.questions import CAPACITY_IMPACT, INVOLVEMENT
+from cspsim.inputs.registry import registry
+from cspsim.model.rules import survey
 
 INVOLVEMENT_T = (0.25, 0.5, 0.75)
 IMPACT_T = (0.01, 0.05, 0.2, 0.35)
@@ -19,8 +20,8 @@ def test_involvement_boundaries():
     e = np.array([0.0, 0.2499, 0.25, 0.5, 0.74, 0.75, 1.0])
     out = survey.category(e, INVOLVEMENT_T)
     np.testing.assert_array_equal(out, [0, 0, 1, 2, 2, 3, 3])
-    assert survey.INVOLVEMENT[out[-1]] == "very_involved"
-    assert survey.INVOLVEMENT[out[0]] == "not_at_all_involved"
+    assert INVOLVEMENT[out[-1]] == "very_involved"
+    assert INVOLVEMENT[out[0]] == "not_at_all_involved"
 
 
 def test_capacity_impact_boundaries():
@@ -28,7 +29,7 @@ def test_capacity_impact_boundaries():
     u = np.array([0.0, 0.01, 0.049, 0.05, 0.2, 0.35, 1.0])
     out = survey.category(u, IMPACT_T)
     np.testing.assert_array_equal(out, [0, 1, 1, 2, 3, 4, 4])
-    assert [survey.CAPACITY_IMPACT[i] for i in out[[0, 1, 3, 4, 5]]] == [
+    assert [CAPACITY_IMPACT[i] for i in out[[0, 1, 3, 4, 5]]] == [
         "never",
         "seldom",
         "sometimes",
@@ -59,7 +60,7 @@ def test_involvement_monotone(e, thresholds):
     order = np.argsort(e)
     out = survey.category(e[order], thresholds)
     assert np.all(np.diff(out) >= 0)
-    assert np.all((out >= 0) & (out < len(survey.INVOLVEMENT)))
+    assert np.all((out >= 0) & (out < len(INVOLVEMENT)))
 
 
 @given(hnp.arrays(float, 20, elements=st.floats(0.0, 1.0)), increasing(4))
@@ -68,7 +69,7 @@ def test_capacity_impact_monotone(u, thresholds):
     order = np.argsort(u)
     out = survey.category(u[order], thresholds)
     assert np.all(np.diff(out) >= 0)
-    assert np.all((out >= 0) & (out < len(survey.CAPACITY_IMPACT)))
+    assert np.all((out >= 0) & (out < len(CAPACITY_IMPACT)))
 
 
 @given(

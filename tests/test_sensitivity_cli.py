@@ -8,9 +8,9 @@ import json
 import pandas as pd
 import pytest
 
-from cspsim.cli import main
+from cspsim.cli.main import main
 from cspsim.paths import REPO_DIR
-from cspsim.sensitivity.store import Store
+from cspsim.studies.sensitivity.store import Store
 
 TINY = REPO_DIR / "experiments" / "cleveland_tiny.toml"
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cspsim.cli import main
+from cspsim.cli.main import main
 from cspsim.paths import CONFIGS_DIR, REPO_DIR
-from cspsim.sensitivity.store import Store
+from cspsim.studies.sensitivity.store import Store
 
 DASK = Path(sys.executable).with_name("dask")
 START_TIMEOUT = 60  # seconds for the scheduler and worker to come up

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cspsim.cli import main
-from cspsim.config import with_values
+from cspsim.cli.main import main
+from cspsim.inputs.registry import registry
+from cspsim.inputs.scenario import with_values
 from cspsim.paths import CONFIGS_DIR, REPO_DIR
-from cspsim.registry import registry
-from cspsim.sensitivity import ExperimentError, load_experiment, plan
+from cspsim.studies.sensitivity import ExperimentError, load_experiment, plan
 
 CLEVELAND = (CONFIGS_DIR / "cleveland.toml").as_posix()
 

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cspsim.sensitivity import analyze, load_experiment, make_executor, plan, sweep
-from cspsim.sensitivity.methods import METHODS
-from cspsim.sensitivity.methods import analyze as salib_analyze
-from cspsim.sensitivity.testfns import ISHIGAMI_S1, ISHIGAMI_ST
+from cspsim.studies.sensitivity import analyze, load_experiment, make_executor, plan, sweep
+from cspsim.studies.sensitivity.methods import METHODS
+from cspsim.studies.sensitivity.methods import analyze as salib_analyze
+from cspsim.studies.sensitivity.testfns import ISHIGAMI_S1, ISHIGAMI_ST
 
 
 def ishigami_experiment(tmp_path, method: str, N: int, options: str = "", model="ishigami"):
@@ -23,7 +23,7 @@ def ishigami_experiment(tmp_path, method: str, N: int, options: str = "", model=
     path = tmp_path / f"{method}.toml"
     path.write_text(
         textwrap.dedent(f"""
-        model = "cspsim.sensitivity.testfns:{model}"
+        model = "cspsim.studies.sensitivity.testfns:{model}"
         method = "{method}"
         N = {N}
         seed = 11

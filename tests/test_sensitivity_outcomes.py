@@ -5,18 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cspsim.config import load_scenario
-from cspsim.model import CSPModel
-from cspsim.outputs import run_frame
+from cspsim.analysis.outputs import run_frame
+from cspsim.inputs.scenario import load_scenario
+from cspsim.model.model import CSPModel
 from cspsim.paths import CONFIGS_DIR, REPO_DIR
-from cspsim.sensitivity.outcomes import (
+from cspsim.studies.sensitivity.outcomes import (
     OutcomeFileError,
     OutcomeSpec,
     evaluate,
     load_outcomes,
     model_problems,
 )
-from cspsim.sensitivity.worker import CspsimModel, Runtime
+from cspsim.studies.sensitivity.worker import CspsimModel, Runtime
 
 SPECS = {
     "share": OutcomeSpec(measure="share_met", years=(2012, 2016)),
@@ -88,7 +88,7 @@ def test_shared_geography_changes_nothing(cleveland):
     """The worker builds the geography once per process; runs are the same as fresh ones."""
     rt = Runtime("k", "cspsim", cleveland, str(CONFIGS_DIR), SPECS, tuple(SPECS), (), {})
     fn = CspsimModel(rt)
-    from cspsim.config import with_values
+    from cspsim.inputs.scenario import with_values
 
     for values in (
         {"demand_scale": 1.2, "cut_pct__police": 20.0, "cut_start_year__police": 2014},

@@ -16,9 +16,9 @@ import pandas as pd
 import psutil
 import pytest
 
-from cspsim.cli import main
+from cspsim.cli.main import main
 from cspsim.paths import CONFIGS_DIR, REPO_DIR
-from cspsim.sensitivity.store import Store
+from cspsim.studies.sensitivity.store import Store
 
 TIMEOUT = 120  # seconds: bound on every subprocess wait, so a hang fails instead of blocking
 

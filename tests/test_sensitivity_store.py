@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cspsim.cli import main
-from cspsim.sensitivity import load_experiment, plan
-from cspsim.sensitivity.design import make_task, n_tasks
-from cspsim.sensitivity.store import Store
-from cspsim.sensitivity.sweep import task_rows
+from cspsim.cli.main import main
+from cspsim.studies.sensitivity import load_experiment, plan
+from cspsim.studies.sensitivity.design import make_task, n_tasks
+from cspsim.studies.sensitivity.store import Store
+from cspsim.studies.sensitivity.sweep import task_rows
 
 
 def experiment(tmp_path, model="ishigami", method="sobol", N=16, replicates=2, name="e"):
@@ -23,7 +23,7 @@ def experiment(tmp_path, model="ishigami", method="sobol", N=16, replicates=2, n
     path = tmp_path / f"{name}.toml"
     path.write_text(
         textwrap.dedent(f"""
-        model = "cspsim.sensitivity.testfns:{model}"
+        model = "cspsim.studies.sensitivity.testfns:{model}"
         method = "{method}"
         N = {N}
         replicates = {replicates}

@@ -1,4 +1,4 @@
-"""The synthetic survey (``cspsim.survey``) on hand-built CSP states with known answers."""
+"""The synthetic survey (``cspsim.analysis.survey``) on hand-built CSP states with known answers."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cspsim.registry import defaults
-from cspsim.survey import (
-    QUESTIONS,
-    T1_RESPONDENTS,
+from cspsim.analysis.survey import (
     csp_year_state,
     expected_answers,
     respondent_weights,
     sample_surveys,
-    why_unsupported,
 )
+from cspsim.inputs.questions import QUESTIONS, T1_RESPONDENTS, why_unsupported
+from cspsim.inputs.registry import defaults
 
 
 def shares(frame: pd.DataFrame, table: str, group: str, item: str) -> dict[str, float]:
@@ -117,7 +115,7 @@ def test_sampled_surveys_scatter_around_the_expected_answer(params, hand_state):
 
 def test_csp_year_state_averages_the_quarters_of_the_year(small_run):
     """The state of a CSP in 2010 is the mean of its four 2010 quarters."""
-    from cspsim.outputs import run_frame
+    from cspsim.analysis.outputs import run_frame
 
     frame = run_frame(small_run, "cleveland", 0)
     state = csp_year_state(frame, 2010)

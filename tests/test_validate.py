@@ -9,14 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cspsim.cli import main
-from cspsim.config import load_scenario
-from cspsim.model import CSPModel
-from cspsim.outputs import run_frame
+from cspsim.analysis.outputs import run_frame
+from cspsim.analysis.survey import csp_year_state
+from cspsim.cli.main import main
+from cspsim.inputs.scenario import load_scenario
+from cspsim.inputs.targets import DEFAULT_TARGETS, TargetsError, load_targets
+from cspsim.model.model import CSPModel
 from cspsim.paths import CONFIGS_DIR
-from cspsim.survey import csp_year_state
-from cspsim.targets import DEFAULT_TARGETS, TargetsError, load_targets
-from cspsim.validate import (
+from cspsim.studies.validate import (
     COLUMNS,
     block_distance,
     survey_year_scenario,

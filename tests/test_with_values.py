@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from cspsim.config import ScenarioError, load_scenario, scenario_from_dict, with_values
+from cspsim.inputs.scenario import ScenarioError, load_scenario, scenario_from_dict, with_values
 from cspsim.paths import CONFIGS_DIR
 
 

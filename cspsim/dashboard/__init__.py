@@ -1,1 +1,4 @@
-"""The trainer dashboard's parts (the page itself is ``cspsim/app.py``; see docs/DASHBOARD.md)."""
+"""The trainer dashboard: the Solara page (``cspsim/dashboard/app.py``) and its parts.
+
+See docs/DASHBOARD.md. The top layer with :mod:`cspsim.cli` (which launches it).
+"""

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from cspsim.config import PARTNER_TYPES
 from cspsim.dashboard.series import PARTNER_LABELS, Series, quarter_label, short_duty_name
+from cspsim.vocab import PARTNER_TYPES
 
 CURRENT, BASELINE = "This run", "Baseline"
 PARTNER_COLOURS = {

@@ -1,6 +1,6 @@
 """The dashboard's controls, generated from the scenario levers of the registry.
 
-Every lever in :func:`cspsim.levers.lever_specs` (``configs/parameters.toml`` ``[levers.*]``
+Every lever in :func:`cspsim.inputs.levers.lever_specs` (``configs/parameters.toml`` ``[levers.*]``
 plus three per catalogue duty) becomes one control with the registry's bounds, unit and
 description; only the wording of the label and the on-screen unit (e.g. GBP shown in
 millions) are added here. A lever added to the registry appears without code changes (in
@@ -8,7 +8,7 @@ the "Other" section, labelled from its name).
 
 Controls start at the value the base scenario already has (its structure, PCC model, duty
 dates, and the cuts and grants it sets as levers); a cut the scenario does not set starts at
-0. Only levers moved away from that start are passed to :func:`cspsim.config.with_values`,
+0. Only levers moved away from that start are passed to :func:`cspsim.inputs.scenario.with_values`,
 together with the levers they need (a cut's start year, a structure's start year...), which
 applies them in place of the scenario's own: moving a cut sets that cut, it does not add
 another.
@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from cspsim.config import Scenario
-from cspsim.levers import CUT_AGENCIES, NEW_DUTY_ID, lever_specs
+from cspsim.inputs.duties import read_catalogue
+from cspsim.inputs.levers import CUT_AGENCIES, NEW_DUTY_ID, lever_specs
+from cspsim.inputs.registry import ParamSpec
+from cspsim.inputs.scenario import Scenario
 from cspsim.paths import DUTIES_FILE
-from cspsim.registry import ParamSpec
 
 SECTIONS = ("Funding", "Duties", "Structure and PCC", "Investments", "Other")
 AGENCY_LABELS = {
@@ -109,8 +110,6 @@ class Control:
 @cache
 def catalogue() -> dict[str, Any]:
     """The shipped duty catalogue (``configs/duties.toml``), by duty id."""
-    from cspsim.duties import read_catalogue
-
     return read_catalogue(DUTIES_FILE)
 
 

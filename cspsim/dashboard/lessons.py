@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cspsim.config import ScenarioError
-from cspsim.levers import check_value, is_lever
+from cspsim.inputs.levers import check_value, is_lever
+from cspsim.inputs.scenario import ScenarioError
 from cspsim.paths import CONFIGS_DIR
 
 LESSONS_DIR = CONFIGS_DIR / "lessons"

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cspsim.config import PARTNER_TYPES
 from cspsim.dashboard.charts import PARTNER_COLOURS
 from cspsim.dashboard.series import PARTNER_LABELS
+from cspsim.vocab import PARTNER_TYPES
 
 if TYPE_CHECKING:
-    from cspsim.geography import Geography
-    from cspsim.model import CSPModel
+    from cspsim.inputs.geography import Geography
+    from cspsim.model.model import CSPModel
 
 MAX_AREAS_WHOLE = 40  # show every area up to this many; beyond, one police force area
 

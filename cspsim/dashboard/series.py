@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cspsim.config import PARTNER_TYPES
+from cspsim.vocab import PARTNER_TYPES
 
 if TYPE_CHECKING:
-    from cspsim.model import CSPModel
+    from cspsim.model.model import CSPModel
 
 PARTNER_LABELS = {
     "police": "Police",

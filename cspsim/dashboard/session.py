@@ -1,9 +1,9 @@
 """One browser session's model state: base scenario, control values, baseline run, model.
 
 The session is plain Python (no Solara), so it can be tested and timed without a browser.
-:class:`DashboardModel` is the Mesa model the page steps: a :class:`~cspsim.model.CSPModel`
+:class:`DashboardModel` is the Mesa model the page steps: a :class:`~cspsim.model.model.CSPModel`
 built from the session's base scenario with its current lever values
-(:func:`cspsim.config.with_values`, same seed as the baseline), optionally replayed to a
+(:func:`cspsim.inputs.scenario.with_values`, same seed as the baseline), optionally replayed to a
 given quarter so that moving a control mid-run redraws the whole trajectory at once.
 """
 
@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from cspsim.config import Scenario, load_scenario, with_values
 from cspsim.dashboard.controls import Control, base_values, build_controls, changed_values
 from cspsim.dashboard.lessons import Lesson
 from cspsim.dashboard.network import areas_in_view, default_force, force_options
 from cspsim.dashboard.series import Series, series_of
-from cspsim.model import CSPModel
+from cspsim.inputs.scenario import Scenario, load_scenario, with_values
+from cspsim.model.model import CSPModel
 
 
 class Session:

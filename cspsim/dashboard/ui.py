@@ -1,6 +1,6 @@
 """Solara components of the dashboard: lesson picker, lever controls, plots, network.
 
-The page itself (``cspsim/app.py``) wires these to Mesa's SolaraViz, which supplies the
+The page itself (``cspsim/dashboard/app.py``) wires these to Mesa's SolaraViz, which supplies the
 play / pause / step / reset buttons and the speed sliders. :class:`MainView` subscribes to
 Mesa's ``update_counter``, so it is redrawn after every step SolaraViz takes.
 """
@@ -16,7 +16,7 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from cspsim.dashboard import charts
-from cspsim.dashboard.controls import CHOICE_LABELS, SECTIONS, Control
+from cspsim.dashboard.controls import CHOICE_LABELS, SECTIONS, Control, catalogue
 from cspsim.dashboard.lessons import Lesson
 from cspsim.dashboard.network import network_option
 from cspsim.dashboard.series import quarter_label, series_of
@@ -102,8 +102,6 @@ def _Info(text: str):
 @solara.component
 def DutyControls(session: Session, values: dict[str, Any], on_change):
     """Pick a catalogue duty, then switch it on or off, date it and fund it."""
-    from cspsim.dashboard.controls import catalogue
-
     duties = catalogue()
     names = {spec.name: d for d, spec in duties.items()}
     moved = [d for d in duties if any(session.changed(values).get(f"{p}{d}") is not None

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cspsim.config import PARTNER_TYPES, load_scenario
-from cspsim.model import CSPModel
+from cspsim.inputs.scenario import load_scenario
+from cspsim.model.model import CSPModel
+from cspsim.vocab import PARTNER_TYPES
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = {"baseline": "configs/baseline.toml", "cleveland_merged": "configs/cleveland_merged.toml"}

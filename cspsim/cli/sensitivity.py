@@ -1,0 +1,149 @@
+"""``cspsim sensitivity``: sample, run, analyse and plot an experiment in one command.
+
+Registered by :mod:`cspsim.cli.main`. Heavy imports (SALib, Dask,
+matplotlib) happen inside the command, so ``cspsim --help`` stays fast.
+
+Exit status: 0 complete; 2 a problem with the experiment file or the flags (one line per
+problem, nothing run); 3 the sweep finished but some runs failed or are missing, so the
+indices are marked incomplete; 130 interrupted (rerun with ``--resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cspsim.cli.common import UserError
+
+EPILOG = """\
+exit status: 0 complete; 2 bad experiment file or flags (nothing is run); 3 finished, but
+some runs failed or are missing: indices are marked complete=False; 130 interrupted (rerun
+the same command with --resume).
+See docs/SENSITIVITY.md for the experiment file format."""
+
+
+def add_parser(subparsers) -> None:
+    """Add the ``sensitivity`` subcommand to the ``cspsim`` parser."""
+    s = subparsers.add_parser(
+        "sensitivity",
+        help="sensitivity analysis of an experiment file (SALib; local pool or Dask)",
+        description="Sample, run, analyse and plot a sensitivity experiment "
+        "(experiments/*.toml). Results go to disk as they complete; --resume continues "
+        "a sweep that was interrupted or killed.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s.add_argument("experiment", nargs="?", help="experiment file, e.g. experiments/x.toml")
+    where = s.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local processes (default: one per core)")
+    where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786")
+    s.add_argument("--resume", action="store_true", help="run only what --out is missing")
+    s.add_argument("--out", help="output folder (default: results/sensitivity/<name>)")
+    s.add_argument(
+        "--analyze-only",
+        metavar="DIR",
+        help="re-analyse the sweep in DIR (with EXPERIMENT: its analysis options; the "
+        "design must match)",
+    )
+    s.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    s.set_defaults(func=cmd_sensitivity)
+
+
+def _load(path: str):
+    from cspsim.studies.sensitivity.experiment import ExperimentError, load_experiment
+
+    try:
+        return load_experiment(path)
+    except ExperimentError as exc:
+        raise UserError("\n".join(exc.problems)) from None
+
+
+def _executor(p, args):
+    from cspsim.studies.sensitivity.api import make_executor
+
+    try:
+        return make_executor(p, args.workers, args.scheduler)
+    except (OSError, TimeoutError) as exc:
+        raise UserError(f"--scheduler {args.scheduler}: cannot connect: {exc}") from None
+
+
+def _finish(p, out: Path, args) -> int:
+    """Analyse the store, write every file, print the summary; return the exit status."""
+    from cspsim.studies.sensitivity.api import analyze
+    from cspsim.studies.sensitivity.report import EXIT_INCOMPLETE, summary_lines
+
+    analysis = analyze(p, out, plots=not args.no_plots)
+    if not args.quiet:
+        print("\n".join(summary_lines(p, analysis, top=5)))
+        print(f"\nResults: {out}")
+    if not analysis.complete:
+        c = analysis.counts
+        print(
+            f"warning: incomplete design ({c['failed']} failed, {c['missing']} missing of "
+            f"{c['runs']} runs); indices are marked complete=False (see summary.md)",
+            file=sys.stderr,
+        )
+        return EXIT_INCOMPLETE
+    return 0
+
+
+def _analyze_only(args) -> int:
+    from cspsim.studies.sensitivity.store import Store
+    from cspsim.studies.sensitivity.sweep import load_saved, plan
+
+    out = Path(args.analyze_only)
+    store = Store(out / "store")
+    if not store.exists() or not (out / "experiment.json").is_file():
+        raise UserError(f"--analyze-only {out}: no sweep there (store/manifest.json missing)")
+    loaded = _load(args.experiment) if args.experiment else load_saved(out)
+    p = plan(loaded)
+    if store.read_manifest()["design_key"] != p.key:
+        raise UserError(
+            f"--analyze-only {out}: {args.experiment} describes a different design than the "
+            "stored sweep (only analysis options such as resamples may change)"
+        )
+    return _finish(p, out, args)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Run (or resume, or re-analyse) a sensitivity experiment."""
+    from cspsim.paths import REPO_DIR
+    from cspsim.studies.sensitivity.api import sweep
+    from cspsim.studies.sensitivity.sweep import SweepError, plan
+
+    if args.workers is not None and args.workers < 1:
+        raise UserError("--workers must be at least 1")
+    if args.analyze_only:
+        if args.resume or args.workers or args.scheduler or args.out:
+            raise UserError("--analyze-only takes no --resume, --workers, --scheduler or --out")
+        return _analyze_only(args)
+    if not args.experiment:
+        raise UserError("give an experiment file (or --analyze-only DIR)")
+    loaded = _load(args.experiment)
+    out = Path(args.out) if args.out else REPO_DIR / "results" / "sensitivity" / loaded.spec.name
+    has_sweep = (out / "store" / "manifest.json").is_file()
+    if not args.resume and (has_sweep or (out / "manifest.json").is_file()):
+        raise UserError(f"{out} already holds a sweep: add --resume, or choose another --out")
+    if args.resume and not has_sweep:
+        raise UserError(f"--resume: {out} holds no sweep to resume")
+    p = plan(loaded)
+    try:
+        prog = sweep(p, out, _executor(p, args), resume=args.resume, quiet=args.quiet)
+    except SweepError as exc:
+        raise UserError(str(exc)) from None
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted; every finished chunk is kept in {out / 'store'}: rerun the same "
+            "command with --resume to run only what is missing",
+            file=sys.stderr,
+        )
+        return 130
+    if not args.quiet:
+        print(
+            f"{prog.done} of {prog.total} runs stored ({prog.failed} failed); "
+            f"{prog.ran} run now in {prog.seconds:.1f} s",
+            file=sys.stderr,
+        )
+    return _finish(p, out, args)

@@ -1,0 +1,185 @@
+"""The trainer dashboard: an interactive trade-off explorer in the browser (Mesa SolaraViz).
+
+Start it with ``cspsim dashboard [--scenario FILE]`` or ``solara run cspsim/dashboard/app.py``. The
+scenario is read from the ``CSPSIM_DASHBOARD_SCENARIO`` environment variable (set by
+``cspsim dashboard``), default ``configs/cleveland.toml``. See docs/DASHBOARD.md.
+
+Layout: the sidebar holds the lesson and scenario pickers, Mesa's play / pause / step /
+reset controls and speed sliders, and the levers; the main area holds the headline numbers,
+four plots (this run against its baseline) and the partnership network.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import solara
+from mesa.visualization import Slider, SolaraViz
+
+from cspsim.dashboard.lessons import load_lessons
+from cspsim.dashboard.session import DashboardModel, Session
+from cspsim.dashboard.ui import FREE, LessonCard, LeverPanel, MainView
+from cspsim.inputs.scenario import ScenarioError, load_scenario
+from cspsim.paths import CONFIGS_DIR
+
+DEFAULT_SCENARIO = CONFIGS_DIR / "cleveland.toml"
+PLAY_INTERVAL_MS = 150
+LEVERS_OFFSET = 1_000_000  # sidebar position of the levers: below Mesa's cards
+TITLE = "cspsim trainer dashboard: community safety partnerships"
+
+
+def _quiet_solara() -> None:
+    """No "runs on Solara" banner; a page title of our own."""
+    try:
+        from solara.server import settings
+    except ImportError:  # pragma: no cover - solara without its server
+        return
+    settings.theme.show_banner = False
+    settings.theme.title = "cspsim dashboard"
+
+
+_quiet_solara()
+# Reacton's faster renderer (opt-in in the installed reacton; set REACTON_FAST=0 to opt
+# out): a step's redraw takes about 8 ms instead of about 40 (docs/DASHBOARD.md).
+os.environ.setdefault("REACTON_FAST", "1")
+
+
+def default_scenario() -> Path:
+    """The scenario the page opens with."""
+    return Path(os.environ.get("CSPSIM_DASHBOARD_SCENARIO") or DEFAULT_SCENARIO).resolve()
+
+
+def scenario_choices(first: Path) -> dict[str, Path]:
+    """Scenarios offered in the picker: the start one, Cleveland, England and lesson bases."""
+    paths = [first, DEFAULT_SCENARIO, CONFIGS_DIR / "baseline.toml"]
+    paths += [lesson.scenario for lesson in load_lessons()]
+    out: dict[str, Path] = {}
+    for p in paths:
+        p = Path(p).resolve()
+        if p in out.values():
+            continue
+        try:
+            sc = load_scenario(p)
+        except ScenarioError:
+            continue
+        out[f"{sc.name} ({p.name})"] = p
+    return out
+
+
+@solara.component
+def Page():
+    """The dashboard page (Solara's entry point)."""
+    start = solara.use_memo(default_scenario, [])
+    session = solara.use_memo(lambda: Session(start), [])
+    lessons = solara.use_memo(load_lessons, [])
+    choices = solara.use_memo(lambda: scenario_choices(start), [])
+    model = solara.use_reactive(solara.use_memo(lambda: DashboardModel(session), []))
+    values = solara.use_reactive(dict(session.values))
+    lesson = solara.use_reactive(None)
+    generation = solara.use_reactive(0)  # a new one remounts SolaraViz (fresh run state)
+    force = solara.use_reactive(session.force)
+    error = solara.use_reactive(None)
+
+    def restart() -> None:
+        values.set(dict(session.values))
+        force.set(session.force)
+        model.set(DashboardModel(session))
+        generation.set(generation.value + 1)
+        error.set(None)
+
+    def on_change(name: str, value) -> None:
+        new = {**session.values, name: value}
+        try:
+            session.scenario_for(new)
+        except ScenarioError as exc:
+            problems = [
+                p.removeprefix("<dict>: ").removeprefix("parameters.") for p in exc.problems
+            ]
+            error.set("Not applied: " + "; ".join(problems))
+            return
+        session.values = new
+        values.set(new)
+        error.set(None)
+        model.set(DashboardModel(session, replay_to=model.value.t))
+
+    def on_undo() -> None:
+        session.values = dict(session.base_values)
+        values.set(dict(session.values))
+        error.set(None)
+        model.set(DashboardModel(session, replay_to=model.value.t))
+
+    def pick_lesson(title: str) -> None:
+        chosen = next((x for x in lessons if x.title == title), None)
+        try:
+            if chosen is not None:
+                session.apply_lesson(chosen)
+            session.lesson = chosen
+        except ScenarioError as exc:
+            error.set("; ".join(exc.problems))
+            return
+        lesson.set(chosen)
+        restart()
+
+    def pick_scenario(label: str) -> None:
+        try:
+            session.load(choices[label])
+        except ScenarioError as exc:
+            error.set("; ".join(exc.problems))
+            return
+        lesson.set(None)
+        restart()
+
+    def pick_force(name: str) -> None:
+        session.force = name
+        force.set(name)
+
+    current = next((k for k, p in choices.items() if p == session.path), None)
+    # Everything here is shown elsewhere: in the sidebar (our cards and Mesa's controls) and
+    # the app bar. SolaraViz's own main area is empty (the plots below are ours), so the
+    # column is hidden to leave no gap above the plots.
+    with solara.v.Html(tag="div", style_="display: none"):
+        with SidebarAt(-2), solara.Card("Lesson and scenario", margin=0):
+            solara.Select(
+                label="Lesson",
+                values=[FREE] + [x.title for x in lessons],
+                value=lesson.value.title if lesson.value else FREE,
+                on_value=pick_lesson,
+            )
+            solara.Select(
+                label="Scenario", values=list(choices), value=current, on_value=pick_scenario
+            )
+        # A new scenario or lesson needs a fresh Mesa controller, which would otherwise
+        # keep a finished run's state (play and step disabled). Its cards live in the
+        # sidebar, where Solara matches them by position, so a hidden placeholder before
+        # them on every other generation makes Solara mount new ones.
+        if generation.value % 2:
+            with SidebarAt(-1):
+                solara.v.Html(tag="div", style_="display: none")
+        SolaraViz(
+            model,
+            components=[],
+            model_params={"session": session, "seed": Slider("Seed", session.seed, 0, 9999)},
+            name=TITLE,
+            play_interval=PLAY_INTERVAL_MS,
+        )
+        with SidebarAt(LEVERS_OFFSET):
+            LeverPanel(session, values.value, on_change, on_undo)
+    with solara.Column(style={"padding": "0 8px"}):
+        if error.value:
+            solara.Error(error.value)
+        LessonCard(lesson.value, session)
+        MainView(model.value, session, force.value, pick_force)
+
+
+@solara.component
+def SidebarAt(offset: int, children: list | None = None):
+    """Like ``solara.Sidebar``, at a fixed place in the sidebar (larger = lower).
+
+    Solara orders sidebar content by how deep in the page it is declared, so the levers
+    would move above Mesa's controls whenever SolaraViz is remounted; a fixed offset keeps
+    them below.
+    """
+    from solara.components.applayout import sidebar_portal
+
+    sidebar_portal.use_portal_add(list(children or []), offset)

@@ -1,0 +1,196 @@
+"""The duty catalogue (``configs/duties.toml``) as validated records and arrays."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from cspsim.inputs.errors import ScenarioError
+from cspsim.paths import CONFIGS_DIR
+from cspsim.vocab import CONTRIBUTORS
+
+if TYPE_CHECKING:  # load_duties reads a scenario; the scenario module imports this one
+    from cspsim.inputs.scenario import Scenario
+
+
+class DutySpec(BaseModel):
+    """One entry of the duty catalogue (see the header of ``configs/duties.toml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    start: dt.date
+    workload_fte_per_100k: float = Field(ge=0)
+    volume: Literal["high", "low"]
+    fixed_cost_fte: float = Field(default=0.0, ge=0)
+    contribution: dict[str, float]
+    bound: list[str] = []
+    bound_from: dict[str, dt.date] = {}
+    lead_in_two_tier: Literal["council", "county_council"] = "council"
+    new_burdens_gbp_per_year: float = Field(default=0.0, ge=0)
+    source: str
+
+    @model_validator(mode="after")
+    def _names(self) -> DutySpec:
+        bad = (set(self.contribution) | set(self.bound) | set(self.bound_from)) - set(CONTRIBUTORS)
+        if bad:
+            raise ValueError(f"unknown partner(s) {sorted(bad)}; allowed: {list(CONTRIBUTORS)}")
+        if any(w < 0 for w in self.contribution.values()) or sum(self.contribution.values()) <= 0:
+            raise ValueError("contribution weights must be >= 0 and not all zero")
+        return self
+
+
+@dataclass(frozen=True)
+class DutyTable:
+    """The active duty catalogue of a scenario, as arrays indexed by duty.
+
+    Attributes:
+        ids: Duty identifiers, in catalogue order.
+        names: Human-readable names.
+        start: Start date of each duty.
+        workload_fte_per_100k: Capacity needed per 100,000 residents (fte).
+        low_volume: True for low-volume duties (gain from a larger footprint).
+        fixed_cost_fte: Capacity a delivery unit spends to run the duty at all (fte).
+        weight: Expected contribution share, shape (n_contributors, n_duties); columns sum to 1.
+        bound_since: Date each contributor became bound (None if never), same shape as weight.
+        county_led: True where the county council leads in two-tier areas.
+        new_burdens_gbp: New-burdens money per year, national total (GBP).
+        sources: Source of each duty.
+    """
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    start: tuple[dt.date, ...]
+    workload_fte_per_100k: np.ndarray
+    low_volume: np.ndarray
+    fixed_cost_fte: np.ndarray
+    weight: np.ndarray
+    bound_since: tuple[tuple[dt.date | None, ...], ...]
+    county_led: np.ndarray
+    new_burdens_gbp: np.ndarray
+    sources: tuple[str, ...]
+
+    @property
+    def n(self) -> int:
+        """Number of duties."""
+        return len(self.ids)
+
+
+def read_catalogue(path: Path) -> dict[str, DutySpec]:
+    """Read and validate a duty catalogue file.
+
+    Raises:
+        ScenarioError: one line per problem.
+    """
+    if not path.is_file():
+        raise ScenarioError([f"duties.file: {path} not found"])
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"duties.file: {path}: not valid TOML: {exc}"]) from None
+    specs, problems = {}, []
+    for duty_id, entry in raw.items():
+        try:
+            specs[duty_id] = DutySpec.model_validate(entry)
+        except ValidationError as exc:
+            for e in exc.errors():
+                loc = ".".join(str(p) for p in e["loc"])
+                problems.append(
+                    f"{path}: {duty_id}.{loc}: {e['msg'].removeprefix('Value error, ')}"
+                )
+    if problems:
+        raise ScenarioError(problems)
+    return specs
+
+
+def _catalogue_path(scenario: Scenario, base_dir: Path | None) -> Path:
+    candidate = Path(scenario.duties.file)
+    if not candidate.is_absolute():
+        for folder in (base_dir, CONFIGS_DIR):
+            if folder is not None and (folder / candidate).is_file():
+                return folder / candidate
+        return (base_dir or CONFIGS_DIR) / candidate
+    return candidate
+
+
+def load_duties(scenario: Scenario, base_dir: Path | None = None) -> DutyTable:
+    """Build the scenario's duty table: the catalogue with the scenario's overrides applied.
+
+    Raises:
+        ScenarioError: unknown duty names in overrides, structure or levers.
+    """
+    catalogue = read_catalogue(_catalogue_path(scenario, base_dir))
+    problems = []
+    for duty_id, entry in scenario.duties.new.items():
+        if duty_id in catalogue:
+            problems.append(
+                f"duties.new.{duty_id}: a duty with this name is already in the catalogue"
+            )
+            continue
+        try:
+            catalogue[duty_id] = DutySpec.model_validate(entry)
+        except ValidationError as exc:
+            for e in exc.errors():
+                loc = ".".join(str(p) for p in e["loc"])
+                msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+                problems.append(f"duties.new.{duty_id}.{loc}: {msg.removeprefix('Value error, ')}")
+    if problems:
+        raise ScenarioError(problems)
+    for where, names in (
+        ("duties.overrides", list(scenario.duties.overrides)),
+        ("structure.hub_duties", scenario.structure.hub_duties),
+        ("levers.backbone_duties", scenario.levers.backbone_duties),
+    ):
+        for n in names:
+            if n not in catalogue:
+                problems.append(f"{where}: unknown duty '{n}'; known: {sorted(catalogue)}")
+    if problems:
+        raise ScenarioError(problems)
+
+    ids, names, start, work, low, fixed, weights, bound, county, burdens, sources = (
+        [] for _ in range(11)
+    )
+    for duty_id, spec in catalogue.items():
+        ov = scenario.duties.overrides.get(duty_id)
+        if ov is not None and not ov.enabled:
+            continue
+        ids.append(duty_id)
+        names.append(spec.name)
+        start.append(ov.start if ov and ov.start else spec.start)
+        work.append(spec.workload_fte_per_100k * (ov.workload_scale if ov else 1.0))
+        low.append(spec.volume == "low")
+        fixed.append(spec.fixed_cost_fte)
+        w = np.array([spec.contribution.get(c, 0.0) for c in CONTRIBUTORS])
+        weights.append(w / w.sum())
+        bound.append(
+            tuple(
+                (spec.bound_from.get(c, start[-1]) if c in spec.bound else None)
+                for c in CONTRIBUTORS
+            )
+        )
+        county.append(spec.lead_in_two_tier == "county_council")
+        nb = spec.new_burdens_gbp_per_year
+        if ov is not None and ov.new_burdens_gbp_per_year is not None:
+            nb = ov.new_burdens_gbp_per_year
+        burdens.append(nb)
+        sources.append(spec.source)
+    return DutyTable(
+        ids=tuple(ids),
+        names=tuple(names),
+        start=tuple(start),
+        workload_fte_per_100k=np.array(work, dtype=float),
+        low_volume=np.array(low, dtype=bool),
+        fixed_cost_fte=np.array(fixed, dtype=float),
+        weight=np.array(weights, dtype=float).T.reshape(len(CONTRIBUTORS), len(ids)),
+        bound_since=tuple(bound),
+        county_led=np.array(county, dtype=bool),
+        new_burdens_gbp=np.array(burdens, dtype=float),
+        sources=tuple(sources),
+    )

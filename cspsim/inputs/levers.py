@@ -1,0 +1,234 @@
+"""Scenario levers: named changes to a scenario (cuts, duty dates, structure, investments).
+
+Levers share the registry's shape (default, bounds, unit, agency, source) so the dashboard
+and sensitivity analysis treat them like parameters, but instead of setting a model
+parameter each rewrites the scenario. A lever that is not set changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from copy import deepcopy
+from functools import cache
+from typing import Any
+
+from cspsim.inputs.duties import read_catalogue
+from cspsim.inputs.registry import ParamSpec, file_levers, registry
+from cspsim.paths import DUTIES_FILE
+
+CUT_AGENCIES = (
+    "council", "county_council", "police", "probation", "health", "fire_rescue",
+    "youth_offending", "pcc_fund", "csp_grant",
+)  # fmt: skip
+NEW_DUTY_ID = "what_if_duty"
+
+
+@cache
+def lever_specs() -> dict[str, ParamSpec]:
+    """Every lever: those in the registry file, then three per catalogue duty."""
+    specs = dict(file_levers())
+    for duty_id, d in read_catalogue(DUTIES_FILE).items():
+        common = {"agency": "all", "group": "lever", "source": f"configs/duties.toml: {d.source}"}
+        specs[f"duty_start_year__{duty_id}"] = ParamSpec(
+            name=f"duty_start_year__{duty_id}",
+            default=float(d.start.year),
+            lower=1998.0,
+            upper=2030.0,
+            unit="year",
+            kind="integer",
+            description=f"Year '{d.name}' comes into force (1 April of that year).",
+            **common,
+        )
+        specs[f"duty_on__{duty_id}"] = ParamSpec(
+            name=f"duty_on__{duty_id}",
+            default=1.0,
+            lower=0.0,
+            upper=1.0,
+            unit="boolean",
+            kind="boolean",
+            description=f"Whether '{d.name}' applies at all.",
+            **common,
+        )
+        specs[f"duty_new_burdens_scale__{duty_id}"] = ParamSpec(
+            name=f"duty_new_burdens_scale__{duty_id}",
+            default=1.0,
+            lower=0.0,
+            upper=2.0,
+            unit="ratio",
+            kind="real",
+            **common,
+            description=f"Multiplier on the new-burdens money of '{d.name}' (0 = unfunded).",
+        )
+    return specs
+
+
+def is_lever(name: str) -> bool:
+    """Whether ``name`` is a lever (not a model parameter)."""
+    return name in lever_specs()
+
+
+def check_value(name: str, value: Any) -> str | None:
+    """Problem with a value for a parameter or lever, or None if it is acceptable."""
+    spec = lever_specs().get(name) or registry().get(name)
+    if spec is None:
+        return f"unknown parameter '{name}' (see configs/parameters.toml)"
+    if spec.kind == "choice" and isinstance(value, str):
+        return None if value in spec.choices else f"'{name}' must be one of {list(spec.choices)}"
+    if isinstance(value, bool):
+        value = int(value)
+    if not isinstance(value, int | float):
+        return f"'{name}' must be a number"
+    return (
+        spec.check(float(value)).replace("must", f"'{name}' must")
+        if spec.check(float(value))
+        else None
+    )
+
+
+def _choice(name: str, value: Any) -> str:
+    spec = lever_specs()[name]
+    return value if isinstance(value, str) else spec.choices[round(float(value))]
+
+
+def _april(year: Any) -> dt.date:
+    return dt.date(round(float(year)), 4, 1)
+
+
+def _scale_stream(gbp: dict, year: int, factor: float) -> dict[int, float]:
+    """A by-year amount series multiplied by ``factor`` from ``year`` on."""
+    series = {int(k): float(v) for k, v in gbp.items()}
+    past = [k for k in series if k <= year]
+    if past:
+        series[year] = series[max(past)]
+    return {k: (v * factor if k >= year else v) for k, v in sorted(series.items())}
+
+
+def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of a scenario dict with the given levers applied.
+
+    Args:
+        raw: Scenario as a dict (TOML as read, with ``extends`` resolved, or ``model_dump()``).
+        values: Lever values by name; levers not named are left alone.
+    """
+    out = deepcopy(raw)
+    v = dict(values)
+    funding = out.setdefault("funding", {})
+    phase = float(v.get("cut_phase_years", lever_specs()["cut_phase_years"].default))
+    for agency in CUT_AGENCIES:
+        pct = float(v.get(f"cut_pct__{agency}", 0.0))
+        if pct <= 0:
+            continue
+        year = round(float(v.get(f"cut_start_year__{agency}", 2026)))
+        if agency in ("pcc_fund", "csp_grant"):
+            path = "pcc" if agency == "pcc_fund" else "csp"
+            grants = [dict(g) for g in funding.get("grants", [])]
+            for g in grants:
+                if g.get("path", "csp") == path:
+                    g["gbp_per_year"] = _scale_stream(g["gbp_per_year"], year, 1 - pct / 100)
+            funding["grants"] = grants
+        else:
+            cuts = list(funding.get("cuts", []))
+            cuts.append({"agency": agency, "start": _april(year), "pct": pct, "years": phase})
+            funding["cuts"] = cuts
+    duties = out.setdefault("duties", {})
+    overrides = duties.setdefault("overrides", {})
+    for name, value in v.items():
+        for prefix, key in (
+            ("duty_start_year__", "start"),
+            ("duty_on__", "enabled"),
+            ("duty_new_burdens_scale__", "new_burdens_gbp_per_year"),
+        ):
+            if name.startswith(prefix):
+                duty_id = name.removeprefix(prefix)
+                ov = dict(overrides.get(duty_id, {}))
+                if key == "start":
+                    ov[key] = _april(value)
+                elif key == "enabled":
+                    ov[key] = bool(round(float(value)))
+                else:
+                    ov[key] = _catalogue_burdens(duty_id) * float(value)
+                overrides[duty_id] = ov
+    workload = float(v.get("new_duty_workload_fte_per_100k", 0.0))
+    if workload > 0:
+        duties.setdefault("new", {})[NEW_DUTY_ID] = {
+            "name": "New duty (what-if lever)",
+            "start": _april(v.get("new_duty_start_year", 2026)),
+            "workload_fte_per_100k": workload,
+            "volume": "high",
+            "contribution": {"council": 0.5, "police": 0.3, "health": 0.2},
+            "bound": ["council", "police", "health"],
+            "new_burdens_gbp_per_year": float(v.get("new_duty_new_burdens_gbp_per_year", 0.0)),
+            "source": "scenario lever new_duty_*",
+        }
+    if "structure_mode" in v:
+        structure = out.setdefault("structure", {})
+        structure["mode"] = _choice("structure_mode", v["structure_mode"])
+        structure["start"] = _april(v.get("structure_start_year", 2014))
+    if "pcc_funding_model" in v:
+        out.setdefault("pcc", {})["funding_model"] = _choice(
+            "pcc_funding_model", v["pcc_funding_model"]
+        )
+    if "allocation" in v:
+        funding["allocation"] = _choice("allocation", v["allocation"])
+    lv = out.setdefault("levers", {})
+    for name in ("fund_coordinator", "fund_analyst"):
+        if name in v:
+            lv[name] = bool(round(float(v[name])))
+            lv["from_date"] = _april(v.get("levers_start_year", 2026))
+    if "backbone_gbp_per_year" in v:
+        lv["backbone_gbp_per_year"] = float(v["backbone_gbp_per_year"])
+    amount = float(v.get("ring_fenced_grant_gbp_per_year", 0.0))
+    if amount > 0:
+        year = round(float(v.get("ring_fence_start_year", 2026)))
+        funding["grants"] = [*funding.get("grants", []), {
+            "name": "ring_fenced_community_safety_grant", "path": "csp", "ring_fenced": True,
+            "gbp_per_year": {year: amount},
+        }]  # fmt: skip
+    return out
+
+
+@cache
+def _catalogue_burdens(duty_id: str) -> float:
+    cat = read_catalogue(DUTIES_FILE)
+    return cat[duty_id].new_burdens_gbp_per_year if duty_id in cat else 0.0
+
+
+def split_values(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """Split named values into (model parameters, levers, problems as "name: message")."""
+    params, levers, problems = {}, {}, []
+    for name, value in values.items():
+        if (msg := check_value(name, value)) is not None:
+            problems.append(f"{name}: {msg}")
+        elif is_lever(name):
+            levers[name] = value
+        else:
+            params[name] = value
+    return params, levers, problems
+
+
+def markdown_table() -> str:
+    """The registry as Markdown tables (for docs/ODD.md): model parameters, then levers."""
+    rows = [
+        "| name | default | bounds | unit | agency | group | calibrated | source |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in registry().values():
+        rows.append(
+            f"| `{s.name}` | {s.default:g} | {s.lower:g} – {s.upper:g} | {s.unit} | {s.agency} "
+            f"| {s.group} | {'yes' if s.calibrate else ''} | {s.source} |"
+        )
+    rows += [
+        "",
+        "Scenario levers (set by name like parameters; they rewrite the scenario, "
+        "see `cspsim/inputs/levers.py`):",
+        "",
+        "| name | kind | default | bounds or choices | unit | agency | description |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in lever_specs().values():
+        rng = " / ".join(s.choices) if s.kind == "choice" else f"{s.lower:g} – {s.upper:g}"
+        rows.append(
+            f"| `{s.name}` | {s.kind} | {s.default:g} | {rng} | {s.unit} | {s.agency} "
+            f"| {s.description} |"
+        )
+    return "\n".join(rows)

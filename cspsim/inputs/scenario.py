@@ -1,0 +1,407 @@
+"""Scenario files: TOML, validated by pydantic, with ``extends`` and clear errors.
+
+A scenario may name a parent with ``extends = "baseline.toml"`` (relative to its own folder),
+or several, ``extends = ["history.toml", "calibrated_2009.toml"]``, later ones winning;
+tables are merged key by key, lists and values are replaced. Every problem is reported as
+one line ``FILE: field.path: message`` through :class:`ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from copy import deepcopy
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from cspsim.inputs.duties import load_duties
+from cspsim.inputs.errors import ScenarioError
+from cspsim.inputs.levers import apply_levers, is_lever, split_values
+from cspsim.inputs.registry import registry
+
+AuthorityType = Literal["district_borough", "unitary", "metropolitan", "london_borough"]
+Agency = Literal[
+    "council", "police", "probation", "health", "fire_rescue", "youth_offending", "county_council"
+]
+NonNeg = Annotated[float, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeConfig(_Strict):
+    """Simulated period; steps are quarters starting at ``start``."""
+
+    start: dt.date = dt.date(2009, 4, 1)
+    end: dt.date = dt.date(2024, 12, 31)
+
+    @model_validator(mode="after")
+    def _order(self) -> TimeConfig:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class RunConfig(_Strict):
+    """Seed and replicate count (command-line flags override them)."""
+
+    seed: int = Field(default=2009, ge=0)
+    replicates: int = Field(default=4, ge=1, le=10000)
+
+
+class AreaConfig(_Strict):
+    """One council area described by the user (``geography.kind = "areas"``)."""
+
+    name: str
+    type: AuthorityType
+    population: float = Field(gt=0)
+    force: str
+    county: str | None = None
+    region: str = "custom"
+    probation: str | None = None
+    health: str | None = None
+    fire_rescue: str | None = None
+    youth_offending: str | None = None
+    team_fte: float | None = Field(default=None, ge=0)
+    has_analyst: bool | None = None
+    has_coordinator: bool | None = None
+    chair: Literal["council_officer", "police", "elected_member"] | None = None
+
+    @model_validator(mode="after")
+    def _county(self) -> AreaConfig:
+        if self.type == "district_borough" and not self.county:
+            raise ValueError("a district_borough area needs a county")
+        if self.type != "district_borough" and self.county:
+            raise ValueError("only district_borough areas sit in a county")
+        return self
+
+
+class GeographyConfig(_Strict):
+    """Where the areas come from: the synthetic England generator or a list of areas."""
+
+    kind: Literal["synthetic_england", "areas"] = "synthetic_england"
+    seed: int = Field(default=1, ge=0)
+    areas: list[AreaConfig] = []
+
+    @model_validator(mode="after")
+    def _areas(self) -> GeographyConfig:
+        if self.kind == "areas":
+            if not self.areas:
+                raise ValueError('kind = "areas" needs at least one [[geography.areas]]')
+            names = [a.name for a in self.areas]
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"area names must be unique; repeated: {dupes}")
+        elif self.areas:
+            raise ValueError('areas are only read when kind = "areas"')
+        return self
+
+
+class Cut(_Strict):
+    """A real-terms change to an agency's budget, phased in linearly over ``years``."""
+
+    agency: Agency
+    start: dt.date
+    pct: float = Field(le=100, ge=-200, description="percent cut; negative = increase")
+    years: float = Field(default=1.0, ge=0, le=30)
+
+
+class Grant(_Strict):
+    """A funding stream to CSPs, by financial year (the last value carries forward)."""
+
+    name: str
+    path: Literal["csp", "pcc"] = "csp"
+    gbp_per_year: dict[int, NonNeg]
+    ring_fenced: bool = False
+
+    @field_validator("gbp_per_year")
+    @classmethod
+    def _years(cls, v: dict[int, float]) -> dict[int, float]:
+        if not v:
+            raise ValueError("needs at least one year")
+        return v
+
+
+class FundingConfig(_Strict):
+    """Funding trajectories: indices by agency (2009 = 100), cuts, grants, allocation."""
+
+    allocation: Literal["annual", "multi_year"] = "annual"
+    index: dict[Agency, dict[int, NonNeg]] = {}
+    cuts: list[Cut] = []
+    grants: list[Grant] = []
+
+
+class DutyOverride(_Strict):
+    """Changes to one catalogue duty for this scenario."""
+
+    enabled: bool = True
+    start: dt.date | None = None
+    workload_scale: float = Field(default=1.0, ge=0)
+    new_burdens_gbp_per_year: NonNeg | None = None
+
+
+class DutiesConfig(_Strict):
+    """Which duty catalogue to use and how this scenario changes it."""
+
+    file: str = "duties.toml"
+    overrides: dict[str, DutyOverride] = {}
+    new: dict[str, dict[str, Any]] = Field(
+        default={}, description="extra duties, same fields as configs/duties.toml entries"
+    )
+
+
+class StructureConfig(_Strict):
+    """Partnership structure: separate CSPs, merged, or "1+4" (named duties at hub level)."""
+
+    mode: Literal["separate", "merged", "one_plus_four"] = "separate"
+    groups: Literal["by_force", "all"] | list[list[str]] = "by_force"
+    hub_duties: list[str] = ["sexual_assault_referral", "hate_crime"]
+    start: dt.date | None = None
+
+
+class PCCConfig(_Strict):
+    """Police and Crime Commissioners: when they arrive and how they pass money on."""
+
+    elected: dt.date = dt.date(2012, 11, 22)
+    funding_model: Literal["grant", "central", "bids"] = "grant"
+
+
+class Reorganisation(_Strict):
+    """A partner's footprint changes on ``date`` (e.g. PCTs to CCGs)."""
+
+    agency: Literal["health", "probation"]
+    date: dt.date
+    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region"]
+
+
+class LeversConfig(_Strict):
+    """Investments a scenario can switch on."""
+
+    fund_coordinator: bool = False
+    fund_analyst: bool = False
+    from_date: dt.date | None = None
+    backbone_gbp_per_year: NonNeg = 0.0
+    backbone_duties: list[str] = ["domestic_abuse", "domestic_homicide_reviews"]
+
+
+class Scenario(_Strict):
+    """A fully resolved scenario.
+
+    A scenario that applied levers also keeps, privately, the scenario as it was before they
+    were applied (not in dumps or manifests; kept by pickling), so that :func:`with_values`
+    can apply a changed set of levers afresh instead of on top of the old ones.
+    """
+
+    name: str
+    description: str = ""
+    time: TimeConfig = TimeConfig()
+    run: RunConfig = RunConfig()
+    geography: GeographyConfig = GeographyConfig()
+    parameters: dict[str, float] = {}
+    funding: FundingConfig = FundingConfig()
+    duties: DutiesConfig = DutiesConfig()
+    structure: StructureConfig = StructureConfig()
+    pcc: PCCConfig = PCCConfig()
+    reorganisations: list[Reorganisation] = []
+    levers: LeversConfig = LeversConfig()
+    lever_values: dict[str, Any] = Field(
+        default={}, description="levers applied when the scenario was loaded (provenance)"
+    )
+    source_file: str | None = None
+    _pre_levers: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @field_validator("parameters")
+    @classmethod
+    def _registry_names(cls, v: dict[str, float]) -> dict[str, float]:
+        reg = registry()
+        problems = []  # one error per parameter, located at parameters.<name>
+        for name, value in v.items():
+            if name not in reg:
+                msg = f"unknown parameter '{name}' (see configs/parameters.toml)"
+            elif (msg := reg[name].check(value)) is None:
+                continue
+            problems.append(
+                InitErrorDetails(
+                    type=PydanticCustomError("registry", "{msg}", {"msg": msg}),
+                    loc=(name,),
+                    input=value,
+                )
+            )
+        if problems:
+            raise ValidationError.from_exception_data("parameters", problems)
+        return v
+
+    def param(self, name: str) -> float:
+        """Value of a registry parameter: the scenario's override or the default."""
+        return float(self.parameters.get(name, registry()[name].default))
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Scenario:
+        """Pydantic's copy; an update also reaches the pre-lever scenario (see the class).
+
+        An update to a part that levers write (funding, duties...) cannot be carried back to
+        before the levers, so the copy then forgets that form, and :func:`with_values`
+        refuses to change its levers rather than apply them twice.
+        """
+        copied = super().model_copy(update=update, deep=deep)
+        if update and self._pre_levers is not None:
+            if _LEVER_WRITTEN & set(update):
+                copied._pre_levers = None
+            else:
+                copied._pre_levers = {**self._pre_levers, **update}
+        return copied
+
+
+# Parts of a scenario that levers write or record (see cspsim.inputs.levers.apply_levers).
+_LEVER_WRITTEN = {"parameters", "funding", "duties", "structure", "pcc", "levers", "lever_values"}
+
+
+def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    if not path.is_file():
+        where = f" (extended by {chain[-1]})" if chain else ""
+        raise ScenarioError([f"{path}: file not found{where}"])
+    if path.resolve() in chain:
+        raise ScenarioError([f"{path}: 'extends' forms a cycle"])
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from None
+    parents = raw.pop("extends", None)
+    if parents is None:
+        return raw
+    if isinstance(parents, str):
+        parents = [parents]
+    if not (isinstance(parents, list) and parents and all(isinstance(p, str) for p in parents)):
+        raise ScenarioError([f"{path}: extends: must be a file name or a list of file names"])
+    # Later parents override earlier ones (e.g. a history, then a calibration overlay).
+    merged: dict[str, Any] = {}
+    for parent in parents:
+        parent_raw = _read_raw(path.parent / parent, (*chain, path.resolve()))
+        parent_raw.pop("name", None)
+        parent_raw.pop("description", None)
+        merged = _deep_merge(merged, parent_raw)
+    return _deep_merge(merged, raw)
+
+
+def _format_error(path: Path, err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    return f"{path}: {loc}: {msg}"
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, merge and validate a scenario file.
+
+    Raises:
+        ScenarioError: with one line per problem, naming the file and the field path.
+    """
+    path = Path(path)
+    raw = _read_raw(path)
+    raw.setdefault("name", path.stem)
+    raw["source_file"] = str(path)
+    try:
+        scenario = _validate(raw, path)
+    except ValidationError as exc:
+        raise ScenarioError([_format_error(path, e) for e in exc.errors()]) from None
+    # Cross-field checks that need the duty catalogue.
+    try:
+        load_duties(scenario, path.parent)
+    except ScenarioError as exc:
+        raise ScenarioError([f"{path}: {p}" for p in exc.problems]) from None
+    return scenario
+
+
+def _with_levers(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Apply the levers named in ``[parameters]``; keep model parameters there."""
+    values = raw.get("parameters", {})
+    if not isinstance(values, dict):
+        return raw  # pydantic reports the type error
+    params, levers, problems = split_values(values)
+    if problems:
+        raise ScenarioError([f"{path}: parameters.{p}" for p in problems])
+    if not levers:
+        return raw
+    out = apply_levers(raw, levers)
+    out["parameters"] = params
+    out["lever_values"] = {**raw.get("lever_values", {}), **levers}
+    return out
+
+
+def _validate(raw: dict[str, Any], where: Path) -> Scenario:
+    """Apply the levers of a raw scenario and validate it, keeping the raw if it had levers.
+
+    Raises:
+        ScenarioError: a lever or parameter name or value is wrong.
+        ValidationError: the scenario is invalid.
+    """
+    levered = _with_levers(raw, where)
+    scenario = Scenario.model_validate(levered)
+    if levered is not raw:
+        scenario._pre_levers = deepcopy(raw)  # the caller's dict may change later
+    return scenario
+
+
+def scenario_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Scenario:
+    """Validate a scenario given as a dict (tests, dashboard, sensitivity runs)."""
+    where = Path("<dict>")
+    try:
+        return _validate(raw, where)
+    except ValidationError as exc:
+        raise ScenarioError([_format_error(where, e) for e in exc.errors()]) from None
+
+
+def with_values(scenario: Scenario, values: dict[str, Any]) -> Scenario:
+    """A copy of ``scenario`` with parameters and levers set by name (validated).
+
+    If the scenario applied levers when it was loaded, its levers are applied again, with
+    ``values`` replacing theirs, to the scenario as it was before them: setting
+    ``cut_pct__council`` replaces the scenario's council cut (it does not add a second one),
+    and ``cut_start_year__council`` alone moves it. Model parameters are merged likewise.
+    Without levers in the scenario, ``values`` simply go into its ``[parameters]``.
+
+    Raises:
+        ScenarioError: an unknown name, a value out of bounds, an invalid result, or levers
+            set on a scenario that applied levers but no longer knows its form before them
+            (rebuilt from a dump, or copied with changed funding, duties...).
+    """
+    pre = scenario._pre_levers
+    if pre is not None:
+        raw = {**pre, "parameters": {**pre.get("parameters", {}), **values}}
+        return scenario_from_dict(raw)
+    if scenario.lever_values and (touched := [n for n in values if is_lever(n)]):
+        raise ScenarioError([
+            f"<dict>: parameters: cannot set levers ({', '.join(touched)}) on scenario "
+            f"'{scenario.name}': it already applied levers "
+            f"({', '.join(sorted(scenario.lever_values))}) and no longer has its form "
+            "before them (it was rebuilt from a dump or copied with changes), so they "
+            "would be applied twice: load it from its file again"
+        ])  # fmt: skip
+    raw = scenario.model_dump()
+    raw["parameters"] = {**raw["parameters"], **values}
+    return scenario_from_dict(raw)

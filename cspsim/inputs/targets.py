@@ -1,0 +1,119 @@
+"""Survey targets: published answer shares to validate and calibrate against.
+
+A targets file is a CSV in the format of the shared 2009 calibration file: columns
+``table, question, group, item, response, n, pct`` (others, such as ``note``, are kept and
+ignored). ``group`` is ``all`` or an authority type on the tables the model answers (other tables,
+e.g. T2 by region, may group as they like); ``pct`` is a percentage of respondents, left
+empty there only on rows whose response is ``value`` (then ``n`` holds a mean, e.g. T4).
+Rows the model cannot answer are not errors: :mod:`cspsim.studies.validate` lists them as
+unsupported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from cspsim.inputs.questions import QUESTIONS
+from cspsim.paths import CONFIGS_DIR
+from cspsim.vocab import AUTHORITY_TYPES
+
+REQUIRED = ("table", "question", "group", "item", "response", "n", "pct")
+GROUPS = ("all", *AUTHORITY_TYPES)
+ANSWERED_TABLES = frozenset(table for table, _ in QUESTIONS)
+# A copy of ../shared/data/survey_2009_calibration.csv kept in the repository so that a clone
+# without ../shared validates too (tests/test_targets.py checks the two are identical).
+DEFAULT_TARGETS = CONFIGS_DIR / "targets" / "survey_2009_calibration.csv"
+
+
+class TargetsError(Exception):
+    """A targets file that cannot be used; one line per problem, naming file and line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def load_targets(path: str | Path = DEFAULT_TARGETS) -> pd.DataFrame:
+    """Read and check a targets file.
+
+    Returns:
+        The rows, with ``n`` and ``pct`` as floats (NaN where empty) and a ``line`` column
+        (line number in the file, header = 1).
+
+    Raises:
+        TargetsError: missing file or column, a number that is not one, an unknown group.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise TargetsError([f"{path}: file not found"])
+    try:
+        reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+        header = reader.fieldnames or []
+        rows = list(reader)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise TargetsError([f"{path}: not a readable CSV file: {exc}"]) from None
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        names = ", ".join(f"'{c}'" for c in missing)
+        raise TargetsError([f"{path}: missing column(s) {names}; need {', '.join(REQUIRED)}"])
+    if not rows:
+        raise TargetsError([f"{path}: no target rows"])
+    problems: list[str] = []
+    out = []
+    for i, row in enumerate(rows, start=2):
+        where = f"{path}: line {i}"
+        if any(v is None for v in row.values()) or None in row:
+            problems.append(f"{where}: wrong number of fields")
+            continue
+        for col in ("table", "question", "group", "item", "response"):
+            if not row[col].strip():
+                problems.append(f"{where}: {col} is empty")
+        answered = row["table"].strip() in ANSWERED_TABLES
+        if answered and row["group"].strip() and row["group"].strip() not in GROUPS:
+            problems.append(
+                f"{where}: group '{row['group']}' is not one of {', '.join(GROUPS)} "
+                f"(table {row['table']} is one the model answers)"
+            )
+        values = {}
+        for col in ("n", "pct"):
+            text = row[col].strip()
+            if not text:
+                values[col] = math.nan
+                continue
+            values[col] = _number(text)
+            if values[col] is None:
+                problems.append(f"{where}: {col} '{row[col]}' is not a number")
+        pct = values.get("pct")
+        if pct is not None and not math.isnan(pct) and not 0 <= pct <= 100:
+            problems.append(f"{where}: pct {pct:g} is not between 0 and 100")
+        is_value = row["response"].strip() == "value"
+        if answered and not is_value and row["pct"].strip() == "":
+            problems.append(f"{where}: pct is empty (only rows with response 'value' may omit it)")
+        if answered and is_value and row["n"].strip() == "":
+            problems.append(f"{where}: n is empty (a 'value' row gives its value in n)")
+        out.append({**{k: (v or "").strip() for k, v in row.items()}, **values, "line": i})
+    if problems:
+        raise TargetsError(problems)
+    frame = pd.DataFrame(out)
+    return frame.astype({"n": float, "pct": float})
+
+
+def respondent_mix(targets: pd.DataFrame) -> dict[str, float] | None:
+    """Respondents by authority type from the targets' T1 rows (their ``n``), if present."""
+    t1 = targets[(targets["table"] == "T1") & targets["group"].isin(AUTHORITY_TYPES)]
+    if t1.empty or t1["n"].isna().any():
+        return None
+    return dict(zip(t1["group"], t1["n"].astype(float), strict=True))

@@ -1,0 +1,128 @@
+"""Everything a scenario fixes in advance, as arrays by step (no randomness, no Mesa)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from cspsim.inputs.duties import DutyTable
+from cspsim.inputs.scenario import Scenario
+from cspsim.model.rules.timeline import (
+    active_from,
+    cut_multiplier,
+    financial_year,
+    index_series,
+    quarter_starts,
+    yearly_amounts,
+)
+from cspsim.vocab import CONTRIBUTORS, FUNDED_AGENCIES, PARTNER_TYPES
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Dated inputs of a run, by step.
+
+    Attributes:
+        quarters: First day of each simulated quarter.
+        fy: Financial year of each step.
+        year_start: True in the first quarter of a financial year (April).
+        budget_index: Budget multiplier relative to the start, shape (n_steps, 7), columns in
+            ``FUNDED_AGENCIES`` order (council first).
+        grant_direct_gbp: Grants paid straight to CSPs, per year, shape (n_steps,).
+        grant_direct_ring_fenced: Ring-fenced part of ``grant_direct_gbp``.
+        grant_pcc_gbp: Grants paid to PCCs (or to CSPs before PCCs exist), per year.
+        grant_pcc_ring_fenced: Ring-fenced part of ``grant_pcc_gbp`` (never diverted).
+        pcc_active: True once PCCs are in office.
+        duty_active: Shape (n_steps, n_duties).
+        bound: Contributor bound to duty, shape (n_steps, 7, n_duties) (CONTRIBUTORS order).
+        new_burdens_gbp: New-burdens money per duty per year, shape (n_steps, n_duties).
+        levers_active: True once the coordinator/analyst levers apply.
+    """
+
+    quarters: list[dt.date]
+    fy: np.ndarray
+    year_start: np.ndarray
+    budget_index: np.ndarray
+    grant_direct_gbp: np.ndarray
+    grant_direct_ring_fenced: np.ndarray
+    grant_pcc_gbp: np.ndarray
+    grant_pcc_ring_fenced: np.ndarray
+    pcc_active: np.ndarray
+    duty_active: np.ndarray
+    bound: np.ndarray
+    new_burdens_gbp: np.ndarray
+    levers_active: np.ndarray
+
+    @property
+    def n_steps(self) -> int:
+        """Number of quarters simulated."""
+        return len(self.quarters)
+
+
+def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
+    """Turn the scenario's dated inputs into arrays by step."""
+    quarters = quarter_starts(scenario.time.start, scenario.time.end)
+    seen: dict[dt.date, np.ndarray] = {}
+
+    def active(start: dt.date) -> np.ndarray:
+        """``active_from(quarters, start)``, computed once per date."""
+        if start not in seen:
+            seen[start] = active_from(quarters, start)
+        return seen[start].copy()
+
+    fy = np.array([financial_year(q) for q in quarters])
+    # Grants and budgets are set per financial year, which starts in April.
+    year_start = np.r_[False, fy[1:] != fy[:-1]]
+    index = np.ones((len(quarters), len(FUNDED_AGENCIES)))
+    for k, agency in enumerate(FUNDED_AGENCIES):
+        index[:, k] = index_series(scenario.funding.index.get(agency, {}), fy)
+    for cut in scenario.funding.cuts:
+        k = FUNDED_AGENCIES.index(cut.agency)
+        index[:, k] *= cut_multiplier(quarters, cut.start, cut.pct, cut.years)
+    index = np.maximum(index, 0.0)
+
+    pcc_active = active(scenario.pcc.elected)
+    direct = np.zeros(len(quarters))
+    direct_rf = np.zeros(len(quarters))
+    via_pcc = np.zeros(len(quarters))
+    via_pcc_rf = np.zeros(len(quarters))
+    for g in scenario.funding.grants:
+        amounts = yearly_amounts(g.gbp_per_year, fy)
+        if g.path == "pcc":
+            via_pcc += np.where(pcc_active, amounts, 0.0)
+            if g.ring_fenced:
+                via_pcc_rf += np.where(pcc_active, amounts, 0.0)
+            amounts = np.where(pcc_active, 0.0, amounts)
+        direct += amounts
+        if g.ring_fenced:
+            direct_rf += amounts
+
+    duty_active = np.stack([active(s) for s in duties.start], axis=1)
+    bound = np.zeros((len(quarters), len(CONTRIBUTORS), duties.n), dtype=bool)
+    for d in range(duties.n):
+        for x in range(len(CONTRIBUTORS)):
+            since = duties.bound_since[d][x]
+            if since is not None:
+                bound[:, x, d] = active(max(since, duties.start[d]))
+    new_burdens = duty_active * duties.new_burdens_gbp[None, :]
+    lever_from = scenario.levers.from_date or scenario.time.start
+    return Schedule(
+        quarters=quarters,
+        fy=fy,
+        year_start=year_start,
+        budget_index=index,
+        grant_direct_gbp=direct,
+        grant_direct_ring_fenced=direct_rf,
+        grant_pcc_gbp=via_pcc,
+        grant_pcc_ring_fenced=via_pcc_rf,
+        pcc_active=pcc_active,
+        duty_active=duty_active,
+        bound=bound,
+        new_burdens_gbp=new_burdens,
+        levers_active=active(lever_from),
+    )
+
+
+PARTNER_COLUMNS = [FUNDED_AGENCIES.index(p) for p in PARTNER_TYPES]

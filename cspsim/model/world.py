@@ -1,0 +1,313 @@
+"""Static structure of a run: who serves whom, in which epoch. Pure numpy, no Mesa.
+
+An *epoch* is a stretch of quarters with one partnership structure and one set of partner
+footprints. Epochs change at a reorganisation (e.g. PCTs to CCGs) or when the scenario's
+structure (merged, "1+4") takes effect. State lives on (partner type, council area) and
+council areas, so it carries over epochs unchanged; links and delivery units are views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+
+from cspsim.inputs.duties import DutyTable
+from cspsim.inputs.geography import Geography
+from cspsim.inputs.scenario import Scenario, ScenarioError
+from cspsim.model.rules.timeline import active_from
+from cspsim.vocab import PARTNER_TYPES
+
+INITIAL_LEVEL = {"health": "health_pct", "probation": "probation_trust"}
+LEVEL_NAME = {
+    "pct": "health_pct",
+    "ccg": "health_ccg",
+    "icb": "health_icb",
+    "trust": "probation_trust",
+    "crc": "probation_crc",
+    "region": "probation_region",
+}
+
+
+@dataclass
+class Epoch:
+    """Structure in force from ``start_step``.
+
+    Attributes:
+        start_step: First step of the epoch.
+        structured: True once the scenario's merged / 1+4 structure is in force.
+        csp_of_area: CSP index of each council area (CSPs are numbered per epoch).
+        csp_names: Name of each CSP.
+        csp_type: Authority type code of each CSP (largest member area's type).
+        n_areas_of_area: Number of areas in each area's CSP.
+        unit_of: Delivery unit of each (area, duty), shape (n_areas, n_duties).
+        unit_n_areas: Number of areas in each delivery unit.
+        unit_duty: Duty index of each delivery unit.
+        mgmt_share: Extra management tiers borne per area (sum of (n-1)/n over its units).
+        link_of: Link index of each (partner type, area), -1 where none; shape (6, n_areas).
+        link_agency: Global agency index of each link.
+        link_ptype: Partner type index of each link.
+        agency_ptype: Partner type index of each agency.
+        agency_name: Name of each agency.
+        agency_pop: Residents served by each agency.
+        n_served: CSPs served by each agency.
+        hubs_served: Sub-regional hubs (1+4) served by each agency.
+        levels: Footprint level of each reorganised partner type (e.g. health: health_ccg).
+    """
+
+    start_step: int
+    structured: bool
+    csp_of_area: np.ndarray
+    csp_names: list[str]
+    csp_type: np.ndarray
+    n_areas_of_area: np.ndarray
+    unit_of: np.ndarray
+    unit_n_areas: np.ndarray
+    unit_duty: np.ndarray
+    mgmt_share: np.ndarray
+    link_of: np.ndarray
+    link_agency: np.ndarray
+    link_ptype: np.ndarray
+    agency_ptype: np.ndarray
+    agency_name: list[str]
+    agency_pop: np.ndarray
+    n_served: np.ndarray
+    hubs_served: np.ndarray
+    levels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_links(self) -> int:
+        """Number of (agency, CSP) links."""
+        return len(self.link_agency)
+
+
+def _groups(scenario: Scenario, geo: Geography) -> np.ndarray:
+    """Group index of each area for merged / 1+4 structures (-1 = not grouped)."""
+    spec = scenario.structure.groups
+    if spec == "by_force":
+        return geo.footprint["police"].copy()
+    if spec == "all":
+        return np.zeros(geo.n, dtype=np.int64)
+    out = np.full(geo.n, -1, dtype=np.int64)
+    index = {name: i for i, name in enumerate(geo.names)}
+    problems = []
+    for g, members in enumerate(spec):
+        for name in members:
+            if name not in index:
+                problems.append(f"structure.groups: unknown area '{name}'")
+            elif out[index[name]] >= 0:
+                problems.append(f"structure.groups: area '{name}' is in two groups")
+            else:
+                out[index[name]] = g
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _factorize(keys: np.ndarray) -> tuple[np.ndarray, int]:
+    _, inv = np.unique(keys, return_inverse=True)
+    return inv.reshape(keys.shape), int(inv.max()) + 1 if inv.size else 0
+
+
+def _csp_structure(
+    scenario: Scenario, geo: Geography, duties: DutyTable, structured: bool
+) -> SimpleNamespace:
+    """CSPs, delivery units and management tiers (the parts of an epoch without partners)."""
+    n = geo.n
+    mode = scenario.structure.mode if structured else "separate"
+    group = _groups(scenario, geo) if mode != "separate" else np.full(n, -1)
+    area_ids = np.arange(n)
+    csp_key = np.where(group >= 0, n + group, area_ids) if mode == "merged" else area_ids
+    csp_of_area, n_csp = _factorize(csp_key)
+    n_areas_csp = np.bincount(csp_of_area, minlength=n_csp)
+    # Name and type of each CSP: its most populous member area.
+    order = np.argsort(-geo.population, kind="stable")
+    _, first = np.unique(csp_of_area[order], return_index=True)  # stable: first = largest
+    lead = order[first]
+    csp_names = [
+        geo.names[a] if k == 1 else f"merged:{geo.names[a]}+{k - 1}"
+        for a, k in zip(lead.tolist(), n_areas_csp.tolist(), strict=True)
+    ]
+    # Delivery units: per duty, the CSP, or the hub for hub duties under 1+4.
+    hub_duty = np.array([d in scenario.structure.hub_duties for d in duties.ids], dtype=bool)
+    if mode == "one_plus_four":
+        per_duty_key = np.where(
+            hub_duty[None, :] & (group[:, None] >= 0), n + group[:, None], csp_of_area[:, None]
+        )
+    else:
+        per_duty_key = np.repeat(csp_of_area[:, None], duties.n, axis=1)
+    unit_key = per_duty_key * duties.n + np.arange(duties.n)[None, :]
+    unit_of, n_units = _factorize(unit_key)
+    unit_n_areas = np.bincount(unit_of.ravel(), minlength=n_units)
+    unit_duty = np.zeros(n_units, dtype=np.int64)
+    unit_duty[unit_of.ravel()] = np.tile(np.arange(duties.n), n)
+    # Management tiers: one per distinct multi-area unit an area belongs to (merged CSP or hub).
+    mgmt_share = np.zeros(n)
+    if mode == "merged":
+        mgmt_share = (n_areas_csp[csp_of_area] - 1) / n_areas_csp[csp_of_area]
+    elif mode == "one_plus_four":
+        hub_size = np.bincount(np.where(group >= 0, group, 0), minlength=max(group.max() + 1, 1))
+        hs = np.where(group >= 0, hub_size[np.maximum(group, 0)], 1)
+        mgmt_share = np.where(hub_duty.any(), (hs - 1) / hs, 0.0)
+    return SimpleNamespace(
+        mode=mode,
+        group=group,
+        csp_of_area=csp_of_area,
+        n_csp=n_csp,
+        csp_names=csp_names,
+        csp_type=geo.type_code[lead],
+        n_areas_of_area=n_areas_csp[csp_of_area],
+        unit_of=unit_of,
+        unit_n_areas=unit_n_areas,
+        unit_duty=unit_duty,
+        mgmt_share=np.asarray(mgmt_share, dtype=float),
+    )
+
+
+def _partner_links(geo: Geography, level: str, cs: SimpleNamespace) -> SimpleNamespace:
+    """Links of one partner type at footprint ``level``: distinct (agency, CSP) pairs."""
+    n, n_csp, group = geo.n, cs.n_csp, cs.group
+    ag = geo.footprint[level]
+    names = geo.footprint_names[level]
+    has = ag >= 0
+    pair = np.where(has, ag * (n_csp + 1) + cs.csp_of_area, -1)
+    valid_pairs = np.unique(pair[has])
+    lid = np.where(has, np.searchsorted(valid_pairs, pair), -1)
+    pair_agency = valid_pairs // (n_csp + 1)
+    if cs.mode == "one_plus_four":
+        hubs = np.unique(ag[has & (group >= 0)] * (n + 1) + group[has & (group >= 0)])
+        hubs_served = np.bincount(hubs // (n + 1), minlength=len(names))
+    else:
+        hubs_served = np.zeros(len(names))
+    return SimpleNamespace(
+        has=has,
+        lid=lid,
+        pair_agency=pair_agency,
+        names=names,
+        agency_pop=np.bincount(ag[has], weights=geo.population[has], minlength=len(names)),
+        n_served=np.bincount(pair_agency, minlength=len(names)),
+        hubs_served=hubs_served,
+    )
+
+
+def build_epoch(
+    scenario: Scenario,
+    geo: Geography,
+    duties: DutyTable,
+    start_step: int,
+    structured: bool,
+    levels: dict[str, str],
+    cache: dict | None = None,
+) -> Epoch:
+    """Build the links and delivery units of one epoch.
+
+    ``cache`` (a dict, initially empty) lets the epochs of one run share the parts that do
+    not change between them (the CSP structure, and the links of unchanged partner types).
+    """
+    cache = {} if cache is None else cache
+    if ("csp", structured) not in cache:
+        cache["csp", structured] = _csp_structure(scenario, geo, duties, structured)
+    cs = cache["csp", structured]
+    link_of = np.full((len(PARTNER_TYPES), geo.n), -1, dtype=np.int64)
+    parts = []
+    n_links = n_agencies = 0
+    for p, ptype in enumerate(PARTNER_TYPES):
+        level = levels.get(ptype, ptype)
+        if ("links", structured, level) not in cache:
+            cache["links", structured, level] = _partner_links(geo, level, cs)
+        lk = cache["links", structured, level]
+        link_of[p, lk.has] = n_links + lk.lid[lk.has]
+        parts.append((p, lk, n_agencies))
+        n_links += len(lk.pair_agency)
+        n_agencies += len(lk.names)
+
+    def cat(values, dtype):
+        return np.concatenate([np.asarray(values(p, lk, off), dtype=dtype) for p, lk, off in parts])
+
+    return Epoch(
+        start_step=start_step,
+        structured=structured,
+        csp_of_area=cs.csp_of_area,
+        csp_names=cs.csp_names,
+        csp_type=cs.csp_type,
+        n_areas_of_area=cs.n_areas_of_area,
+        unit_of=cs.unit_of,
+        unit_n_areas=cs.unit_n_areas,
+        unit_duty=cs.unit_duty,
+        mgmt_share=cs.mgmt_share,
+        link_of=link_of,
+        link_agency=cat(lambda p, lk, off: off + lk.pair_agency, np.int64),
+        link_ptype=cat(lambda p, lk, off: np.full(len(lk.pair_agency), p), np.int64),
+        agency_ptype=cat(lambda p, lk, off: np.full(len(lk.names), p), np.int64),
+        agency_name=[name for _, lk, _ in parts for name in lk.names],
+        agency_pop=cat(lambda p, lk, off: lk.agency_pop, float),
+        n_served=cat(lambda p, lk, off: lk.n_served, float),
+        hubs_served=cat(lambda p, lk, off: lk.hubs_served, float),
+        levels=dict(levels),
+    )
+
+
+def dilution(ep: Epoch) -> np.ndarray:
+    """log(number of CSPs + hubs served by the agency) for each (partner type, area).
+
+    0 where the area has no partner of that type.
+    """
+    served = ep.n_served + ep.hubs_served
+    out = np.zeros(ep.link_of.shape)
+    valid = ep.link_of >= 0
+    out[valid] = np.log(np.maximum(served[ep.link_agency[ep.link_of[valid]]], 1.0))
+    return out
+
+
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two agency assignments group the council areas identically."""
+    pairs = np.unique(np.stack([a, b]), axis=1).shape[1]
+    return pairs == np.unique(a).size == np.unique(b).size
+
+
+def build_epochs(
+    scenario: Scenario, geo: Geography, duties: DutyTable, quarters: list[dt.date]
+) -> tuple[list[Epoch], np.ndarray, list[set[str]]]:
+    """All epochs of a run.
+
+    Returns:
+        (epochs, epoch index of each step, partner types reorganised at each epoch start).
+    """
+    events: dict[int, list[tuple[str, str]]] = {}
+    for r in scenario.reorganisations:
+        step = (
+            int(np.argmax(active_from(quarters, r.date)))
+            if active_from(quarters, r.date).any()
+            else None
+        )
+        if step is not None and r.date > quarters[0]:
+            events.setdefault(step, []).append((r.agency, LEVEL_NAME[r.footprint]))
+        elif r.date <= quarters[0]:
+            events.setdefault(0, []).append((r.agency, LEVEL_NAME[r.footprint]))
+    struct_step = 0
+    if scenario.structure.mode != "separate" and scenario.structure.start is not None:
+        mask = active_from(quarters, scenario.structure.start)
+        struct_step = int(np.argmax(mask)) if mask.any() else len(quarters)
+    boundaries = sorted({0, *events, struct_step} - {len(quarters)})
+    levels = dict(INITIAL_LEVEL)
+    epochs, shocked, cache = [], [], {}
+    for b in boundaries:
+        changed = set()
+        for agency, level in events.get(b, []):
+            if levels[agency] != level:
+                # Shock engagement only if the footprints really change (in a small area a
+                # PCT, a CCG and an ICB can cover exactly the same council areas).
+                if b > 0 and not _same_partition(
+                    geo.footprint[levels[agency]], geo.footprint[level]
+                ):
+                    changed.add(agency)
+                levels[agency] = level
+        structured = scenario.structure.mode != "separate" and b >= struct_step
+        epochs.append(build_epoch(scenario, geo, duties, b, structured, dict(levels), cache))
+        shocked.append(changed)
+    epoch_of_step = (
+        np.searchsorted([e.start_step for e in epochs], np.arange(len(quarters)), side="right") - 1
+    )
+    return epochs, epoch_of_step, shocked

@@ -1,0 +1,42 @@
+"""Experiment files (``experiments/*.toml``): loading and every check before a run.
+
+Fields are validated one by one (:mod:`.schema`) and the cross-field checks (registry names
+and bounds, the method's N and options, outcome names, groups; :mod:`.checks`) run on every
+field that parsed, so a file with several mistakes gets one line per mistake,
+``FILE: field.path: message``, in one go, and nothing runs. See ``docs/SENSITIVITY.md`` for
+the format.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from cspsim.studies.sensitivity.checks import cross_checks
+from cspsim.studies.sensitivity.schema import Experiment, ExperimentError, Loaded, parse_fields
+
+__all__ = ["ExperimentError", "Loaded", "load_experiment"]
+
+
+def load_experiment(path: str | Path) -> Loaded:
+    """Read an experiment file and check everything it refers to, before any run.
+
+    Raises:
+        ExperimentError: one line per problem, naming the file and the field.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise ExperimentError([f"{path}: cannot read: {exc.strerror}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError([f"{path}: not valid TOML: {exc}"]) from None
+    fields, problems = parse_fields(raw)
+    lines = [f"{path}: {where}: {msg}" for where, msg in problems]
+    outcomes, scenario, more = cross_checks(path, raw, fields)
+    if lines or more:
+        raise ExperimentError(lines + more)
+    values = fields
+    values["name"] = values["name"] or path.stem
+    return Loaded(path, Experiment.model_validate(values), outcomes, scenario)

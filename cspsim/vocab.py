@@ -1,0 +1,23 @@
+"""The model's shared vocabulary: the names of authority types, partners, agencies and chairs.
+
+Pure name tuples with no behaviour, used by every layer (scenario schema, model, outputs,
+dashboard). Their order is meaningful: arrays are indexed in it.
+"""
+
+from __future__ import annotations
+
+AUTHORITY_TYPES = ("district_borough", "unitary", "metropolitan", "london_borough")
+PARTNER_TYPES = (
+    "police",
+    "probation",
+    "health",
+    "fire_rescue",
+    "youth_offending",
+    "county_council",
+)
+# Agencies with a budget of their own (funding indices and cuts), council first.
+FUNDED_AGENCIES = ("council", *PARTNER_TYPES)
+# Agencies that contribute to a duty (rows of a duty table's weights), council first.
+CONTRIBUTORS = ("council", *PARTNER_TYPES)
+# Who chairs a CSP (index into this in the model's state).
+CHAIRS = ("council_officer", "police", "elected_member")
