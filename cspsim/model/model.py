@@ -1,9 +1,14 @@
-"""The CSP capacity model: a Mesa model whose phases run on arrays.
+"""The CSP capacity model: one Mesa model, two engines.
 
-State lives in numpy arrays (by council area, link and agency); Mesa agent objects
-(``cspsim.model.agents``) are views onto it for inspection and the dashboard. Everything that does
-not depend on the state is worked out once, before the first step (``cspsim.model.precompute``), so
-a step only does the state-dependent arithmetic.
+* ``engine="agents"``: the readable form. Mesa agents (:mod:`cspsim.model.agents`) hold the
+  state and make every decision, scheduled with ``AgentSet`` in the order of ODD section 3.
+* ``engine="arrays"`` (the default): the fast form. State lives in numpy arrays (by council
+  area, link and agency), everything that does not depend on the state is worked out before
+  the first step (:mod:`cspsim.model.precompute`), and a step only does the state-dependent
+  arithmetic; agent objects (:mod:`cspsim.model.views`) are views onto the arrays.
+
+Both draw the same random numbers in the same order and record the same outputs;
+``tests/test_engines.py`` proves them equal (to 1e-9) on whole runs.
 """
 
 from __future__ import annotations
@@ -22,16 +27,18 @@ from cspsim.inputs.geography import (
     synthetic_england,
 )
 from cspsim.inputs.scenario import Scenario
-from cspsim.model.agents import build_agent_views
+from cspsim.model.agents import AgentStructure, record_agents
 from cspsim.model.precompute import Segment, build_epoch_tables, build_segments, build_step_inputs
 from cspsim.model.rules import budget, delivery, engagement, kernels
 from cspsim.model.rules.linkops import PartnerWeights, sum_by, take_padded
 from cspsim.model.schedule import build_schedule
 from cspsim.model.state import Record, contribution_weights, initial_state, params_of
+from cspsim.model.views import build_agent_views
 from cspsim.model.world import INITIAL_LEVEL, build_epoch, build_epochs, dilution
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, PARTNER_TYPES
 
 _NP = len(PARTNER_TYPES)
+ENGINES = ("arrays", "agents")
 
 
 @cache
@@ -54,7 +61,13 @@ class CSPModel(mesa.Model):
         seed: Seed of this replicate; the only source of randomness.
         base_dir: Folder that relative paths in the scenario are read from.
         geography: Reuse a pre-built geography (it depends only on the scenario).
-        with_agents: Build the Mesa agent views (off for bulk runs to save time).
+        with_agents: Build the Mesa agent views of the array engine (off for bulk runs to
+            save time); the agent engine always has its agents.
+        engine: ``"arrays"`` (fast, the default) or ``"agents"`` (every decision made by a
+            Mesa agent; slower, same results).
+
+    Raises:
+        ValueError: An unknown ``engine``.
     """
 
     def __init__(
@@ -66,8 +79,12 @@ class CSPModel(mesa.Model):
         geography: Geography | None = None,
         duties: DutyTable | None = None,
         with_agents: bool = True,
+        engine: str = "arrays",
     ):
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
         super().__init__(rng=seed)
+        self.engine = engine
         self.config = scenario
         self.seed = seed
         self.P = P = params_of(scenario)
@@ -82,10 +99,11 @@ class CSPModel(mesa.Model):
         # scenario that merges CSPs is judged against the same yardstick as its baseline.
         # It is England's (the synthetic 2009 geography), also for a user's own areas, so a
         # small coterminous area is judged against the national norm, not its own average.
-        self._dilution_ref = england_dilution_ref()
+        self.dilution_ref = self._dilution_ref = england_dilution_ref()
         self.pop = geo.population
         # National money reaches an area by its share of England's population.
-        self.pop_share = geo.population / england_population()
+        self.england_pop = england_population()
+        self.pop_share = geo.population / self.england_pop
         self.district = geo.type_code == AUTHORITY_TYPES.index("district_borough")
         self.W = contribution_weights(geo, self.duties)
         self.demand_full = (
@@ -105,12 +123,22 @@ class CSPModel(mesa.Model):
         self.state = initial_state(
             P, geo, init_rng, grant0, self._dilution(self.epochs[0]) - self._dilution_ref[:, None]
         )
-        self._precompute()
-        self._fixed_cache: dict[int, np.ndarray] = {}
         self.rec = Record(self.sched.n_steps, geo.n, self.duties.n)
         self.t = -1  # index of the last completed step
         self.running = True
-        self.views = build_agent_views(self) if with_agents else None
+        self.agents_engine: AgentStructure | None = None
+        if engine == "agents":
+            self.agents_engine = a = AgentStructure(self, self.state)
+            self.views = {
+                "councils": list(a.councils),
+                "partnerships": a.csp_agents,
+                "partners": a.agency_agents,
+                "pccs": list(a.pccs),
+            }
+        else:
+            self._precompute()
+            self._fixed_cache: dict[int, np.ndarray] = {}
+            self.views = build_agent_views(self) if with_agents else None
 
     def _precompute(self) -> None:
         """Work out everything the steps need that does not depend on the evolving state."""
@@ -208,6 +236,44 @@ class CSPModel(mesa.Model):
             self.running = False
             return
         self.t = t = self.t + 1
+        if self.engine == "agents":
+            self._step_agents(t)
+        else:
+            self._step_arrays(t)
+        if self.t + 1 >= self.sched.n_steps:
+            self.running = False
+
+    def _step_agents(self, t: int) -> None:
+        """One quarter, every decision made by a Mesa agent (the readable engine).
+
+        The agents of one phase act on what the previous phases left, so the order inside
+        a phase does not matter (``AgentSet.do``, no shuffle). The random numbers are drawn
+        as whole arrays, as the array engine draws them, and each agent reads its own.
+        """
+        a, P, n = self.agents_engine, self.P, self.geo.n
+        if t == 0 or self.epoch_of_step[t] != self.epoch_of_step[t - 1]:
+            e = self.epoch_of_step[t]
+            a.rewire(self.epochs[e], self._shocked[e], first=t == 0)
+        # 1. Budgets
+        post_draws = self._post_rng.random((4, n)).reshape(2, 2, -1)  # (post, lose/regain, area)
+        a.pccs.do("pass_on_fund", t)
+        a.councils.do("set_budget", t, post_draws)
+        # 2. Demand
+        a.councils.do("assess_demand", t)
+        # 3. Commitments
+        a.partners.do("split_attention", t)
+        # 4. Delivery
+        a.footprints.do("share_fixed_costs")
+        a.csps.do("plan_delivery", t)
+        a.footprints.do("deliver")
+        # 5. Adaptation
+        noise = self._noise_rng.standard_normal((_NP, n)) * P.engagement_noise_sd
+        a.partners.do("adapt_engagement", t, noise)
+        a.councils.do("adapt_ownership")
+        record_agents(self, a, t)
+
+    def _step_arrays(self, t: int) -> None:
+        """One quarter on arrays (the fast engine)."""
         seg = self._segments[self._segment_of_step[t]]
         if t > 0 and t == seg.tables.start:
             for p in self._shocked_rows[self.epoch_of_step[t]]:
@@ -218,8 +284,6 @@ class CSPModel(mesa.Model):
         delivered = self._deliver(t, seg, R, lost)
         self._adapt(t, seg, delivered)
         self._record(t, seg, funded_gbp, R, committed_fte)
-        if self.t + 1 >= self.sched.n_steps:
-            self.running = False
 
     def _budgets(self, t: int):
         """Phase 1. Returns (council funding per area, share of capacity lost to turnover or
@@ -264,13 +328,14 @@ class CSPModel(mesa.Model):
                 True, grant_share, turnover_rate, P.new_staff_productivity_loss
             )
         # Posts (rows: coordinator, analyst): a post is lost with some probability while the
-        # team is below its minimum size, and regained while the team is twice that size.
+        # team is below its minimum size, and regained while it is large enough.
         u = self._post_rng.random((4, self.geo.n)).reshape(2, 2, -1)  # (post, lose/regain, area)
-        p_loss, p_regain = P.p_post_loss_per_quarter, P.p_post_loss_per_quarter / 2
+        p_loss = P.p_post_loss_per_quarter
+        p_regain = p_loss * P.post_regain_chance_ratio
         posts = np.where(
             np.array([s.coordinator, s.analyst]),
             ~((s.team_fte < self._post_min_fte) & (u[:, 0] < p_loss)),
-            (s.team_fte >= 2 * self._post_min_fte) & (u[:, 1] < p_regain),
+            (s.team_fte >= P.post_regain_team_multiple * self._post_min_fte) & (u[:, 1] < p_regain),
         )
         if sc.levers_active[t]:
             posts |= self._post_funded

@@ -1,0 +1,93 @@
+"""The Police and Crime Commissioner of one force area."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from cspsim.model.rules import budget
+
+if TYPE_CHECKING:
+    from cspsim.model.agents.council import Council
+    from cspsim.model.model import CSPModel
+
+
+class PoliceAndCrimeCommissioner(mesa.Agent):
+    """A PCC (from the scenario's election date), one per police force area.
+
+    Before PCCs are elected their fund is paid to councils directly (the schedule does that),
+    so a PCC's fund is zero until then. ODD sections 2 and 7.1.
+
+    Attributes:
+        force: Index of the force area.
+        name: Force area name.
+        councils: The council areas of the force.
+        fund_gbp: This year's community safety fund (GBP per year).
+        central_gbp: The part it commissions itself (GBP per year).
+        central_fte: That money as delivery capacity (fte).
+
+    Perceives: the national fund for PCCs (its force's population share); the councils'
+    posts (under ``bids``). Decides: how much to keep and commission itself, and how to pass
+    the rest on (by population under ``grant``, by bid strength under ``bids``).
+    """
+
+    def __init__(self, model: CSPModel, force: int, councils: list[Council]):
+        super().__init__(model)
+        self.force = force
+        self.name = model.geo.footprint_names["police"][force]
+        self.councils = councils
+        for c in councils:
+            c.pcc = self
+        self.funding_model = model.config.pcc.funding_model
+        self.fund_gbp = self.central_gbp = self.central_fte = 0.0
+
+    def in_office(self, t: int) -> bool:
+        """Whether PCCs have been elected by step ``t``."""
+        return bool(self.model.sched.pcc_active[t])
+
+    def invites_bids(self, t: int) -> bool:
+        """Whether CSP teams spend time bidding for the PCC's money this quarter."""
+        return self.funding_model == "bids" and self.in_office(t)
+
+    def pass_on_fund(self, t: int) -> None:
+        """Split this year's fund between its own commissioning and the councils' teams."""
+        m, P = self.model, self.model.P
+        pop_share = sum(c.pop_share for c in self.councils)
+        self.fund_gbp = m.sched.grant_pcc_gbp[t] * pop_share
+        population = np.array([c.population for c in self.councils])
+        strength = np.array([self.bid_strength(c) for c in self.councils])
+        to_area, central = budget.pcc_pass_on(
+            np.array([self.fund_gbp]),
+            np.zeros(len(self.councils), dtype=np.int64),
+            population,
+            self.funding_model,
+            P.pcc_retained_share,
+            strength,
+        )
+        for c, gbp in zip(self.councils, to_area.tolist(), strict=True):
+            c.pcc_grant_gbp = gbp
+        self.central_gbp = float(central[0])
+        self.central_fte = (
+            self.central_gbp / P.cost_per_fte_gbp * P.central_commissioning_efficiency
+        )
+
+    def bid_strength(self, council: Council) -> float:
+        """How strong a council's bid is: analysts and coordinators write better bids."""
+        if self.funding_model != "bids":
+            return 1.0
+        P = self.model.P
+        return (
+            1 + P.gain_analyst * council.has_analyst + P.gain_coordinator * council.has_coordinator
+        )
+
+    def central_share(self) -> float:
+        """Centrally commissioned capacity per fte of the force area's workload."""
+        demand = sum(float(c.demand_fte.sum()) for c in self.councils)
+        return self.central_fte / demand if demand > 0 else 0.0
+
+    def central_spend_gbp(self, council: Council) -> float:
+        """The council area's population share of the money commissioned centrally."""
+        pop = sum(c.population for c in self.councils)
+        return self.central_gbp * council.population / pop

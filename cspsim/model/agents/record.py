@@ -1,0 +1,56 @@
+"""What the agent engine records each quarter: the same record as the array engine."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from cspsim.model.agents.structure import AgentStructure
+    from cspsim.model.model import CSPModel
+
+
+def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:
+    """Write quarter ``t`` into ``model.rec`` (money per quarter) and mirror the agents'
+    state into ``model.state``, so outputs read the same arrays whichever engine ran."""
+    P, rec, s = model.P, model.rec, model.state
+    cost = P.cost_per_fte_gbp
+    councils = agents.council_list
+    rec.demand[t] = [c.demand_fte for c in councils]
+    rec.delivered[t] = [c.delivered_fte for c in councils]
+    s.team_fte = np.array([c.team_fte for c in councils])
+    s.analyst = np.array([c.has_analyst for c in councils])
+    s.coordinator = np.array([c.has_coordinator for c in councils])
+    s.ownership = np.array([c.ownership for c in councils])
+    rec.team_fte[t], rec.analyst[t], rec.coordinator[t] = s.team_fte, s.analyst, s.coordinator
+    rec.spend_gbp[t] = [
+        (
+            (c.team_fte + c.partner_fte()) * cost
+            + c.new_burdens_fte(t).sum() * cost
+            + c.pcc.central_spend_gbp(c)
+        )
+        / 4
+        for c in councils
+    ]
+    engagement = np.zeros(s.engagement.shape)
+    strategic = np.full(s.engagement.shape, np.nan)
+    operational = np.full(s.engagement.shape, np.nan)
+    for ag in agents.partners:
+        for a, e in ag.engagement.items():
+            engagement[ag.p, a] = strategic[ag.p, a] = e
+            operational[ag.p, a] = min(councils[a].offers[ag.p], 1.0)
+    s.engagement = engagement
+    rec.eng_strategic[t], rec.eng_operational[t] = strategic, operational
+    led = rec.ledger
+    led["grants_in_gbp"][t] = (
+        sum(c.ledger["direct_gbp"] for c in councils) + sum(p.fund_gbp for p in agents.pcc_list)
+    ) / 4
+    led["pcc_central_gbp"][t] = sum(p.central_gbp for p in agents.pcc_list) / 4
+    led["grants_to_teams_gbp"][t] = sum(c.grant_gbp for c in councils) / 4
+    led["grants_diverted_gbp"][t] = sum(c.ledger["diverted_gbp"] for c in councils) / 4
+    led["grants_late_lost_gbp"][t] = sum(c.ledger["late_gbp"] for c in councils) / 4
+    led["council_funded_gbp"][t] = sum(c.funded_gbp for c in councils) / 4
+    led["council_spend_gbp"][t] = sum(c.team_fte for c in councils) * cost / 4
+    led["partner_budget_gbp"][t] = sum(ag.capacity_fte for ag in agents.partners) * cost / 4
+    led["partner_committed_gbp"][t] = sum(ag.committed_fte for ag in agents.partners) * cost / 4
