@@ -1,4 +1,4 @@
-"""Budget, grant and staffing (``cspsim.model.rules.budget``): hand cases, money invariants."""
+"""Budget, grant and staffing (``cspsim.model.submodels.budgets``): hand cases, money invariants."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cspsim.model.rules import budget
+from cspsim.model.submodels import budgets as budget
 
 MONEY = st.floats(0.0, 1e9, allow_subnormal=False)
 WEIGHT = st.one_of(st.just(0.0), st.floats(1e-6, 1e6))  # no subnormal weights

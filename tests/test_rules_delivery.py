@@ -1,4 +1,4 @@
-"""Delivery maths (``cspsim.model.rules.delivery``): hand cases and invariants."""
+"""Delivery maths (``cspsim.model.submodels.delivery``): hand cases and invariants."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cspsim.model.rules import delivery
+from cspsim.model.submodels import delivery
 
 FTE = st.floats(0.0, 500.0, allow_subnormal=False)
 

@@ -1,4 +1,7 @@
-"""Commitment and engagement maths (``cspsim.model.rules.engagement``): hand cases, invariants."""
+"""Commitment and engagement maths (``submodels.commitments``, ``submodels.adaptation``).
+
+Hand cases and invariants.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cspsim.model.rules import engagement as eng
+from cspsim.model.submodels import adaptation as eng
+from cspsim.model.submodels import commitments
 
 SHARE = st.floats(0.0, 1.0)
 
@@ -36,7 +40,7 @@ def test_sigmoid_inverts_logit(p):
 
 def test_willingness_hand_case():
     """willingness = clip(1 - sensitivity * pressure): 1.5 * (0, 0.2, 0.8) -> 1, 0.7, 0."""
-    out = eng.willingness(np.array([0.0, 0.2, 0.8]), 1.5)
+    out = commitments.willingness(np.array([0.0, 0.2, 0.8]), 1.5)
     np.testing.assert_allclose(out, [1.0, 0.7, 0.0])
 
 
@@ -45,7 +49,7 @@ def test_desired_commitment_hand_case():
 
     10 * max(0.2, 0.3 * 1) * 1 = 3 (the statutory floor binds); 10 * max(0.6, 0.15) * 0.5 = 3.
     """
-    out = eng.desired_commitment(
+    out = commitments.desired_commitment(
         np.array([10.0, 10.0]),
         np.array([0.2, 0.6]),
         np.array([1.0, 0.5]),
@@ -57,7 +61,9 @@ def test_desired_commitment_hand_case():
 
 def test_ration_hand_case():
     """Agency 0 wants 2 + 3 = 5 of 10 (unchanged); agency 1 wants 5 + 1 = 6 of 3 (halved)."""
-    out = eng.ration(np.array([2.0, 3.0, 5.0, 1.0]), np.array([0, 0, 1, 1]), np.array([10.0, 3.0]))
+    out = commitments.ration(
+        np.array([2.0, 3.0, 5.0, 1.0]), np.array([0, 0, 1, 1]), np.array([10.0, 3.0])
+    )
     np.testing.assert_allclose(out, [2.0, 3.0, 2.5, 0.5])
 
 
@@ -73,7 +79,7 @@ def test_ration_invariants(n_agencies, data):
     available = data.draw(
         hnp.arrays(float, n_agencies, elements=st.one_of(st.just(0.0), st.floats(1e-6, 100.0)))
     )
-    out = eng.ration(desired, agency, available)
+    out = commitments.ration(desired, agency, available)
     assert np.all(out >= 0)
     assert np.all(out <= desired + 1e-12)
     total = np.bincount(agency, weights=out, minlength=n_agencies)

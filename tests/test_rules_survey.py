@@ -1,4 +1,4 @@
-"""Survey readout (``cspsim.model.rules.survey``): category boundaries and monotonicity."""
+"""Survey readout (``cspsim.model.submodels.survey``): category boundaries and monotonicity."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis.extra import numpy as hnp
 
 from cspsim.inputs.questions import CAPACITY_IMPACT, INVOLVEMENT
 from cspsim.inputs.registry import registry
-from cspsim.model.rules import survey
+from cspsim.model.submodels import survey
 
 INVOLVEMENT_T = (0.25, 0.5, 0.75)
 IMPACT_T = (0.01, 0.05, 0.2, 0.35)

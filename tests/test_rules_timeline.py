@@ -1,4 +1,4 @@
-"""Calendar maths (``cspsim.model.rules.timeline``): quarters, financial years, indices and cuts."""
+"""Calendar maths (``cspsim.model.timeline``): quarters, financial years, indices and cuts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cspsim.model.rules import timeline as tl
+from cspsim.model import timeline as tl
 
 DATES = st.dates(dt.date(2000, 1, 1), dt.date(2035, 12, 31))
 

@@ -3,7 +3,7 @@
 Each question is answered from the state of a CSP averaged over a calendar year (the survey
 asked about "the last year"). :data:`cspsim.inputs.questions.QUESTIONS` lists what the model
 can answer, with the latent value each answer is read from and the registry thresholds that
-cut it into the published categories (:mod:`cspsim.model.rules.survey`, documented in
+cut it into the published categories (:mod:`cspsim.model.submodels.survey`, documented in
 docs/ODD.md 7.6).
 
 Respondents are weighted, or sampled, by the survey's authority-type mix (T1), so an
@@ -20,7 +20,7 @@ import pandas as pd
 
 from cspsim.analysis.outputs import ID_COLUMNS
 from cspsim.inputs.questions import EVIDENCE_SCORE, QUESTIONS, T1_RESPONDENTS, Question
-from cspsim.model.rules import survey as rules
+from cspsim.model.submodels import survey as rules
 from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
 

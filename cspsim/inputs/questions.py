@@ -20,7 +20,7 @@ CONFIDENCE = ("not_at_all_confident", "not_very_confident", "fairly_confident", 
 EVIDENCE = ("not_at_all", "small_extent", "some_extent", "large_extent")
 CHALLENGE = ("not_at_all_challenging", "fairly_challenging", "very_challenging")
 # ``Question.reads`` of the evidence question: a score of the analyst and partners'
-# engagement (``cspsim.model.rules.survey.evidence_score``), not a single column.
+# engagement (``cspsim.model.submodels.survey.evidence_score``), not a single column.
 EVIDENCE_SCORE = "evidence_score"
 
 # 2009 survey T1: respondents by authority type (142 of 345 CDRPs).

@@ -9,7 +9,7 @@ import numpy as np
 
 from cspsim.inputs.duties import DutyTable
 from cspsim.inputs.scenario import Scenario
-from cspsim.model.rules.timeline import (
+from cspsim.model.timeline import (
     active_from,
     cut_multiplier,
     financial_year,

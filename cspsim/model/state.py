@@ -11,7 +11,7 @@ from cspsim.inputs.duties import DutyTable
 from cspsim.inputs.geography import Geography
 from cspsim.inputs.registry import registry
 from cspsim.inputs.scenario import Scenario
-from cspsim.model.rules.engagement import logit, sigmoid
+from cspsim.model.submodels.adaptation import logit, sigmoid
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, CONTRIBUTORS, PARTNER_TYPES
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from cspsim.inputs.duties import DutyTable
 from cspsim.inputs.geography import Geography
 from cspsim.inputs.scenario import Scenario, ScenarioError
-from cspsim.model.rules.timeline import active_from
+from cspsim.model.timeline import active_from
 from cspsim.vocab import PARTNER_TYPES
 
 INITIAL_LEVEL = {"health": "health_pct", "probation": "probation_trust"}

@@ -29,7 +29,6 @@ from cspsim.model.agents.partner import (
 )
 from cspsim.model.agents.partnership import DeliveryFootprint, Partnership, SubRegionalHub
 from cspsim.model.agents.pcc import PoliceAndCrimeCommissioner
-from cspsim.model.agents.record import record_agents
 from cspsim.model.agents.structure import AgentStructure
 
 __all__ = [
@@ -48,5 +47,4 @@ __all__ = [
     "ProbationArea",
     "SubRegionalHub",
     "YouthOffendingService",
-    "record_agents",
 ]

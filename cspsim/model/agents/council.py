@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from cspsim.model.rules import budget, delivery
+from cspsim.model.submodels import budgets, delivery, demand
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS
 
 if TYPE_CHECKING:
@@ -127,7 +127,9 @@ class Council(mesa.Agent):
     def _keep(self, amount, total_gbp, ring_fenced_gbp, pressure) -> tuple[float, float]:
         """(kept for community safety, diverted) of a grant: its ring-fenced part is kept."""
         rf = ring_fenced_gbp / total_gbp if total_gbp else 0.0
-        kept, lost = budget.divert(amount * (1 - rf), pressure, self.model.P.grant_diversion, False)
+        kept, lost = budgets.divert(
+            amount * (1 - rf), pressure, self.model.P.grant_diversion, False
+        )
         return kept + amount * rf, float(lost)
 
     def set_team(self, t: int) -> None:
@@ -135,7 +137,7 @@ class Council(mesa.Agent):
         P = self.model.P
         rate = P.staff_adjust_rate if t else 1.0
         self.team_fte = float(
-            budget.staff_update(self.team_fte, self.funded_gbp / P.cost_per_fte_gbp, rate)
+            budgets.staff_update(self.team_fte, self.funded_gbp / P.cost_per_fte_gbp, rate)
         )
 
     def _turnover_loss(self, t: int) -> float:
@@ -146,7 +148,7 @@ class Council(mesa.Agent):
         annual = m.config.funding.allocation == "annual"
         rate = P.turnover_annual_allocation if annual else P.turnover_multi_year_allocation
         grant_share = self.grant_gbp / self.funded_gbp if self.funded_gbp > 0 else 0.0
-        return float(budget.turnover_loss(True, grant_share, rate, P.new_staff_productivity_loss))
+        return float(budgets.turnover_loss(True, grant_share, rate, P.new_staff_productivity_loss))
 
     def keep_or_lose_posts(self, t: int, draws: np.ndarray) -> None:
         """A post is lost with some chance while the team is below its minimum size, and
@@ -178,9 +180,9 @@ class Council(mesa.Agent):
         m = self.model
         self.demand_fte = m.demand_full[self.area] * m.sched.duty_active[t]
         partners = self.weights[1:]
-        self.partner_need_fte = partners @ self.demand_fte
-        bound = m.sched.bound[t][1:].astype(float)
-        self.partner_bound_fte = (partners * bound) @ self.demand_fte
+        self.partner_need_fte, self.partner_bound_fte = demand.expected_shares(
+            partners, self.demand_fte, m.sched.bound[t][1:]
+        )
         if self.bound_share_2009 is None:  # statutory pressure is the change since the start
             self.bound_share_2009 = self.bound_share()
         self.offers = np.zeros(len(partners))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 import mesa
 import numpy as np
 
-from cspsim.model.rules import engagement
+from cspsim.model.submodels import adaptation, commitments
 from cspsim.vocab import PARTNER_TYPES
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class PartnerAgency(mesa.Agent):
         m, P = self.model, self.model.P
         index = m.sched.budget_index[t, 1 + self.p]
         self.capacity_fte = m.fte_per_100k[self.p] * self.population / 1e5 * index
-        will = engagement.willingness(self.pressure(t), P.pressure_sensitivity)
+        will = commitments.willingness(self.pressure(t), P.pressure_sensitivity)
         engaged, need, desired = [], [], []
         for link in self.links:
             pop = sum(c.population for c in link.councils)
@@ -106,12 +106,12 @@ class PartnerAgency(mesa.Agent):
             engaged.append(e)
             need.append(n)
             desired.append(
-                float(engagement.desired_commitment(n, e, bound_share, P.statutory_floor, will))
+                float(commitments.desired_commitment(n, e, bound_share, P.statutory_floor, will))
             )
         meetings = 1 + self.n_hubs / max(len(self.links), 1)
         overhead = min(P.attendance_fte_per_csp * sum(engaged) * meetings, self.capacity_fte)
         available = max(self.capacity_fte - overhead, 0.0)
-        commit = engagement.ration(
+        commit = commitments.ration(
             np.array(desired), np.zeros(len(desired), dtype=np.int64), np.array([available])
         )
         for link, n, c_fte in zip(self.links, need, commit.tolist(), strict=True):
@@ -137,7 +137,7 @@ class PartnerAgency(mesa.Agent):
             got = float(np.dot(c.delivered_fte, c.weights[1 + self.p]))
             reciprocity = got / need - P.reciprocity_ref if need > 0 else 0.0
             statutory = c.bound_share()[self.p] - c.bound_share_2009[self.p]
-            target = engagement.engagement_target(
+            target = adaptation.engagement_target(
                 self.base_logit(c),
                 reciprocity,
                 pressure,
@@ -146,7 +146,7 @@ class PartnerAgency(mesa.Agent):
                 (P.w_reciprocity, P.w_pressure, P.w_statutory, P.w_dilution),
             )
             e = self.engagement[c.area]
-            e = engagement.adapt(e, target, P.engagement_adjust_rate, noise[self.p, c.area])
+            e = adaptation.adapt(e, target, P.engagement_adjust_rate, noise[self.p, c.area])
             self.engagement[c.area] = float(e)
 
     def base_logit(self, council: Council) -> float:

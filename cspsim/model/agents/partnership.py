@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from cspsim.model.rules import delivery
+from cspsim.model.submodels import delivery
 
 if TYPE_CHECKING:
     from cspsim.model.agents.council import Council

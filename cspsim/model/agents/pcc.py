@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from cspsim.model.rules import budget
+from cspsim.model.submodels import budgets
 
 if TYPE_CHECKING:
     from cspsim.model.agents.council import Council
@@ -58,7 +58,7 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         self.fund_gbp = m.sched.grant_pcc_gbp[t] * pop_share
         population = np.array([c.population for c in self.councils])
         strength = np.array([self.bid_strength(c) for c in self.councils])
-        to_area, central = budget.pcc_pass_on(
+        to_area, central = budgets.pcc_pass_on(
             np.array([self.fund_gbp]),
             np.zeros(len(self.councils), dtype=np.int64),
             population,

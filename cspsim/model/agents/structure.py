@@ -18,6 +18,7 @@ from cspsim.model.agents.council import Council
 from cspsim.model.agents.partner import AGENCY_CLASSES, Link, PartnerAgency
 from cspsim.model.agents.partnership import Partnership, SubRegionalHub
 from cspsim.model.agents.pcc import PoliceAndCrimeCommissioner
+from cspsim.model.submodels import delivery
 from cspsim.vocab import PARTNER_TYPES
 
 if TYPE_CHECKING:
@@ -102,16 +103,9 @@ class AgentStructure:
         return csps
 
     def _backbone(self, n_csps: int) -> np.ndarray:
-        """Efficiency multiplier per duty from the backbone lever (a national fund; the
-        scenario's areas get their population share of it, shared over their CSPs)."""
-        m, P = self.model, self.model.P
-        levers, duties = m.config.levers, m.duties
-        out = np.ones(duties.n)
-        if levers.backbone_gbp_per_year > 0:
-            per_csp = levers.backbone_gbp_per_year * m.pop.sum() / m.england_pop / n_csps
-            gain = P.backbone_efficiency_gain * per_csp / (per_csp + P.backbone_half_effect_gbp)
-            out[[duties.ids.index(d) for d in levers.backbone_duties]] += gain
-        return out
+        """Efficiency multiplier per duty from the backbone lever (1 where none)."""
+        gain = delivery.backbone_gain(self.model, n_csps)
+        return np.ones(self.model.duties.n) if gain is None else gain
 
     def _wire_delivery(self, ep: Epoch, csps: list[Partnership]) -> list[SubRegionalHub]:
         """Each delivery unit to the CSP it lies in, or to the hub it spans."""

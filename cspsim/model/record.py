@@ -1,4 +1,5 @@
-"""What the agent engine records each quarter: the same record as the array engine."""
+"""What a run records each quarter (into :class:`cspsim.model.state.Record`), from either
+engine: the outputs read these arrays whichever engine ran."""
 
 from __future__ import annotations
 
@@ -9,6 +10,40 @@ import numpy as np
 if TYPE_CHECKING:
     from cspsim.model.agents.structure import AgentStructure
     from cspsim.model.model import CSPModel
+    from cspsim.model.segments import Segment
+    from cspsim.model.submodels.budgets import StepInputs
+
+
+def record_arrays(
+    m: CSPModel,
+    money: StepInputs,
+    t: int,
+    seg: Segment,
+    funded_gbp: np.ndarray,
+    R: np.ndarray,
+    committed_fte: float,
+) -> None:
+    """Record quarter ``t`` of the array engine (money per quarter; ``delivered`` was
+    written by the delivery phase)."""
+    P, s, tab, rec = m.P, m.state, seg.tables, m.rec
+    cost = P.cost_per_fte_gbp
+    rec.demand[t], rec.team_fte[t] = seg.work.demand, s.team_fte
+    partner_fte_area = (R * seg.work.need).sum(axis=0)
+    rec.spend_gbp[t] = (
+        (s.team_fte + partner_fte_area) * cost
+        + seg.delivery.nb_spend_gbp
+        + money.central_spend_gbp[t]
+    ) / 4
+    np.add(s.engagement, tab.nan_where_none, out=rec.eng_strategic[t])
+    np.add(np.minimum(R, 1.0), tab.nan_where_none, out=rec.eng_operational[t])
+    rec.analyst[t], rec.coordinator[t] = s.analyst, s.coordinator
+    led = rec.ledger
+    for name, values in money.ledger.items():
+        led[name][t] = values[t]
+    led["council_funded_gbp"][t] = funded_gbp.sum() / 4
+    led["council_spend_gbp"][t] = s.team_fte.sum() * cost / 4
+    led["partner_budget_gbp"][t] = tab.commitments.cap_gbp[t - tab.start]
+    led["partner_committed_gbp"][t] = committed_fte * cost / 4
 
 
 def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:

@@ -1,1 +1,0 @@
-"""Pure submodel functions (numpy only, no Mesa): the maths of each phase of a step."""

@@ -1,0 +1,351 @@
+"""ODD 7.4 Delivery: the council team fills the gaps partners leave; capacity becomes
+delivery with the CSP's coordination efficiency, in delivery units (CSP, merged CSP or
+sub-regional hub) where high-volume duties lose locality and low-volume ones share a fixed
+cost.
+
+* The rules (pure functions): :func:`partnership_fte`, :func:`efficiency`,
+  :func:`locality_factor`, :func:`deliver`, :func:`allocate_flexible`, with the fused forms
+  the array step runs (:func:`council_fill`, :func:`delivered_share`), each equal to a
+  composition of the rules.
+* :class:`RunTables`, :class:`EpochTables`, :class:`SegmentTables`: what the step reads,
+  worked out before the run.
+* :func:`step_arrays`: the phase on arrays (the fast engine).
+* The agent engine's matching decisions: :meth:`cspsim.model.agents.Council.available_fte`,
+  :meth:`cspsim.model.agents.Partnership.plan_delivery` (with the reference rules) and
+  :meth:`cspsim.model.agents.DeliveryFootprint.deliver`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cspsim.model.linkops import is_identity, safe_denominator
+from cspsim.vocab import CHAIRS
+
+if TYPE_CHECKING:
+    from cspsim.model.model import CSPModel
+    from cspsim.model.segments import Segment
+    from cspsim.model.submodels.budgets import StepInputs
+    from cspsim.model.submodels.demand import Workload
+    from cspsim.model.world import Epoch
+
+
+def partnership_fte(team_fte: np.ndarray, elasticity: float, ref_fte: float) -> np.ndarray:
+    """Team capacity that goes to partnership work.
+
+    ``ref_fte * (team_fte / ref_fte) ** elasticity``: proportional to the team at elasticity 1;
+    below 1, a team larger than ``ref_fte`` gives less than proportionally (its extra staff
+    run the council's own services: wardens, CCTV, enforcement), a smaller one a little more.
+    Why: in 2009 "staff numbers did not correlate with reported capacity" (survey T4 with T6).
+    """
+    if elasticity == 1.0:  # the proportional case exactly (no rounding from the power)
+        return team_fte
+    return ref_fte * (team_fte / ref_fte) ** elasticity
+
+
+def efficiency(
+    base: float,
+    coordinator: np.ndarray,
+    analyst: np.ndarray,
+    member_chair: np.ndarray,
+    turnover_loss: np.ndarray,
+    gains: tuple[float, float, float],
+) -> np.ndarray:
+    """Share of committed capacity that becomes delivery in each CSP.
+
+    efficiency = base * (1 + g_c * coordinator) * (1 + g_a * analyst)
+                 * (1 - p_m * member_chair) * (1 - turnover_loss)
+    """
+    g_c, g_a, p_m = gains
+    return (
+        base
+        * (1 + g_c * coordinator)
+        * (1 + g_a * analyst)
+        * (1 - p_m * member_chair)
+        * (1 - turnover_loss)
+    )
+
+
+def locality_factor(n_areas: np.ndarray, low_volume: np.ndarray, penalty: float) -> np.ndarray:
+    """Efficiency kept when a duty is delivered over ``n_areas`` council areas.
+
+    High-volume duties lose up to ``penalty`` as the footprint grows (local knowledge, travel);
+    low-volume ones lose nothing (they gain through the shared fixed cost instead).
+    """
+    loss = penalty * (1.0 - 1.0 / np.maximum(n_areas, 1))
+    return np.where(low_volume, 1.0, 1.0 - loss)
+
+
+def deliver(demand: np.ndarray, capacity: np.ndarray, fixed_cost: np.ndarray) -> np.ndarray:
+    """Delivery of each unit: effective capacity net of the fixed cost, capped at demand."""
+    net = np.maximum(capacity - np.where(demand > 0, fixed_cost, 0.0), 0.0)
+    return np.minimum(demand, net)
+
+
+def allocate_flexible(capacity: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """Split each CSP's flexible (council) capacity across duties in proportion to the gaps.
+
+    Args:
+        capacity: Flexible capacity per CSP, shape (n,).
+        gap: Unmet demand per CSP and duty before this capacity, shape (n, d).
+
+    Returns:
+        Allocation, shape (n, d); each row sums to ``capacity`` where the row has a gap.
+    """
+    total = gap.sum(axis=1, keepdims=True)
+    return np.where(total > 0, capacity[:, None] * gap / np.where(total > 0, total, 1.0), 0.0)
+
+
+def council_fill(avail: np.ndarray, gap: np.ndarray, eff: np.ndarray) -> np.ndarray:
+    """Capacity each council team adds to its own CSP's gaps (one area per CSP).
+
+    Equals ``np.minimum(allocate_flexible(avail, gap) * eff_ad, gap)`` with ``eff_ad`` =
+    ``eff[:, None]`` (``eff`` of shape (n,)) or ``eff`` (shape (n, d)): the team's capacity is
+    shared over duties in proportion to the gaps, and delivers at most the gap.
+
+    Args:
+        avail: Team capacity available per area (fte), shape (n,), non-negative.
+        gap: Unmet demand per area and duty, shape (n, d), non-negative.
+        eff: Efficiency per area (n,) or per area and duty (n, d), non-negative.
+    """
+    total = gap @ np.ones(gap.shape[1])
+    per_gap = avail / np.where(total > 0, total, 1.0)  # capacity per unit of gap
+    if eff.ndim == 1:
+        # min(gap * f, gap) = gap * min(f, 1) because gap >= 0.
+        return gap * np.minimum(per_gap * eff, 1.0)[:, None]
+    return gap * np.minimum(per_gap[:, None] * eff, 1.0)
+
+
+def delivered_share(
+    unit_dem: np.ndarray, unit_cap: np.ndarray, fixed_fte: np.ndarray, dem_safe: np.ndarray
+) -> np.ndarray:
+    """Share of each delivery unit's demand delivered.
+
+    Equals ``np.where(unit_dem > 0, deliver(unit_dem, unit_cap, fixed) / unit_dem, 0)``.
+
+    Args:
+        unit_dem: Demand per unit.
+        unit_cap: Effective capacity per unit.
+        fixed_fte: The unit's fixed cost where it has demand, else 0
+            (``np.where(unit_dem > 0, fixed, 0)``).
+        dem_safe: ``unit_dem`` with zeros replaced by 1.
+    """
+    net = unit_cap - fixed_fte
+    return np.minimum(unit_dem, np.maximum(net, np.zeros_like(net))) / dem_safe
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """Delivery's tables fixed for the whole run.
+
+    Attributes:
+        eff_by_posts: Efficiency of each area's CSP with no post, an analyst, a coordinator
+            or both (rows), (4, n_areas); the chair, which also matters, is fixed for the run.
+        zeros_ad: Zeros, (n_areas, n_duties).
+    """
+
+    eff_by_posts: np.ndarray
+    zeros_ad: np.ndarray
+
+
+def build_run_tables(m: CSPModel) -> RunTables:
+    """The run's tables for model ``m`` (after its initial state is drawn)."""
+    P = m.P
+    coordinator, analyst = np.array([[0, 0, 1, 1], [0, 1, 0, 1]], dtype=bool)[:, :, None]
+    return RunTables(
+        eff_by_posts=efficiency(
+            P.efficiency_base,
+            coordinator,
+            analyst,
+            (m.state.chair == CHAIRS.index("elected_member"))[None, :],
+            0.0,
+            (P.gain_coordinator, P.gain_analyst, P.chair_member_penalty),
+        ),
+        zeros_ad=np.zeros((m.geo.n, m.duties.n)),
+    )
+
+
+@dataclass(frozen=True)
+class EpochTables:
+    """An epoch's structure as delivery reads it.
+
+    Attributes:
+        reporting_fte: Two-tier reporting cost of each area's team, (n_areas,).
+        mgmt_fte: Extra management tiers' cost, (n_areas,); None when there are none.
+        csp_identity: Every area is its own CSP (group sums over CSPs are the identity).
+        csp_duty_key: Flat (CSP, duty) index of each (area, duty), (n_areas * n_duties,).
+        unit_identity: Every (area, duty) is its own delivery unit.
+        unit_loc: Locality factor of each delivery unit; None when all are 1.
+        unit_fixed_fte: Fixed cost of each delivery unit, (n_units,).
+        backbone: Efficiency multiplier per duty from backbone funding; None when none.
+    """
+
+    reporting_fte: np.ndarray
+    mgmt_fte: np.ndarray | None
+    csp_identity: bool
+    csp_duty_key: np.ndarray
+    unit_identity: bool
+    unit_loc: np.ndarray | None
+    unit_fixed_fte: np.ndarray
+    backbone: np.ndarray | None
+
+
+def backbone_gain(m: CSPModel, n_csps: int) -> np.ndarray | None:
+    """Efficiency multiplier per duty from the backbone lever, None when it is not used.
+
+    The lever is a national fund: the scenario's areas get their population share of it,
+    shared equally over their CSPs (seed 002).
+    """
+    P, levers, duties = m.P, m.config.levers, m.duties
+    if levers.backbone_gbp_per_year <= 0:
+        return None
+    backbone = np.ones(duties.n)
+    per_csp = levers.backbone_gbp_per_year * m.pop.sum() / m.england_pop / n_csps
+    gain = P.backbone_efficiency_gain * per_csp / (per_csp + P.backbone_half_effect_gbp)
+    backbone[[duties.ids.index(d) for d in levers.backbone_duties]] += gain
+    return backbone
+
+
+def build_epoch_tables(m: CSPModel, ep: Epoch) -> EpochTables:
+    """Tables of epoch ``ep``."""
+    P, duties = m.P, m.duties
+    loc = locality_factor(
+        ep.unit_n_areas, duties.low_volume[ep.unit_duty], P.locality_penalty_high_volume
+    )
+    mgmt = P.management_tier_fte_per_area * ep.mgmt_share
+    return EpochTables(
+        reporting_fte=P.two_tier_reporting_fte * m.district,
+        mgmt_fte=mgmt if mgmt.any() else None,
+        csp_identity=is_identity(ep.csp_of_area),
+        csp_duty_key=(ep.csp_of_area[:, None] * duties.n + np.arange(duties.n)).ravel(),
+        unit_identity=is_identity(ep.unit_of),
+        unit_loc=None if np.all(loc == 1.0) else loc,
+        unit_fixed_fte=duties.fixed_cost_fte[ep.unit_duty],
+        backbone=backbone_gain(m, len(ep.csp_names)),
+    )
+
+
+@dataclass(frozen=True)
+class SegmentTables:
+    """Delivery's tables while a segment lasts.
+
+    Attributes:
+        nb_fte: New-burdens money as capacity (fte), (n_areas, n_duties); None when none.
+        nb_spend_gbp: New-burdens money per area (GBP per year), (n_areas,).
+        unit_dem: Workload of each delivery unit (fte), (n_units,).
+        unit_dem_safe: ``unit_dem`` with zeros replaced by 1.
+        unit_fixed_fte: Fixed cost of each delivery unit with demand, else 0, (n_units,).
+        fixed_share: Each area's share of its units' fixed costs, (n_areas, n_duties).
+        force_dem_safe: Workload per force area (zeros replaced by 1), (n_forces,).
+    """
+
+    nb_fte: np.ndarray | None
+    nb_spend_gbp: np.ndarray
+    unit_dem: np.ndarray
+    unit_dem_safe: np.ndarray
+    unit_fixed_fte: np.ndarray
+    fixed_share: np.ndarray
+    force_dem_safe: np.ndarray
+
+
+def build_segment_tables(
+    m: CSPModel, ep: Epoch, tab: EpochTables, work: Workload, start: int
+) -> SegmentTables:
+    """Tables of a segment starting at step ``start`` with workload ``work``."""
+    P, demand, force = m.P, work.demand, m.geo.footprint["police"]
+    nb_fte = m.sched.new_burdens_gbp[start][None, :] * m.pop_share[:, None] / P.cost_per_fte_gbp
+    U = ep.unit_of
+    unit_dem = np.bincount(U.ravel(), weights=demand.ravel(), minlength=len(ep.unit_duty))
+    unit_dem_safe = safe_denominator(unit_dem)
+    unit_fixed = np.where(unit_dem > 0, tab.unit_fixed_fte, 0.0)
+    force_dem = np.bincount(force, weights=demand.sum(axis=1), minlength=force.max() + 1)
+    return SegmentTables(
+        nb_fte=nb_fte if nb_fte.any() else None,
+        nb_spend_gbp=nb_fte.sum(axis=1) * P.cost_per_fte_gbp,
+        unit_dem=unit_dem,
+        unit_dem_safe=unit_dem_safe,
+        unit_fixed_fte=unit_fixed,
+        fixed_share=demand * (unit_fixed / unit_dem_safe)[U],
+        force_dem_safe=safe_denominator(force_dem),
+    )
+
+
+def step_arrays(
+    m: CSPModel,
+    run: RunTables,
+    money: StepInputs,
+    t: int,
+    seg: Segment,
+    R: np.ndarray,
+    lost: np.ndarray | None,
+) -> np.ndarray:
+    """The delivery phase of quarter ``t`` for every area and duty at once.
+
+    Args:
+        m: The model.
+        run: The run's tables.
+        money: Money by step (bids, the PCCs' central commissioning).
+        t: Step.
+        seg: The segment in force.
+        R: Partners' commitment ratio per (partner type, area).
+        lost: Share of team capacity lost to turnover, or None.
+
+    Returns:
+        Delivery by area and duty (fte), written into the record.
+    """
+    P, s = m.P, m.state
+    tab, st, ep, demand = seg.tables.delivery, seg.delivery, seg.tables.epoch, seg.work.demand
+    team = partnership_fte(s.team_fte, P.team_size_elasticity, P.council_fte_mean_district_borough)
+    if lost is None:
+        avail = team * s.ownership - tab.reporting_fte
+    else:
+        avail = team * (1 - lost) * s.ownership - tab.reporting_fte
+    if money.bids[t]:
+        avail = avail - P.bid_cost_fte
+    if tab.mgmt_fte is not None:
+        avail = avail - tab.mgmt_fte
+    council_avail = np.maximum(avail, 0.0)
+    if tab.csp_identity:
+        coord, analyst = s.coordinator, s.analyst
+    else:
+        csp, n_csp = ep.csp_of_area, len(ep.csp_names)
+        coord = np.bincount(csp, weights=s.coordinator, minlength=n_csp)[csp] > 0
+        analyst = np.bincount(csp, weights=s.analyst, minlength=n_csp)[csp] > 0
+    e = run.eff_by_posts
+    eff = np.where(coord, np.where(analyst, e[3], e[2]), np.where(analyst, e[1], e[0]))
+    # Efficiency by area and duty: (n,) when no duty has backbone support, else (n, d).
+    eff_ad = eff if tab.backbone is None else eff[:, None] * tab.backbone[None, :]
+    eff_cap = demand * m.W_partners.by_duty(R)  # partners' committed capacity
+    if st.nb_fte is not None:
+        eff_cap = eff_cap + st.nb_fte
+    eff_cap = eff_cap * (eff_ad[:, None] if eff_ad.ndim == 1 else eff_ad)
+    # The council team fills what partners leave, including each delivery unit's fixed
+    # cost (shared among the unit's areas in proportion to their demand).
+    gap = np.maximum(demand + st.fixed_share - eff_cap, run.zeros_ad)
+    if tab.csp_identity:  # each team fills its own gaps
+        council_cap = council_fill(council_avail, gap, eff_ad)
+    else:  # a merged CSP's teams pool their capacity over its gaps
+        eff_ad = eff_ad[:, None] if eff_ad.ndim == 1 else eff_ad
+        csp, n_csp, n_d = ep.csp_of_area, len(ep.csp_names), m.duties.n
+        gap_c = np.bincount(tab.csp_duty_key, weights=gap.ravel(), minlength=n_csp * n_d)
+        gap_c = gap_c.reshape(n_csp, n_d)
+        alloc_c = allocate_flexible(np.bincount(csp, weights=council_avail, minlength=n_csp), gap_c)
+        share = np.where(gap_c[csp] > 0, gap / np.where(gap_c[csp] > 0, gap_c[csp], 1), 0.0)
+        council_cap = np.minimum(alloc_c[csp] * share * eff_ad, gap)
+    capacity = eff_cap + council_cap
+    if money.has_central[t]:
+        central = (money.central_fte[t] / st.force_dem_safe)[m.geo.footprint["police"]]
+        capacity = capacity + demand * central[:, None]
+    U = ep.unit_of
+    if tab.unit_identity:
+        unit_cap = capacity.ravel()
+    else:
+        unit_cap = np.bincount(U.ravel(), weights=capacity.ravel(), minlength=len(st.unit_dem))
+    if tab.unit_loc is not None:
+        unit_cap = unit_cap * tab.unit_loc
+    unit_share = delivered_share(st.unit_dem, unit_cap, st.unit_fixed_fte, st.unit_dem_safe)
+    unit_share = unit_share.reshape(demand.shape) if tab.unit_identity else unit_share[U]
+    return np.multiply(unit_share, demand, out=m.rec.delivered[t])
