@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from cspsim.paths import REPO_DIR
+from cspsim.paths import REPO_DIR, SOURCE_CHECKOUT
 
 _PACKAGES = ("cspsim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
@@ -56,7 +56,13 @@ def write_json(obj: Any, path: Path) -> None:
 
 
 def git_commit() -> dict[str, Any]:
-    """Commit of the cspsim checkout, and whether it has uncommitted changes."""
+    """Commit of the cspsim checkout, and whether it has uncommitted changes.
+
+    An installed cspsim (not a source checkout) has no commit of its own: both are None,
+    rather than the commit of whatever repository happens to hold the environment.
+    """
+    if not SOURCE_CHECKOUT:
+        return {"commit": None, "dirty": None}
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=REPO_DIR, capture_output=True, text=True, check=True

@@ -88,7 +88,35 @@ def test_check_ok_and_scenarios_list(capsys):
     assert main(["check", *shipped]) == 0
     assert capsys.readouterr().out.count("OK ") == len(shipped)
     assert main(["scenarios"]) == 0
-    assert "configs/baseline.toml" in capsys.readouterr().out
+    listing = capsys.readouterr().out
+    assert "configs/" in listing and "cspsim run baseline" in listing
+    names = {line for line in listing.splitlines() if line and not line[0].isspace()}
+    assert {Path(p).stem for p in shipped} <= names
+
+
+def test_shipped_scenarios_by_name(tmp_path, capsys, monkeypatch):
+    """`run`, `check` and `compare` take a shipped scenario's name from any folder."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "cleveland", "cleveland_merged"]) == 0
+    assert "OK cleveland: 'cleveland', 4 council areas" in capsys.readouterr().out
+    out = tmp_path / "out"
+    args = ["run", "cleveland", "--replicates", "1", "--no-plots", "--quiet", "--workers", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario_file"] == str(REPO / "configs" / "cleveland.toml")
+    args = ["compare", "cleveland", "cleveland_merged", "--replicates", "2", "--quiet"]
+    assert main([*args, "--workers", "1", "--out", str(tmp_path / "cmp")]) == 0
+    assert (tmp_path / "cmp" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("command", ["run", "check", "compare"])
+def test_misspelt_name_exits_2_with_suggestion(tmp_path, capsys, monkeypatch, command):
+    """An unknown name exits 2 with one line suggesting close matches; nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    assert main([command, "baselin"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == err.strip().splitlines()[0] and "did you mean baseline?" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -558,3 +558,51 @@ def test_bad_new_duty(tmp_path):
     assert len(probs) == 2, probs
     assert f"{path}: duties.new.extra_duty.colour: unknown key" in probs
     assert any(p.startswith(f"{path}: duties.new.prevent") for p in probs)
+
+
+# ---------------------------------------------------------------- shipped scenarios by name
+
+
+def test_load_shipped_scenario_by_name(cleveland):
+    """``load_scenario("cleveland")`` is the shipped file, wherever the caller is."""
+    sc = load_scenario("cleveland")
+    assert sc == cleveland
+    assert sc.source_file == str(CONFIGS_DIR / "cleveland.toml")
+
+
+def test_local_file_wins_over_shipped_name(tmp_path, monkeypatch):
+    """A bare name that is an existing file in the current folder is that file."""
+    write(tmp_path, "baseline", 'name = "local"\n')
+    monkeypatch.chdir(tmp_path)
+    assert load_scenario("baseline").name == "local"
+
+
+def test_unknown_name_suggests_close_matches():
+    """A bare name that matches nothing is one line with close matches."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("clevland")
+    (line,) = info.value.problems
+    assert "did you mean cleveland" in line and "cspsim scenarios" in line
+
+
+def test_unknown_name_without_matches():
+    """No close match: no suggestion, still one line."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("zzzzzz")
+    (line,) = info.value.problems
+    assert "no such file or shipped scenario" in line and "did you mean" not in line
+
+
+def test_extends_falls_back_to_a_shipped_file(tmp_path, cleveland):
+    """A file outside configs/ can extend a shipped scenario by its file name or name."""
+    by_file = load_scenario(write(tmp_path, "a.toml", 'extends = "cleveland.toml"\n'))
+    by_name = load_scenario(write(tmp_path, "b.toml", 'extends = "cleveland"\n'))
+    for sc in (by_file, by_name):
+        assert sc.geography == cleveland.geography and sc.parameters == cleveland.parameters
+
+
+def test_extends_local_file_wins_over_shipped(tmp_path):
+    """A parent next to the extending file wins over a shipped file of the same name."""
+    write(tmp_path, "baseline.toml", "[run]\nseed = 77\n")
+    sc = load_scenario(write(tmp_path, "child.toml", 'extends = "baseline.toml"\n'))
+    assert sc.run.seed == 77 and sc.geography.kind == "synthetic_england"

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
+import textwrap
 
-from cspsim.cli.common import UserError, build, load
+from cspsim.cli.common import UserError, build, load, rel, scenario_path
+from cspsim.inputs.catalogue import describe_shipped
 from cspsim.inputs.levers import markdown_table
 from cspsim.inputs.registry import registry
-from cspsim.paths import CONFIGS_DIR, REPO_DIR
-
-NOT_SCENARIOS = {"parameters.toml", "duties.toml", "england_2009.toml"}
+from cspsim.paths import CONFIGS_DIR, SOURCE_CHECKOUT
 
 
 def add_parser(sub) -> None:
     """Register ``check``, ``scenarios`` and ``registry``."""
     c = sub.add_parser("check", help="validate scenario files")
-    c.add_argument("files", nargs="+")
+    c.add_argument("files", nargs="+", help="scenario files or shipped scenario names")
     c.set_defaults(func=cmd_check)
     s = sub.add_parser("scenarios", help="list the shipped scenarios")
     s.set_defaults(func=cmd_scenarios)
@@ -29,8 +28,9 @@ def add_parser(sub) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate scenario files and build each model once."""
     failed = False
-    for path in args.files:
+    for arg in args.files:
         try:
+            path = scenario_path(arg)
             scenario = load(path)
             m = build(scenario, path)
         except UserError as exc:
@@ -39,7 +39,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         n_csp = len(m.epochs[-1].csp_names)
         print(
-            f"OK {path}: '{scenario.name}', {m.geo.n} council areas, {n_csp} CSPs at the end, "
+            f"OK {arg}: '{scenario.name}', {m.geo.n} council areas, {n_csp} CSPs at the end, "
             f"{m.sched.n_steps} quarters {m.sched.quarters[0]} to {m.sched.quarters[-1]}, "
             f"{m.duties.n} duties"
         )
@@ -47,14 +47,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    """List the scenario files shipped in configs/."""
-    for path in sorted(CONFIGS_DIR.glob("*.toml")):
-        if path.name in NOT_SCENARIOS:
-            continue
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-        desc = raw.get("description", "")
-        print(f"{path.relative_to(REPO_DIR)}\n    {raw.get('name', path.stem)}: {desc}")
+    """List the shipped scenarios by name, with their descriptions and files."""
+    shipped = describe_shipped()
+    folder = rel(CONFIGS_DIR) if SOURCE_CHECKOUT else str(CONFIGS_DIR)
+    print(
+        f"{len(shipped)} shipped scenarios (files NAME.toml in {folder}/).\n"
+        "Run one by name: `cspsim run baseline`. A scenario file of your own can start\n"
+        'from one with `extends = "baseline.toml"`.\n'
+    )
+    for s in shipped:
+        print(s.name)
+        for line in textwrap.wrap(s.description or "(no description)", 88):
+            print(f"    {line}")
     return 0
 
 

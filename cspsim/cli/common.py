@@ -1,5 +1,8 @@
 """What every ``cspsim`` command shares: the user-error type and scenario loading.
 
+A scenario argument is a file or the name of a shipped scenario (``cspsim run baseline``);
+:func:`scenario_path` turns it into a file, :func:`load` loads it.
+
 User errors (a bad scenario, a missing file, a bad flag) exit with status 2 and one line per
 problem; nothing is written and no traceback is shown.
 """
@@ -8,16 +11,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cspsim.inputs.catalogue import resolve_scenario
 from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
-from cspsim.paths import REPO_DIR
+from cspsim.paths import display_path
 
 
 class UserError(Exception):
     """A problem the user can fix; reported without a traceback."""
 
 
+def scenario_path(arg: str) -> str:
+    """The file a scenario argument names: a path, or a shipped scenario's name.
+
+    Raises:
+        UserError: a bare name that is neither a file nor a shipped scenario (one line,
+            with close matches).
+    """
+    try:
+        return str(resolve_scenario(arg))
+    except ScenarioError as exc:
+        raise UserError("\n".join(exc.problems)) from None
+
+
 def load(path: str) -> Scenario:
-    """Load a scenario file; its problems become a :class:`UserError`."""
+    """Load a scenario file (or shipped scenario by name); problems become a :class:`UserError`."""
     try:
         return load_scenario(path)
     except ScenarioError as exc:
@@ -39,6 +56,6 @@ def build(scenario: Scenario, path: str):
 
 
 def rel(path: str | Path) -> str:
-    """``path`` relative to the repository if it lies inside it, else absolute."""
-    p = Path(path).resolve()
-    return str(p.relative_to(REPO_DIR)) if p.is_relative_to(REPO_DIR) else str(p)
+    """``path`` relative to the repository (or as ``configs/...`` for a file shipped in an
+    installed cspsim), else absolute."""
+    return display_path(path)

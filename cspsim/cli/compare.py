@@ -10,14 +10,18 @@ import sys
 import time
 from pathlib import Path
 
-from cspsim.cli.common import UserError, build, load
-from cspsim.paths import REPO_DIR
+from cspsim.cli.common import UserError, build, load, scenario_path
+from cspsim.paths import results_dir
 
 
 def add_parser(sub) -> None:
     """Register ``compare``."""
     k = sub.add_parser("compare", help="compare scenarios on paired seeds")
-    k.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
+    k.add_argument(
+        "scenarios",
+        nargs="+",
+        help="scenario files or shipped scenario names; the first is the reference",
+    )
     k.add_argument(
         "--replicates", type=int, help="replicates (default: the first's run.replicates)"
     )
@@ -29,7 +33,7 @@ def add_parser(sub) -> None:
     )
     k.add_argument("--max-replicates", type=int, default=200, help="cap for --precision (200)")
     k.add_argument("--seed", type=int, help="root seed (default: the first's run.seed)")
-    k.add_argument("--out", help="output folder (default: results/compare_<names>)")
+    k.add_argument("--out", help="output folder (default: results/compare_<names>, see run)")
     k.add_argument("--workers", type=int, help="local processes (default: one per core)")
     k.add_argument("--quiet", action="store_true", help="no progress bar or readout")
     k.set_defaults(func=cmd_compare)
@@ -47,8 +51,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from cspsim.studies.runner import default_workers
 
     scenarios, problems = [], []
-    for path in args.scenarios:
+    for k, arg in enumerate(args.scenarios):
         try:
+            path = args.scenarios[k] = scenario_path(arg)
             sc = load(path)
             build(sc, path)
             scenarios.append(sc)
@@ -70,9 +75,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = (
         Path(args.out)
         if args.out
-        else REPO_DIR
-        / "results"
-        / ("compare_" + "_vs_".join(s.name.replace(" ", "") for s in scenarios))
+        else results_dir() / ("compare_" + "_vs_".join(s.name.replace(" ", "") for s in scenarios))
     )
     try:
         io.begin_output(out)

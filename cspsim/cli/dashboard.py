@@ -18,10 +18,9 @@ import time
 from pathlib import Path
 
 import cspsim.dashboard
-from cspsim.cli.common import UserError
+from cspsim.cli.common import UserError, scenario_path
 from cspsim.dashboard.assets import missing_assets
 from cspsim.inputs.scenario import ScenarioError, load_scenario
-from cspsim.paths import CONFIGS_DIR
 
 APP = Path(cspsim.dashboard.__file__).resolve().parent / "app.py"
 DEFAULT_PORT = 8765
@@ -73,7 +72,7 @@ def _interrupt(signum, frame) -> None:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Validate the scenario, start the server, print its address and wait for Ctrl+C."""
-    scenario = Path(args.scenario)
+    scenario = Path(scenario_path(args.scenario))
     try:
         load_scenario(scenario)
     except ScenarioError as exc:
@@ -118,8 +117,8 @@ def add_parser(subparsers) -> None:
     d = subparsers.add_parser("dashboard", help="start the trainer dashboard in the browser")
     d.add_argument(
         "--scenario",
-        default=str(CONFIGS_DIR / "cleveland.toml"),
-        help="scenario to open (default: configs/cleveland.toml)",
+        default="cleveland",
+        help="scenario file or shipped scenario name to open (default: cleveland)",
     )
     d.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     d.add_argument(

@@ -10,19 +10,25 @@ import sys
 import time
 from pathlib import Path
 
-from cspsim.cli.common import UserError, build, load
-from cspsim.paths import REPO_DIR
+from cspsim.cli.common import UserError, build, load, scenario_path
+from cspsim.paths import results_dir
 
 
 def add_parser(sub) -> None:
     """Register ``run``."""
     r = sub.add_parser("run", help="run a scenario")
-    r.add_argument("scenario", help="scenario TOML file, e.g. configs/baseline.toml")
+    r.add_argument(
+        "scenario", help="scenario file or shipped scenario name, e.g. baseline or my.toml"
+    )
     r.add_argument(
         "--replicates", type=int, help="replicates (default: the scenario's run.replicates)"
     )
     r.add_argument("--seed", type=int, help="root seed (default: the scenario's run.seed)")
-    r.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    r.add_argument(
+        "--out",
+        help="output folder (default: results/<scenario name> at the repository root in a "
+        "source checkout, else in the current folder)",
+    )
     r.add_argument("--workers", type=int, help="local processes (default: one per core)")
     r.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     r.add_argument("--quiet", action="store_true", help="no progress bar or readout")
@@ -39,6 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from cspsim.analysis.survey import survey_readout
     from cspsim.studies.runner import Job, default_workers, replicate_seeds, run_jobs
 
+    args.scenario = scenario_path(args.scenario)
     scenario = load(args.scenario)
     if args.replicates is not None and args.replicates < 1:
         raise UserError("--replicates must be at least 1")
@@ -50,7 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     n = args.replicates or scenario.run.replicates
     root = scenario.run.seed if args.seed is None else args.seed
     seeds = replicate_seeds(root, n)
-    out = Path(args.out) if args.out else REPO_DIR / "results" / scenario.name
+    out = Path(args.out) if args.out else results_dir() / scenario.name
     try:
         io.begin_output(out)
     except OSError as exc:

@@ -109,7 +109,7 @@ def _analyze_only(args) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run (or resume, or re-analyse) a sensitivity experiment."""
-    from cspsim.paths import REPO_DIR
+    from cspsim.paths import results_dir
     from cspsim.studies.sensitivity.api import sweep
     from cspsim.studies.sensitivity.sweep import SweepError, plan
 
@@ -122,7 +122,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if not args.experiment:
         raise UserError("give an experiment file (or --analyze-only DIR)")
     loaded = _load(args.experiment)
-    out = Path(args.out) if args.out else REPO_DIR / "results" / "sensitivity" / loaded.spec.name
+    out = Path(args.out) if args.out else results_dir() / "sensitivity" / loaded.spec.name
     has_sweep = (out / "store" / "manifest.json").is_file()
     if not args.resume and (has_sweep or (out / "manifest.json").is_file()):
         raise UserError(f"{out} already holds a sweep: add --resume, or choose another --out")

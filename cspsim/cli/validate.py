@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from cspsim.cli.common import UserError, build, load, rel
-from cspsim.paths import CONFIGS_DIR, REPO_DIR
+from cspsim.cli.common import UserError, build, load, rel, scenario_path
+from cspsim.paths import CONFIGS_DIR, default_calibration_file, results_dir
 
 DEFAULT_HOLDOUT = ("T24",)
 
@@ -32,6 +32,7 @@ def _inputs(args: argparse.Namespace):
     from cspsim.studies.validate import survey_year_scenario
 
     targets, path = _targets(args.targets)
+    args.scenario = scenario_path(args.scenario)
     scenario = load(args.scenario)
     try:
         survey_year_scenario(scenario, args.year)
@@ -60,7 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     _positive(args, "replicates", "workers", "draws")
     targets, targets_path, scenario = _inputs(args)
-    out = Path(args.out) if args.out else REPO_DIR / "results" / f"validation_{args.year}"
+    out = Path(args.out) if args.out else results_dir() / f"validation_{args.year}"
     try:
         io.begin_output(out)
     except OSError as exc:
@@ -150,7 +151,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     if not tables:
         raise UserError(f"{targets_path}: no target table the model answers is left to fit")
-    out = Path(args.out) if args.out else CONFIGS_DIR / "calibrated_2009.toml"
+    out = Path(args.out) if args.out else default_calibration_file()
     near_path = out.with_name(out.stem + "_near_optimal.csv")
     n_rep = args.replicates
     setup = Setup(
@@ -206,12 +207,16 @@ def add_parser(sub) -> None:
         "manifest.",
     )
     v.add_argument("--targets", help="targets CSV (default: the 2009 calibration tables)")
-    v.add_argument("--scenario", default=str(CONFIGS_DIR / "baseline.toml"), help="scenario file")
+    v.add_argument(
+        "--scenario",
+        default=str(CONFIGS_DIR / "baseline.toml"),
+        help="scenario file or shipped scenario name (default: baseline)",
+    )
     v.add_argument("--year", type=int, default=2009, help="survey year (default 2009)")
     v.add_argument("--replicates", type=int, default=8, help="replicate runs (default 8)")
     v.add_argument("--draws", type=int, default=400, help="simulated surveys for the ranges")
     v.add_argument("--workers", type=int, help="local processes (default: one per core)")
-    v.add_argument("--out", help="output folder (default results/validation_<year>)")
+    v.add_argument("--out", help="output folder (default results/validation_<year>, see run)")
     v.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     v.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     v.set_defaults(func=cmd_validate)
@@ -224,11 +229,16 @@ def add_parser(sub) -> None:
         "overlay.",
     )
     c.add_argument("--targets", help="targets CSV (default: the 2009 calibration tables)")
-    c.add_argument("--out", help="overlay to write (default configs/calibrated_2009.toml)")
+    c.add_argument(
+        "--out",
+        help="overlay to write (default: configs/calibrated_2009.toml in a source checkout, "
+        "else calibrated_2009.toml in the current folder)",
+    )
     c.add_argument(
         "--scenario",
         default=str(CONFIGS_DIR / "history_2009_2024.toml"),
-        help="scenario to calibrate (default: the history replay, without any overlay)",
+        help="scenario file or shipped name to calibrate (default: history_2009_2024, the history "
+        "replay without any overlay)",
     )
     c.add_argument("--year", type=int, default=2009, help="survey year (default 2009)")
     c.add_argument("--points", type=int, default=1024, help="quasi-random points (power of 2)")

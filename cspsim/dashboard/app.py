@@ -20,6 +20,7 @@ from mesa.visualization import Slider, SolaraViz
 from cspsim.dashboard.lessons import load_lessons
 from cspsim.dashboard.session import DashboardModel, Session
 from cspsim.dashboard.ui import FREE, LessonCard, LeverPanel, MainView
+from cspsim.inputs.catalogue import resolve_scenario
 from cspsim.inputs.scenario import ScenarioError, load_scenario
 from cspsim.paths import CONFIGS_DIR
 
@@ -46,8 +47,9 @@ os.environ.setdefault("REACTON_FAST", "1")
 
 
 def default_scenario() -> Path:
-    """The scenario the page opens with."""
-    return Path(os.environ.get("CSPSIM_DASHBOARD_SCENARIO") or DEFAULT_SCENARIO).resolve()
+    """The scenario the page opens with (a file, or a shipped scenario's name)."""
+    chosen = os.environ.get("CSPSIM_DASHBOARD_SCENARIO") or DEFAULT_SCENARIO
+    return resolve_scenario(chosen).resolve()
 
 
 def scenario_choices(first: Path) -> dict[str, Path]:

@@ -1,9 +1,12 @@
 """Scenario files: TOML, validated by pydantic, with ``extends`` and clear errors.
 
-A scenario may name a parent with ``extends = "baseline.toml"`` (relative to its own folder),
-or several, ``extends = ["history.toml", "calibrated_2009.toml"]``, later ones winning;
-tables are merged key by key, lists and values are replaced. Every problem is reported as
-one line ``FILE: field.path: message`` through :class:`ScenarioError`.
+A scenario may name a parent with ``extends = "baseline.toml"`` (relative to its own folder;
+if that folder has no such file, a shipped file of that name, see
+:mod:`cspsim.inputs.catalogue`), or several, ``extends = ["history.toml",
+"calibrated_2009.toml"]``, later ones winning; tables are merged key by key, lists and values
+are replaced. :func:`load_scenario` takes a path or the name of a shipped scenario
+(``"baseline"``). Every problem is reported as one line ``FILE: field.path: message``
+through :class:`ScenarioError`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from cspsim.inputs.catalogue import resolve_scenario, shipped_parent
 from cspsim.inputs.duties import load_duties
 from cspsim.inputs.errors import ScenarioError
 from cspsim.inputs.levers import apply_levers, is_lever, split_values
@@ -298,7 +302,10 @@ def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     # Later parents override earlier ones (e.g. a history, then a calibration overlay).
     merged: dict[str, Any] = {}
     for parent in parents:
-        parent_raw = _read_raw(path.parent / parent, (*chain, path.resolve()))
+        parent_path = path.parent / parent
+        if not parent_path.is_file() and (shipped := shipped_parent(parent)) is not None:
+            parent_path = shipped  # e.g. a user's file extending "baseline.toml"
+        parent_raw = _read_raw(parent_path, (*chain, path.resolve()))
         parent_raw.pop("name", None)
         parent_raw.pop("description", None)
         merged = _deep_merge(merged, parent_raw)
@@ -316,12 +323,13 @@ def _format_error(path: Path, err: dict[str, Any]) -> str:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Load, merge and validate a scenario file.
+    """Load, merge and validate a scenario file, or a shipped scenario by name (``"baseline"``).
 
     Raises:
-        ScenarioError: with one line per problem, naming the file and the field path.
+        ScenarioError: with one line per problem, naming the file and the field path; an
+            unknown name gets one line with close matches.
     """
-    path = Path(path)
+    path = resolve_scenario(path)
     raw = _read_raw(path)
     raw.setdefault("name", path.stem)
     raw["source_file"] = str(path)

@@ -23,12 +23,12 @@ from pydantic import (
     model_validator,
 )
 
-from cspsim.paths import REPO_DIR
+from cspsim.paths import OUTCOMES_FILE
 from cspsim.studies.sensitivity.methods import METHODS, option_problems, options_of
 from cspsim.studies.sensitivity.outcomes import OutcomeFileError, OutcomeSpec, load_outcomes
 
 MethodName = Literal["sobol", "morris", "efast", "rbd_fast", "pawn", "dgsm", "delta"]
-SHIPPED_OUTCOMES = REPO_DIR / "experiments" / "outcomes.toml"
+SHIPPED_OUTCOMES = OUTCOMES_FILE
 
 
 class ExperimentError(Exception):
