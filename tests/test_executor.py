@@ -144,16 +144,13 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path):
     try:
         parent = psutil.Process(proc.pid)
         deadline = time.monotonic() + TIMEOUT
-        # Resource tracker, forkserver and a worker (or a tracker and two forked workers);
-        # a moment later every worker is busy with a replicate.
-        while time.monotonic() < deadline and proc.poll() is None:
-            if len(parent.children(recursive=True)) >= 3:
-                break
-            time.sleep(0.1)
-        time.sleep(1.0)
-        family = parent.children(recursive=True)
+        workers: list[psutil.Process] = []
+        while time.monotonic() < deadline and proc.poll() is None and len(workers) < 2:
+            time.sleep(0.05)
+            workers = _workers(parent)
         assert proc.poll() is None, "the run ended before its workers could be seen"
-        assert len(family) >= 3, family
+        assert len(workers) >= 2, workers
+        family = parent.children(recursive=True)  # workers, forkserver, resource tracker
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=TIMEOUT)
         deadline = time.monotonic() + 15
@@ -168,6 +165,18 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path):
     finally:
         _kill_group(proc.pid)  # whatever a failed test left behind
         proc.wait(timeout=TIMEOUT)
+
+
+def _workers(parent: psutil.Process) -> list[psutil.Process]:
+    """The pool's workers: children of the forkserver, or forked copies of the parent."""
+    try:
+        return [
+            c
+            for c in parent.children(recursive=True)
+            if c.ppid() != parent.pid or c.cmdline() == parent.cmdline()
+        ]
+    except psutil.Error:
+        return []
 
 
 def _in_group(p: psutil.Process, pgid: int) -> bool:
