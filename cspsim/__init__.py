@@ -1,15 +1,38 @@
-"""cspsim: an agent-based simulator of community safety partnership capacity."""
+"""cspsim: an agent-based simulator of community safety partnership capacity.
+
+From Python: ``cspsim.run(scenario, ...)`` and ``cspsim.compare(scenarios, ...)`` do what
+``cspsim run`` and ``cspsim compare`` do (:mod:`cspsim.studies.api`); ``CSPModel`` is one run.
+"""
 
 from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
 
 __version__ = "0.1.0"
-__all__ = ["CSPModel", "Scenario", "ScenarioError", "__version__", "load_scenario"]
+__all__ = [
+    "CSPModel",
+    "Comparison",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "compare",
+    "load_scenario",
+    "run",
+]
+
+# Imported lazily so `cspsim check` stays quick and config-only users avoid Mesa and pandas.
+_LAZY = {
+    "CSPModel": "cspsim.model.model",
+    "Comparison": "cspsim.analysis.comparison",
+    "RunResult": "cspsim.studies.api",
+    "compare": "cspsim.studies.api",
+    "run": "cspsim.studies.api",
+}
 
 
 def __getattr__(name: str):
-    # Imported lazily so `cspsim check` stays quick and config-only users avoid Mesa.
-    if name == "CSPModel":
-        from cspsim.model.model import CSPModel
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(name)
+    import importlib
 
-        return CSPModel
-    raise AttributeError(name)
+    return getattr(importlib.import_module(module), name)

@@ -15,7 +15,7 @@ from hypothesis.extra.numpy import arrays
 from cspsim.model.submodels import adaptation, delivery
 
 N, D = 5, 4
-nonneg = st.floats(0.0, 50.0, allow_nan=False)
+nonneg = st.floats(0.0, 50.0, allow_nan=False, allow_subnormal=False)
 unit = st.floats(0.0, 1.0, allow_nan=False)
 real = st.floats(-5.0, 5.0, allow_nan=False)
 

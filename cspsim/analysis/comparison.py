@@ -135,7 +135,8 @@ def indistinct(table: pd.DataFrame, reference: str) -> list[str]:
 
 @dataclass
 class Comparison:
-    """Result of :func:`cspsim.studies.compare.run_comparison`."""
+    """Result of :func:`cspsim.studies.compare.run_comparison` (and of ``cspsim.compare``,
+    which adds the warnings, the wall time and the files it wrote)."""
 
     frame: pd.DataFrame
     table: pd.DataFrame
@@ -145,6 +146,9 @@ class Comparison:
     half_width: float
     reached: bool
     batches: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    wall_time_s: float = 0.0
+    files: list[str] = field(default_factory=list)
 
 
 def label(outcome: str) -> str:

@@ -144,7 +144,7 @@ def write_report(
     path: Path,
     comp: Comparison,
     scenarios: list[Scenario],
-    files: list[Path],
+    files: list[Path | None],
     plots: list[Path],
     warnings: list[str],
     meta: dict[str, Any],
@@ -237,7 +237,8 @@ def write_report(
         parts.append(
             "<p>Question and sources (header comments of the scenario file and its parents):</p>"
         )
-        parts.append("<pre>" + html.escape("\n".join(header_comments(f))) + "</pre>")
+        header = header_comments(f) if f is not None else ["(not read from a file)"]
+        parts.append("<pre>" + html.escape("\n".join(header)) + "</pre>")
         if s is scenarios[0]:
             continue
         changes = changed_assumptions(scenarios[0], s)

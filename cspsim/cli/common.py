@@ -9,6 +9,7 @@ problem; nothing is written and no traceback is shown.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from cspsim.inputs.catalogue import resolve_scenario
@@ -59,3 +60,47 @@ def rel(path: str | Path) -> str:
     """``path`` relative to the repository (or as ``configs/...`` for a file shipped in an
     installed cspsim), else absolute."""
     return display_path(path)
+
+
+class ProgressBar:
+    """A tqdm progress bar fed as ``bar(done, total)`` (the library's progress callbacks);
+    opened at the first report, closed on leaving the ``with`` block."""
+
+    def __init__(self, desc: str, unit: str = "run", quiet: bool = False):
+        self.desc, self.unit, self.quiet = desc, unit, quiet
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            tqdm.monitor_interval = 0  # no monitor thread: pools may fork
+            self.bar = tqdm(total=total, desc=self.desc, unit=self.unit)
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextmanager
+def library_errors(out: Path):
+    """Turn the library's user errors (:mod:`cspsim.studies.api`) into :class:`UserError`:
+    scenario problems as they are, arguments as their flags, ``out`` as ``--out``."""
+    from cspsim.studies.api import ArgumentError, OutputError
+
+    try:
+        yield
+    except ScenarioError as exc:
+        raise UserError("\n".join(exc.problems)) from None
+    except ArgumentError as exc:
+        raise UserError(f"--{exc.name.replace('_', '-')} {exc.reason}") from None
+    except OutputError as exc:
+        raise UserError(f"--out {out}: {exc}") from None

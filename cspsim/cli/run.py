@@ -1,16 +1,15 @@
 """``cspsim run``: replicates of a scenario, with results, summary, manifest and plots.
 
-The run machinery is imported inside the command so that ``cspsim --help`` stays quick.
+A thin shell over :func:`cspsim.studies.api.run`, imported inside the command so that
+``cspsim --help`` stays quick.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from pathlib import Path
 
-from cspsim.cli.common import UserError, build, load, scenario_path
+from cspsim.cli.common import ProgressBar, library_errors, load, scenario_path
 from cspsim.paths import results_dir
 
 
@@ -30,6 +29,15 @@ def add_parser(sub) -> None:
         "source checkout, else in the current folder)",
     )
     r.add_argument("--workers", type=int, help="local processes (default: one per core)")
+    r.add_argument(
+        "--scheduler", help="run on a Dask cluster: its scheduler's address (tcp://HOST:PORT)"
+    )
+    r.add_argument(
+        "--engine",
+        choices=["arrays", "agents"],
+        default="arrays",
+        help="agents: the readable per-agent Mesa engine, slower, same results",
+    )
     r.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     r.add_argument("--quiet", action="store_true", help="no progress bar or readout")
     r.set_defaults(func=cmd_run)
@@ -37,74 +45,28 @@ def add_parser(sub) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replicates of a scenario and write results, summary, manifest and plots."""
-    from tqdm import tqdm
-
-    from cspsim import io
-    from cspsim.analysis.outputs import HEADLINE
-    from cspsim.analysis.stats import summarise
-    from cspsim.analysis.survey import survey_readout
-    from cspsim.studies.runner import Job, default_workers, replicate_seeds, run_jobs
+    from cspsim.studies.api import run
 
     args.scenario = scenario_path(args.scenario)
     scenario = load(args.scenario)
-    if args.replicates is not None and args.replicates < 1:
-        raise UserError("--replicates must be at least 1")
-    if args.seed is not None and args.seed < 0:
-        raise UserError("--seed must be a non-negative integer")
-    if args.workers is not None and args.workers < 1:
-        raise UserError("--workers must be at least 1")
-    model0 = build(scenario, args.scenario)
-    n = args.replicates or scenario.run.replicates
-    root = scenario.run.seed if args.seed is None else args.seed
-    seeds = replicate_seeds(root, n)
     out = Path(args.out) if args.out else results_dir() / scenario.name
-    try:
-        io.begin_output(out)
-    except OSError as exc:
-        raise UserError(f"--out {out}: {exc}") from None
-    workers = args.workers or default_workers(n)
-    jobs = [Job(scenario, i, s, Path(args.scenario).parent) for i, s in enumerate(seeds)]
-    t0 = time.perf_counter()
-    tqdm.monitor_interval = 0  # no monitor thread: the pool forks
-    with tqdm(total=n, desc=f"{scenario.name}: replicates", unit="run", disable=args.quiet) as bar:
-        frames = run_jobs(jobs, workers=workers, progress=bar.update)
-    import pandas as pd
-
-    frame = pd.concat(frames, ignore_index=True)
-    wall = time.perf_counter() - t0
-    io.write_parquet(frame, out / "timeseries.parquet")
-    summary = summarise(frame, HEADLINE)
-    io.write_csv(summary, out / "summary.csv")
-    survey_year = model0.sched.quarters[0].year
-    io.write_csv(survey_readout(frame, survey_year, model0.P), out / f"survey_{survey_year}.csv")
-    plots = [] if args.no_plots else plot_files(frame, out, scenario.name)
-    manifest = {
-        "scenario": scenario.name,
-        "scenario_file": str(Path(args.scenario).resolve()),
-        "resolved_config": scenario.model_dump(mode="json"),
-        "root_seed": root,
-        "seeds": seeds,
-        "replicates": n,
-        "workers": workers,
-        "wall_time_s": round(wall, 3),
-        "files": ["timeseries.parquet", "summary.csv", f"survey_{survey_year}.csv"]
-        + [p.name for p in plots],
-        "versions": io.versions(),
-        "git": io.git_commit(),
-        "command": sys.argv,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    io.write_json(manifest, out / "manifest.json")
+    bar = ProgressBar(f"{scenario.name}: replicates", quiet=args.quiet)
+    with library_errors(out), bar:
+        result = run(
+            scenario,
+            args.replicates,
+            args.seed,
+            args.workers,
+            args.scheduler,
+            args.engine,
+            source=args.scenario,
+            out=out,
+            plots=not args.no_plots,
+            progress=bar,
+        )
     if not args.quiet:
-        print_headline(summary, out, wall, n, workers)
+        print_headline(result.summary, out, result.wall_time_s, result.replicates, result.workers)
     return 0
-
-
-def plot_files(frame, out: Path, title: str) -> list[Path]:
-    """Write the run's plots (imported late: matplotlib is slow to import)."""
-    from cspsim.analysis.plots import plot_run
-
-    return plot_run(frame, out, title)
 
 
 def print_headline(summary, out: Path, wall: float, n: int, workers: int) -> None:

@@ -16,8 +16,9 @@ Method (pattern-oriented: several survey tables at once):
    follows valleys where parameters must move together.
 
 Runs are spread over a local process pool, or a Dask cluster given its scheduler's
-address; the results do not depend on which. Parameters of the survey answer model do not
-change the simulation, so each worker reuses the simulated state when only they differ.
+address (:mod:`cspsim.studies.executor`); the results do not depend on which. Parameters of
+the survey answer model do not change the simulation, so each worker reuses the simulated
+state when only they differ.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import datetime as dt
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,8 +45,7 @@ from cspsim.inputs.scenario import Scenario, with_values
 from cspsim.inputs.targets import respondent_mix
 from cspsim.model.model import CSPModel
 from cspsim.model.state import params_of
-from cspsim.studies.runner import pool_context
-from cspsim.studies.sensitivity.executor import connect_dask
+from cspsim.studies.executor import Executor, make_executor
 from cspsim.studies.validate import distances, objective, survey_year_scenario, target_blocks
 
 
@@ -62,7 +61,7 @@ class Setup:
         seeds: Replicate seeds, the same for every point.
         tables: Tables that make up the distance.
         base_dir: Folder the scenario's relative paths are read from.
-        token: Identifies this setup on Dask workers (which keep one scorer per setup).
+        token: Identifies this setup in worker processes (each keeps one scorer per setup).
     """
 
     scenario: Scenario
@@ -143,80 +142,36 @@ class Scorer:
         return objective(self.blocks, dist, tables), {t: v for t, v in per.items() if v == v}
 
 
-_SCORER: Scorer | None = None
+_SCORERS: dict[str, Scorer] = {}
 
 
-def _init(setup: Setup) -> None:
-    global _SCORER
-    _SCORER = Scorer(setup)
-
-
-def _score_many(points: np.ndarray) -> list[tuple[float, dict[str, float]]]:
-    assert _SCORER is not None
-    return [_SCORER(p) for p in points]
-
-
-_REMOTE: dict[str, Scorer] = {}
-
-
-def _score_remote(setup: Setup, points: np.ndarray) -> list[tuple[float, dict[str, float]]]:
-    """A Dask task: score points with this worker's scorer for ``setup`` (built once)."""
-    scorer = _REMOTE.get(setup.token)
+def scorer_for(setup: Setup) -> Scorer:
+    """This process's scorer for ``setup`` (built once; one calibration at a time)."""
+    scorer = _SCORERS.get(setup.token)
     if scorer is None:
-        _REMOTE.clear()  # one calibration at a time per worker
-        scorer = _REMOTE[setup.token] = Scorer(setup)
+        _SCORERS.clear()
+        scorer = _SCORERS[setup.token] = Scorer(setup)
+    return scorer
+
+
+def _score(setup: Setup, points: np.ndarray) -> list[tuple[float, dict[str, float]]]:
+    """A task: score points with this process's scorer for ``setup``."""
+    scorer = scorer_for(setup)
     return [scorer(p) for p in points]
 
 
-class Pool:
-    """Scores batches of points: here (``workers = 1``), on a local process pool, or on a
-    Dask cluster (``scheduler`` address; the setup is sent once to every worker)."""
-
-    def __init__(self, setup: Setup, workers: int = 1, scheduler: str | None = None):
-        self.workers = workers
-        self._pool = self._client = None
-        if scheduler:
-            self._client, self.workers, self._setup = connect_dask(scheduler, setup)
-        elif workers <= 1:
-            _init(setup)
-        else:
-            self._pool = ProcessPoolExecutor(
-                workers, mp_context=pool_context(), initializer=_init, initargs=(setup,)
-            )
-
-    def score(
-        self, points: np.ndarray, progress: Callable[[int], None] | None = None
-    ) -> list[tuple[float, dict[str, float]]]:
-        """Scores of ``points`` (rows in the unit cube), in order."""
-        if self._pool is None and self._client is None:
-            out = []
-            for p in points:
-                out += _score_many(p[None, :])
-                if progress:
-                    progress(1)
-            return out
-        size = max(1, min(16, len(points) // (4 * self.workers)))
-        chunks = [points[i : i + size] for i in range(0, len(points), size)]
-        if self._client is not None:
-            futures = [
-                self._client.submit(_score_remote, self._setup, c, pure=False, retries=1)
-                for c in chunks
-            ]
-        else:
-            futures = [self._pool.submit(_score_many, c) for c in chunks]
-        out = []
-        for fut, chunk in zip(futures, chunks, strict=True):
-            out += fut.result()
-            if progress:
-                progress(len(chunk))
-        return out
-
-    def close(self) -> None:
-        """Stop the local workers, or disconnect from the cluster (which keeps running)."""
-        if self._pool is not None:
-            self._pool.shutdown()
-        if self._client is not None:
-            self._client.close()
+def score(
+    executor: Executor,
+    points: np.ndarray,
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple[float, dict[str, float]]]:
+    """Scores of ``points`` (rows in the unit cube), in order, on an executor made with the
+    setup as its shared object (:func:`cspsim.studies.executor.make_executor`)."""
+    slots = executor.slots
+    size = 1 if slots == 1 else max(1, min(16, len(points) // (4 * slots)))
+    chunks = [points[i : i + size] for i in range(0, len(points), size)]
+    scored = executor.map(_score, chunks, progress, weight=len)
+    return [s for chunk in scored for s in chunk]
 
 
 @dataclass
@@ -265,9 +220,9 @@ def calibrate(
     m = int(np.ceil(np.log2(max(points, 2))))
     sample = qmc.Sobol(d, scramble=True, seed=np.random.default_rng(seed)).random_base2(m)
     start = setup.start()
-    pool = Pool(setup, workers, scheduler)
+    pool = make_executor(workers, scheduler, shared=setup, preload=[__name__])
     try:
-        (f0, t0), *scored = pool.score(np.vstack([start, sample]), progress)
+        (f0, t0), *scored = score(pool, np.vstack([start, sample]), progress)
         f = np.array([s[0] for s in scored])
         order = np.argsort(f, kind="stable")
         keep = order[: max(1, round(accept * len(f)))]
@@ -281,7 +236,7 @@ def calibrate(
             it += 1
             moves = np.vstack([np.eye(d), -np.eye(d)]) * step
             cand = np.clip(x[None, :] + moves, 0.0, 1.0)
-            res = pool.score(cand, progress)
+            res = score(pool, cand, progress)
             fc = np.array([r[0] for r in res])
             best = int(np.argmin(fc))
             if fc[best] < fx - 1e-9:
@@ -296,7 +251,7 @@ def calibrate(
         rounded = {n: _round(v) for n, v in setup.values(x).items()}
         lo, hi = setup.bounds()
         xr = (np.array([rounded[n] for n in setup.names]) - lo) / (hi - lo)
-        fx, tx = pool.score(xr[None, :])[0]
+        fx, tx = score(pool, xr[None, :])[0]
     finally:
         pool.close()
     return Result(
@@ -322,7 +277,7 @@ def calibrate(
             "seeds": list(setup.seeds),
             "year": setup.year,
             "tables": list(setup.tables),
-            "workers": pool.workers,
+            "workers": pool.slots,
         },
         history=history,
     )
@@ -349,7 +304,7 @@ def _powell(
         return x, fx, 0
     from scipy.optimize import minimize
 
-    scorer = _SCORER if _SCORER is not None and _SCORER.setup is setup else Scorer(setup)
+    scorer = scorer_for(setup)
     used = 0
 
     def f(unit: np.ndarray) -> float:

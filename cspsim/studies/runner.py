@@ -1,4 +1,5 @@
-"""Run replicates of a scenario, serially or on a local process pool.
+"""Run replicates of a scenario: here, on a local process pool or on a Dask cluster
+(:mod:`cspsim.studies.executor`).
 
 Each replicate's seed comes from ``numpy.random.SeedSequence(root_seed).spawn(n)``; the same
 root seed gives the same list for every scenario (common random numbers, paired comparisons),
@@ -8,10 +9,7 @@ gathered in replicate order, so the number of workers never changes them.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,18 @@ from cspsim.inputs.duties import load_duties
 from cspsim.inputs.geography import build_geography
 from cspsim.inputs.scenario import Scenario
 from cspsim.model.model import CSPModel
+from cspsim.studies.executor import Executor, default_workers, make_executor
+
+__all__ = [
+    "Job",
+    "ProgressCounter",
+    "check_buildable",
+    "default_workers",
+    "job_executor",
+    "replicate_seeds",
+    "run_job",
+    "run_jobs",
+]
 
 
 def replicate_seeds(root_seed: int, n: int) -> list[int]:
@@ -40,14 +50,19 @@ class Job:
     seed: int
     base_dir: Path | None = None
     csp_rows: bool = True
+    engine: str = "arrays"
 
 
 def run_job(job: Job) -> pd.DataFrame:
     """Run one replicate and return its outcome frame (small and picklable).
 
-    With ``csp_rows=False`` only the authority-type and national rows are kept.
+    With ``csp_rows=False`` only the authority-type and national rows are kept. The engine is
+    passed to the model only when it is not the default (``"arrays"``).
     """
-    model = CSPModel(job.scenario, seed=job.seed, base_dir=job.base_dir, with_agents=False)
+    kwargs = {} if job.engine == "arrays" else {"engine": job.engine}
+    model = CSPModel(
+        job.scenario, seed=job.seed, base_dir=job.base_dir, with_agents=False, **kwargs
+    )
     model.run()
     frame = run_frame(model, job.scenario.name, job.replicate)
     if not job.csp_rows:
@@ -55,36 +70,28 @@ def run_job(job: Job) -> pd.DataFrame:
     return frame
 
 
-def default_workers(n_jobs: int) -> int:
-    """Local processes to use: one per core, no more than there are jobs."""
-    return max(1, min(n_jobs, os.cpu_count() or 1))
+class ProgressCounter:
+    """Counts finished runs and reports ``report(done, total)``."""
+
+    def __init__(self, report: Callable[[int, int], None] | None, done: int, total: int):
+        self.report, self.done, self.total = report, done, total
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.report:
+            self.report(self.done, self.total)
 
 
-def pool_context():
-    """fork when it is safe (one thread in this process: fast start), else forkserver.
-
-    Forking a multi-threaded process (e.g. after numpy's BLAS or pyarrow started threads) can
-    deadlock, so in practice it is almost always forkserver. The forkserver imports this
-    module (and so the model, numpy and pandas) once and workers fork from it with all that
-    already imported, instead of each importing it (about a second); a later pool in the
-    same process then starts in milliseconds.
-    """
-    methods = mp.get_all_start_methods()
-    task_dir = Path("/proc/self/task")
-    single = task_dir.is_dir() and len(list(task_dir.iterdir())) == 1
-    if "fork" in methods and single:
-        return mp.get_context("fork")
-    if "forkserver" not in methods:
-        return mp.get_context("spawn")
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])  # ignored if this process's forkserver already runs
-    return ctx
+def _job_task(_: None, job: Job) -> pd.DataFrame:
+    return run_job(job)
 
 
 def run_jobs(
     jobs: Iterable[Job],
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
 ) -> list[pd.DataFrame]:
     """Run jobs and return their frames in job order.
 
@@ -92,22 +99,19 @@ def run_jobs(
         jobs: Replicates to run.
         workers: Local processes (1 = run here, no pool).
         progress: Called with 1 each time a job finishes.
+        scheduler: Dask scheduler address (instead of local processes).
+        executor: Run on this executor (left open) instead of one made for these jobs.
     """
     jobs = list(jobs)
-    results: list[pd.DataFrame | None] = [None] * len(jobs)
-    if workers <= 1 or len(jobs) <= 1:
-        for i, job in enumerate(jobs):
-            results[i] = run_job(job)
-            if progress:
-                progress(1)
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
-            futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                if progress:
-                    progress(1)
-    return [r for r in results if r is not None]
+    if executor is not None:
+        return executor.map(_job_task, jobs, progress)
+    with job_executor(len(jobs), workers, scheduler) as ex:
+        return ex.map(_job_task, jobs, progress)
+
+
+def job_executor(n_jobs: int, workers: int = 1, scheduler: str | None = None) -> Executor:
+    """The executor for ``n_jobs`` replicates: no more local processes than jobs."""
+    return make_executor(min(workers, n_jobs), scheduler, preload=[__name__])
 
 
 def check_buildable(scenario: Scenario, base_dir: Path | None = None) -> CSPModel:

@@ -248,14 +248,15 @@ def simulate_state(
     workers: int = 1,
     base_dir: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Run replicates (common seeds from the scenario's root seed) up to the end of ``year``
     and return each simulated CSP's state in that year
-    (:func:`cspsim.analysis.survey.csp_year_state`)."""
+    (:func:`cspsim.analysis.survey.csp_year_state`); on a Dask cluster given ``scheduler``."""
     short = survey_year_scenario(scenario, year)
     seeds = replicate_seeds(scenario.run.seed, replicates)
     jobs = [Job(short, i, s, base_dir) for i, s in enumerate(seeds)]
-    frames = run_jobs(jobs, workers=workers, progress=progress)
+    frames = run_jobs(jobs, workers=workers, progress=progress, scheduler=scheduler)
     return csp_year_state(pd.concat(frames, ignore_index=True), year)
 
 

@@ -10,7 +10,8 @@ One module per concern:
 * :mod:`~cspsim.studies.sensitivity.design`: problem, sample, seeds and tasks;
 * :mod:`~cspsim.studies.sensitivity.worker`: what a worker runs (the model function);
 * :mod:`~cspsim.studies.sensitivity.store`: Parquet chunks plus a manifest, safe to kill;
-* :mod:`~cspsim.studies.sensitivity.executor`: this process, a local pool, or Dask;
+* :mod:`~cspsim.studies.executor` (shared with the other studies): this process, a local
+  pool, or Dask;
 * :mod:`~cspsim.studies.sensitivity.sweep`: plan, output folder, resumable runs;
 * :mod:`~cspsim.studies.sensitivity.analysis`, :mod:`~cspsim.studies.sensitivity.plots`,
   :mod:`~cspsim.studies.sensitivity.report`: indices, convergence, failures, files;

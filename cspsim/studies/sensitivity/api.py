@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cspsim.studies.executor import Executor
+from cspsim.studies.executor import make_executor as _make_executor
 from cspsim.studies.sensitivity.analysis import Analysis, analyze_store
-from cspsim.studies.sensitivity.executor import DaskCluster, LocalPool, Serial
 from cspsim.studies.sensitivity.experiment import load_experiment
 from cspsim.studies.sensitivity.report import write_report
 from cspsim.studies.sensitivity.store import Store
@@ -28,13 +29,12 @@ from cspsim.studies.sensitivity.sweep import (
 )
 
 
-def make_executor(p: Plan, workers: int | None = None, scheduler: str | None = None):
-    """The executor for a sweep: Dask if ``scheduler`` is given, else this process for one
+def make_executor(p: Plan, workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor for a sweep (:mod:`cspsim.studies.executor`), with the sweep's runtime
+    sent once to every worker: Dask if ``scheduler`` is given, else this process for one
     worker, else a local process pool (``workers`` defaults to one per core)."""
-    if scheduler:
-        return DaskCluster(p.runtime, scheduler)
     workers = workers or os.cpu_count() or 1
-    return Serial(p.runtime) if workers == 1 else LocalPool(p.runtime, workers)
+    return _make_executor(workers, scheduler, p.runtime, ["cspsim.studies.sensitivity.worker"])
 
 
 def sweep(

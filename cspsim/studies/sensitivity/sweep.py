@@ -34,7 +34,7 @@ from cspsim.studies.sensitivity.design import (
 from cspsim.studies.sensitivity.outcomes import OutcomeSpec
 from cspsim.studies.sensitivity.schema import Experiment, Loaded
 from cspsim.studies.sensitivity.store import Store
-from cspsim.studies.sensitivity.worker import Runtime, model_function
+from cspsim.studies.sensitivity.worker import Runtime, model_function, run_task
 
 TASK_SECONDS = 1.0  # long enough that per-task overhead is small, short enough to lose little
 
@@ -220,7 +220,7 @@ def run(p: Plan, store: Store, executor, quiet: bool = False) -> Progress:
     t0 = last = time.perf_counter()
     status = "interrupted"
     try:
-        for task, columns in executor.run(todo):
+        for task, columns in executor.run(run_task, todo):
             store.write_chunk(task.index, columns)
             failed = int((~columns["ok"]).sum())
             prog.done += len(task.points)

@@ -1,0 +1,371 @@
+"""cspsim from Python: what ``cspsim run`` and ``cspsim compare`` do, as functions.
+
+Example (a plain script needs no ``if __name__ == "__main__"`` guard)::
+
+    import cspsim
+
+    result = cspsim.run("configs/baseline.toml", replicates=4, workers=2)
+    result.frame    # every quarter, area and replicate (timeseries.parquet)
+    result.summary  # headline outcomes with 95% intervals (summary.csv)
+
+    comp = cspsim.compare(["configs/projection_2030.toml", "configs/pcc_grant_cut_2026.toml"])
+    comp.table      # paired differences from the first scenario (comparison.csv)
+
+Runs go to local processes (``workers``, default one per core; 1 runs in this process) or
+to a Dask cluster (``scheduler="tcp://HOST:PORT"``); the results are the same either way
+(:mod:`cspsim.studies.executor`). With ``out``, the files the commands write are written
+there too. Scenarios are files (relative paths in them are read from the file's folder) or
+:class:`~cspsim.inputs.scenario.Scenario` objects (read from ``base_dir``, or from the
+folder of ``source``, the file they came from).
+
+Errors, all raised before any run: :class:`~cspsim.inputs.scenario.ScenarioError` (one
+line per problem, naming the file), :class:`ArgumentError` (a ``ValueError``: an argument
+out of range) and :class:`OutputError` (``out`` cannot be prepared).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cspsim import io
+from cspsim.analysis.comparison import Comparison
+from cspsim.analysis.outputs import HEADLINE
+from cspsim.analysis.stats import summarise
+from cspsim.analysis.survey import survey_readout
+from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
+from cspsim.studies.compare import run_comparison
+from cspsim.studies.executor import default_workers
+from cspsim.studies.runner import Job, ProgressCounter, check_buildable, replicate_seeds, run_jobs
+
+ENGINES = ("arrays", "agents")
+Progress = Callable[[int, int], None]  # progress(done, total)
+
+
+class OutputError(OSError):
+    """The output folder cannot be prepared."""
+
+
+class ArgumentError(ValueError):
+    """An argument out of range: ``name`` (the parameter) and ``reason``."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"{name} {reason}")
+        self.name, self.reason = name, reason
+
+
+@dataclass
+class RunResult:
+    """Replicates of one scenario (what ``cspsim run`` writes).
+
+    Attributes:
+        scenario: The resolved scenario.
+        frame: Every quarter, area and replicate (``timeseries.parquet``).
+        summary: Headline outcomes by group and period with 95% intervals (``summary.csv``).
+        survey: The synthetic survey of ``survey_year`` (``survey_<year>.csv``).
+        survey_year: First simulated calendar year.
+        root_seed: Root seed; ``seeds`` are the replicates' seeds.
+        workers: Local processes used (Dask: the cluster's worker threads are not counted).
+        wall_time_s: Time taken by the runs.
+        files: Files written to ``out`` (none without ``out``).
+    """
+
+    scenario: Scenario
+    frame: pd.DataFrame
+    summary: pd.DataFrame
+    survey: pd.DataFrame
+    survey_year: int
+    root_seed: int
+    seeds: list[int]
+    workers: int
+    wall_time_s: float
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def replicates(self) -> int:
+        """Number of replicates."""
+        return len(self.seeds)
+
+
+def _resolve(scenario, source, base_dir) -> tuple[Scenario, str | None, Path | None]:
+    """(scenario, the file it came from, folder of its relative paths)."""
+    if not isinstance(scenario, Scenario):
+        source = str(scenario)
+        scenario = load_scenario(scenario)
+    if base_dir is None and source is not None:
+        base_dir = Path(source).parent
+    return scenario, source, base_dir
+
+
+def _build(scenario: Scenario, source: str | None, base_dir: Path | None):
+    """Build (not run) the model; structural problems name the scenario file."""
+    try:
+        return check_buildable(scenario, base_dir)
+    except ScenarioError as exc:
+        if source is None:
+            raise
+        raise ScenarioError([f"{source}: {p}" for p in exc.problems]) from None
+
+
+def _begin(out: str | Path | None) -> Path | None:
+    if out is None:
+        return None
+    out = Path(out)
+    try:
+        io.begin_output(out)
+    except OSError as exc:
+        raise OutputError(str(exc)) from exc
+    return out
+
+
+def _check(engine: str, workers: int | None) -> None:
+    if engine not in ENGINES:
+        raise ArgumentError("engine", f"must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if workers is not None and workers < 1:
+        raise ArgumentError("workers", "must be at least 1")
+
+
+def run(
+    scenario: str | Path | Scenario,
+    replicates: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    engine: str = "arrays",
+    *,
+    source: str | Path | None = None,
+    base_dir: Path | None = None,
+    out: str | Path | None = None,
+    plots: bool = True,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run replicates of a scenario (``cspsim run``).
+
+    Args:
+        scenario: Scenario file or object.
+        replicates: Default: the scenario's ``run.replicates``.
+        seed: Root seed (default: the scenario's ``run.seed``).
+        workers: Local processes (default: one per core, no more than replicates).
+        scheduler: Dask scheduler address, instead of local processes.
+        engine: ``"arrays"`` or ``"agents"`` (the per-agent Mesa engine: slower, same results).
+        source, base_dir: Where a scenario object came from (see the module doc).
+        out: Also write the result files and manifest here.
+        plots: With ``out``, write the PNG plots too.
+        progress: Called as ``progress(done, total)`` when a replicate finishes.
+    """
+    scenario, source, base_dir = _resolve(scenario, source, base_dir)
+    n = scenario.run.replicates if replicates is None else replicates
+    if n < 1:
+        raise ArgumentError("replicates", "must be at least 1")
+    if seed is not None and seed < 0:
+        raise ArgumentError("seed", "must be a non-negative integer")
+    _check(engine, workers)
+    model0 = _build(scenario, source, base_dir)
+    folder = _begin(out)
+    root = scenario.run.seed if seed is None else seed
+    seeds = replicate_seeds(root, n)
+    workers = workers or default_workers(n)
+    jobs = [Job(scenario, i, s, base_dir, engine=engine) for i, s in enumerate(seeds)]
+    t0 = time.perf_counter()
+    counter = ProgressCounter(progress, 0, n)
+    counter(0)
+    frame = pd.concat(run_jobs(jobs, workers, counter, scheduler), ignore_index=True)
+    year = model0.sched.quarters[0].year
+    result = RunResult(
+        scenario=scenario,
+        frame=frame,
+        summary=summarise(frame, HEADLINE),
+        survey=survey_readout(frame, year, model0.P),
+        survey_year=year,
+        root_seed=root,
+        seeds=seeds,
+        workers=workers,
+        wall_time_s=time.perf_counter() - t0,
+    )
+    if folder is not None:
+        _write_run(result, folder, plots, source, engine, scheduler)
+    return result
+
+
+def _write_run(r: RunResult, out: Path, plots: bool, source, engine, scheduler) -> None:
+    io.write_parquet(r.frame, out / "timeseries.parquet")
+    io.write_csv(r.summary, out / "summary.csv")
+    io.write_csv(r.survey, out / f"survey_{r.survey_year}.csv")
+    r.files = ["timeseries.parquet", "summary.csv", f"survey_{r.survey_year}.csv"]
+    if plots:
+        from cspsim.analysis.plots import plot_run  # matplotlib is slow to import
+
+        r.files += [p.name for p in plot_run(r.frame, out, r.scenario.name)]
+    manifest = {
+        "scenario": r.scenario.name,
+        "scenario_file": str(Path(source).resolve()) if source is not None else None,
+        "resolved_config": r.scenario.model_dump(mode="json"),
+        "root_seed": r.root_seed,
+        "seeds": r.seeds,
+        "replicates": r.replicates,
+        "workers": r.workers,
+        "engine": engine,
+        **({"scheduler": scheduler} if scheduler else {}),
+        "wall_time_s": round(r.wall_time_s, 3),
+        "files": r.files,
+        "versions": io.versions(),
+        "git": io.git_commit(),
+        "command": sys.argv,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    io.write_json(manifest, out / "manifest.json")
+
+
+def distinct_names(scenarios: Sequence[Scenario]) -> list[Scenario]:
+    """The scenarios, a later one named like an earlier one renamed ``"name (k)"``."""
+    out = list(scenarios)
+    for k, sc in enumerate(out):  # a scenario compared with itself needs a second name
+        if any(o.name == sc.name for o in out[:k]):
+            out[k] = sc.model_copy(update={"name": f"{sc.name} ({k + 1})"})
+    return out
+
+
+def compare(
+    scenarios: Sequence[str | Path | Scenario],
+    replicates: int | None = None,
+    seed: int | None = None,
+    precision: float | None = None,
+    max_replicates: int = 200,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    engine: str = "arrays",
+    *,
+    sources: Sequence[str | Path | None] | None = None,
+    base_dirs: Sequence[Path | None] | None = None,
+    out: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Run scenarios on common random numbers and compare each with the first
+    (``cspsim compare``); ``warnings`` on the result say what to be careful about.
+
+    Args:
+        scenarios: Scenario files or objects; the first is the reference.
+        replicates: Default: the first scenario's ``run.replicates`` (at least 2).
+        seed: Root seed (default: the first scenario's ``run.seed``).
+        precision: Add replicates until the 95% half-width of the share-met differences is
+            below this (a share), up to ``max_replicates``.
+        workers, scheduler, engine, progress: As for :func:`run`.
+        sources, base_dirs: Where scenario objects came from, one per scenario.
+        out: Also write the files of ``cspsim compare`` here (report, tables, plots).
+    """
+    sources = list(sources) if sources is not None else [None] * len(scenarios)
+    base_dirs = list(base_dirs) if base_dirs is not None else [None] * len(scenarios)
+    loaded, problems = [], []
+    for sc, src, base in zip(scenarios, sources, base_dirs, strict=True):
+        try:
+            sc, src, base = _resolve(sc, src, base)
+            _build(sc, src, base)
+            loaded.append((sc, src, base))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    scs = distinct_names([sc for sc, _, _ in loaded])
+    n = replicates or scs[0].run.replicates
+    if n < 2:
+        raise ArgumentError("replicates", "must be at least 2 to give intervals")
+    if precision is not None and precision <= 0:
+        raise ArgumentError("precision", "must be positive (e.g. 0.005 = half a percentage point)")
+    if max_replicates < n:
+        raise ArgumentError("max_replicates", "must be at least replicates")
+    _check(engine, workers)
+    folder = _begin(out)
+    root = scs[0].run.seed if seed is None else seed
+    workers = workers or default_workers(n * len(scs))
+    t0 = time.perf_counter()
+    if progress:
+        progress(0, n * len(scs))
+    comp = run_comparison(
+        scs, [b for _, _, b in loaded], root, n, precision=precision,
+        max_replicates=max_replicates, workers=workers, scheduler=scheduler, engine=engine,
+        progress=progress,
+    )  # fmt: skip
+    comp.wall_time_s = time.perf_counter() - t0
+    comp.warnings = _warnings(comp, scs, precision)
+    if folder is not None:
+        meta = {
+            "workers": workers,
+            "engine": engine,
+            **({"scheduler": scheduler} if scheduler else {}),
+        }
+        _write_comparison(comp, scs, [s for _, s, _ in loaded], folder, root, meta)
+    return comp
+
+
+def _warnings(comp: Comparison, scenarios: list[Scenario], precision: float | None) -> list[str]:
+    from cspsim.analysis.comparison import indistinct
+
+    warnings = []
+    if len({(s.time.start, s.time.end) for s in scenarios}) > 1:
+        warnings.append(
+            "The scenarios simulate different periods: compare the financial-year rows, not "
+            "'all' or 'end'."
+        )
+    ref = scenarios[0].name
+    if precision is not None and not comp.reached:
+        warnings.append(
+            f"Precision ±{precision:g} not reached with the cap of {comp.replicates} "
+            f"replicates (half-width {comp.half_width:.4f}); raise --max-replicates."
+        )
+    if precision is None:
+        for name in indistinct(comp.table, ref):
+            warnings.append(
+                f"{name} vs {ref}: the 95% interval of the difference in share of demand met "
+                f"includes zero with {comp.replicates} replicates, so these scenarios cannot be "
+                "told apart yet; rerun with more --replicates or with --precision."
+            )
+    return warnings
+
+
+def _write_comparison(
+    comp: Comparison,
+    scenarios: list[Scenario],
+    sources: list[str | None],
+    out: Path,
+    root: int,
+    extra: dict[str, Any],
+) -> None:
+    from cspsim.analysis.compare_plots import plot_comparison
+    from cspsim.analysis.report import write_report
+
+    io.write_parquet(comp.frame, out / "timeseries.parquet")
+    io.write_csv(comp.table, out / "comparison.csv")
+    plots = plot_comparison(comp.frame, comp.table, out)
+    meta = {
+        "root_seed": root,
+        "first_quarter": str(comp.frame["date"].min().date()),
+        "last_quarter": str(comp.frame["date"].max().date()),
+        "versions": io.versions(),
+        "git": io.git_commit(),
+    }
+    paths = [Path(s) if s is not None else None for s in sources]
+    write_report(out / "report.html", comp, scenarios, paths, plots, comp.warnings, meta)
+    comp.files = ["timeseries.parquet", "comparison.csv", "report.html"] + [p.name for p in plots]
+    manifest = meta | {
+        "scenarios": [s.name for s in scenarios],
+        "scenario_files": [str(p.resolve()) if p is not None else None for p in paths],
+        "resolved_configs": [s.model_dump(mode="json") for s in scenarios],
+        "seeds": comp.seeds,
+        "replicates": comp.replicates,
+        "precision": comp.precision,
+        "precision_reached": comp.reached,
+        "headline_half_width": comp.half_width,
+        **extra,
+        "wall_time_s": round(comp.wall_time_s, 3),
+        "files": comp.files,
+        "warnings": comp.warnings,
+        "command": sys.argv,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    io.write_json(manifest, out / "manifest.json")
