@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cspsim.vocab import QUARTERS_PER_YEAR
+
 if TYPE_CHECKING:
     from cspsim.model.agents.structure import AgentStructure
     from cspsim.model.model import CSPModel
@@ -30,7 +32,7 @@ def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:
             + c.new_burdens_fte(t).sum() * cost
             + c.pcc.central_spend_gbp(c)
         )
-        / 4
+        / QUARTERS_PER_YEAR
         for c in councils
     ]
     engagement = np.zeros(s.engagement.shape)
@@ -45,12 +47,18 @@ def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:
     led = rec.ledger
     led["grants_in_gbp"][t] = (
         sum(c.ledger["direct_gbp"] for c in councils) + sum(p.fund_gbp for p in agents.pcc_list)
-    ) / 4
-    led["pcc_central_gbp"][t] = sum(p.central_gbp for p in agents.pcc_list) / 4
-    led["grants_to_teams_gbp"][t] = sum(c.grant_gbp for c in councils) / 4
-    led["grants_diverted_gbp"][t] = sum(c.ledger["diverted_gbp"] for c in councils) / 4
-    led["grants_late_lost_gbp"][t] = sum(c.ledger["late_gbp"] for c in councils) / 4
-    led["council_funded_gbp"][t] = sum(c.funded_gbp for c in councils) / 4
-    led["council_spend_gbp"][t] = sum(c.team_fte for c in councils) * cost / 4
-    led["partner_budget_gbp"][t] = sum(ag.capacity_fte for ag in agents.partners) * cost / 4
-    led["partner_committed_gbp"][t] = sum(ag.committed_fte for ag in agents.partners) * cost / 4
+    ) / QUARTERS_PER_YEAR
+    led["pcc_central_gbp"][t] = sum(p.central_gbp for p in agents.pcc_list) / QUARTERS_PER_YEAR
+    led["grants_to_teams_gbp"][t] = sum(c.grant_gbp for c in councils) / QUARTERS_PER_YEAR
+    led["grants_diverted_gbp"][t] = (
+        sum(c.ledger["diverted_gbp"] for c in councils) / QUARTERS_PER_YEAR
+    )
+    led["grants_late_lost_gbp"][t] = sum(c.ledger["late_gbp"] for c in councils) / QUARTERS_PER_YEAR
+    led["council_funded_gbp"][t] = sum(c.funded_gbp for c in councils) / QUARTERS_PER_YEAR
+    led["council_spend_gbp"][t] = sum(c.team_fte for c in councils) * cost / QUARTERS_PER_YEAR
+    led["partner_budget_gbp"][t] = (
+        sum(ag.capacity_fte for ag in agents.partners) * cost / QUARTERS_PER_YEAR
+    )
+    led["partner_committed_gbp"][t] = (
+        sum(ag.committed_fte for ag in agents.partners) * cost / QUARTERS_PER_YEAR
+    )
