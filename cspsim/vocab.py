@@ -21,3 +21,9 @@ FUNDED_AGENCIES = ("council", *PARTNER_TYPES)
 CONTRIBUTORS = ("council", *PARTNER_TYPES)
 # Who chairs a CSP (index into this in the model's state).
 CHAIRS = ("council_officer", "police", "elected_member")
+
+# Named units the model writes as numbers. Money is held per year and recorded per quarter
+# (a quarter is one step): x / QUARTERS_PER_YEAR is the quarter's share (an int, so the
+# division is exactly x / 4). Rates "per 100k" are per PER_100K residents.
+QUARTERS_PER_YEAR = 4
+PER_100K = 1e5

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Iterable
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -135,11 +134,12 @@ def paired_means():
 
 @pytest.fixture(scope="session")
 def params():
-    """Factory: registry defaults as a namespace, exact survey reading (sd = 0) unless changed."""
+    """Factory: registry defaults as ``Params``, exact survey reading (sd = 0) unless changed."""
+    from cspsim.inputs.params import Params
     from cspsim.inputs.registry import defaults
 
-    def make(**changes) -> SimpleNamespace:
-        return SimpleNamespace(**(defaults() | {"survey_response_sd": 0.0} | changes))
+    def make(**changes) -> Params:
+        return Params.from_values(defaults() | {"survey_response_sd": 0.0} | changes)
 
     return make
 

@@ -13,18 +13,17 @@ Respondents are weighted, or sampled, by the survey's authority-type mix (T1), s
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from cspsim.analysis.outputs import ID_COLUMNS
+from cspsim.inputs.params import Params
 from cspsim.inputs.questions import EVIDENCE_SCORE, QUESTIONS, T1_RESPONDENTS, Question
 from cspsim.model.submodels import survey as rules
 from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
 
-def _evidence(s: pd.DataFrame, P: Any) -> np.ndarray:
+def _evidence(s: pd.DataFrame, P: Params) -> np.ndarray:
     eng = s[[f"eng_strategic__{p}" for p in PARTNER_TYPES]].to_numpy(dtype=float)
     present = ~np.isnan(eng)
     mean_eng = np.where(present, eng, 0.0).sum(1) / np.maximum(present.sum(1), 1)
@@ -33,7 +32,7 @@ def _evidence(s: pd.DataFrame, P: Any) -> np.ndarray:
     )
 
 
-def latent(state: pd.DataFrame, P: Any, q: Question) -> np.ndarray:
+def latent(state: pd.DataFrame, P: Params, q: Question) -> np.ndarray:
     """Each CSP's latent value for ``q``: the column it reads (one minus it for an unmet
     share), or the evidence score."""
     if q.reads == EVIDENCE_SCORE:
@@ -64,11 +63,11 @@ def csp_year_state(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     ].mean()
 
 
-def _params(P: Any, q: Question) -> tuple[list[float], float]:
+def _params(P: Params, q: Question) -> tuple[list[float], float]:
     return [float(getattr(P, t)) for t in q.thresholds], float(P.survey_response_sd)
 
 
-def answers(state: pd.DataFrame, P: Any, q: Question) -> np.ndarray:
+def answers(state: pd.DataFrame, P: Params, q: Question) -> np.ndarray:
     """Each CSP's answer to ``q``: probabilities (n, K) for categories, else values (n, 1).
 
     Rows are NaN where the question does not apply (a type it was not asked of, a partner
@@ -102,7 +101,7 @@ def _replicates(state: pd.DataFrame):
 
 
 def expected_answers(
-    state: pd.DataFrame, P: Any, mix: dict[str, float] | None = None, keys=None
+    state: pd.DataFrame, P: Params, mix: dict[str, float] | None = None, keys=None
 ) -> pd.DataFrame:
     """What the survey would report on average, per replicate.
 
@@ -151,7 +150,7 @@ def _answer_rows(rep: int, q: Question, group: str, vals: np.ndarray) -> list[tu
 
 def sample_surveys(
     state: pd.DataFrame,
-    P: Any,
+    P: Params,
     rng: np.random.Generator,
     draws: int,
     mix: dict[str, int] | None = None,

@@ -8,7 +8,7 @@ import textwrap
 
 from cspsim.cli.common import UserError, build, load, rel, scenario_path
 from cspsim.inputs.catalogue import describe_shipped
-from cspsim.inputs.levers import markdown_table
+from cspsim.inputs.levers import lever_specs, markdown_table
 from cspsim.inputs.registry import registry
 from cspsim.paths import CONFIGS_DIR, SOURCE_CHECKOUT
 
@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
     c.set_defaults(func=cmd_check)
     s = sub.add_parser("scenarios", help="list the shipped scenarios")
     s.set_defaults(func=cmd_scenarios)
-    g = sub.add_parser("registry", help="print the parameter registry")
+    g = sub.add_parser("registry", help="print the parameter registry and the levers")
     g.add_argument("--markdown", action="store_true", help="as a Markdown table (for docs/ODD.md)")
     g.set_defaults(func=cmd_registry)
 
@@ -67,6 +67,12 @@ def cmd_registry(args: argparse.Namespace) -> int:
     if args.markdown:
         print(markdown_table())
         return 0
-    for s in registry().values():
-        print(f"{s.name:36s} {s.default:>12g}  [{s.lower:g}, {s.upper:g}] {s.unit}  ({s.agency})")
+    for heading, specs in (("parameters", registry()), ("levers", lever_specs())):
+        print(f"# {heading}")
+        for s in specs.values():
+            label = f"  {s.label}" if s.label else ""
+            print(
+                f"{s.name:36s} {s.default:>12g}  [{s.lower:g}, {s.upper:g}] {s.unit}  "
+                f"({s.agency}){label}"
+            )
     return 0

@@ -2,9 +2,10 @@
 
 Every lever in :func:`cspsim.inputs.levers.lever_specs` (``configs/parameters.toml`` ``[levers.*]``
 plus three per catalogue duty) becomes one control with the registry's bounds, unit and
-description; only the wording of the label and the on-screen unit (e.g. GBP shown in
-millions) are added here. A lever added to the registry appears without code changes (in
-the "Other" section, labelled from its name).
+description, and the registry's wording: its ``label``, ``section``, ``choice_labels`` and
+slider ``step``. Only the on-screen unit (e.g. GBP shown in millions) is added here. A lever
+added to the registry appears without code changes (without a ``label``, in the "Other"
+section, labelled from its name).
 
 Controls start at the value the base scenario already has (its structure, PCC model, duty
 dates, and the cuts and grants it sets as levers); a cut the scenario does not set starts at
@@ -26,28 +27,8 @@ from cspsim.inputs.registry import ParamSpec
 from cspsim.inputs.scenario import Scenario
 from cspsim.paths import DUTIES_FILE
 
-SECTIONS = ("Funding", "Duties", "Structure and PCC", "Investments", "Other")
-AGENCY_LABELS = {
-    "council": "councils",
-    "county_council": "county councils",
-    "police": "police",
-    "probation": "probation",
-    "health": "health",
-    "fire_rescue": "fire and rescue",
-    "youth_offending": "youth offending",
-    "pcc_fund": "PCC community safety fund",
-    "csp_grant": "grants to CSPs",
-}
-CHOICE_LABELS = {
-    "separate": "Separate CSPs",
-    "merged": "Merged CSPs",
-    "one_plus_four": "1+4: hub duties shared",
-    "grant": "PCC grants to CSPs",
-    "central": "PCC commissions centrally",
-    "bids": "CSPs bid to the PCC",
-    "annual": "Annual allocations",
-    "multi_year": "Multi-year allocations",
-}
+OTHER = "Other"  # section of levers the registry gives none
+GBP_MILLIONS = 1e6  # GBP amounts are shown in £m
 UNIT_LABELS = {
     "percent": "%",
     "year": "year",
@@ -113,42 +94,31 @@ def catalogue() -> dict[str, Any]:
     return read_catalogue(DUTIES_FILE)
 
 
+def sections() -> tuple[str, ...]:
+    """Sidebar sections, in the order the registry's levers first name them, then "Other"."""
+    named = dict.fromkeys(s.section for s in lever_specs().values() if s.section)
+    return (*named, *(() if OTHER in named else (OTHER,)))
+
+
+def choice_label(value: Any) -> str:
+    """On-screen wording of a choice (the registry's ``choice_labels``), else the value."""
+    return _choice_labels().get(value, str(value))
+
+
+@cache
+def _choice_labels() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for spec in lever_specs().values():
+        out |= dict(zip(spec.choices, spec.choice_labels, strict=False))
+    return out
+
+
 def _section_and_label(spec: ParamSpec) -> tuple[str, str]:
-    n, unit = spec.name, UNIT_LABELS.get(spec.unit, spec.unit)
-    duties = catalogue()
-    for prefix, text in (
-        ("duty_on__", "{d}: in force"),
-        ("duty_start_year__", "{d}: starts"),
-        ("duty_new_burdens_scale__", "{d}: new-burdens money"),
-    ):
-        if n.startswith(prefix):
-            d = n.removeprefix(prefix)
-            name = duties[d].name if d in duties else d
-            return "Duties", text.format(d=name) + ("" if spec.kind == "boolean" else f" ({unit})")
-    if n.startswith("cut_pct__"):
-        return "Funding", f"Cut to {AGENCY_LABELS.get(n[9:], n[9:])} (%)"
-    if n.startswith("cut_start_year__"):
-        return "Funding", f"…starting in ({unit})"
-    fixed = {
-        "cut_phase_years": ("Funding", "Cuts phased in over (years)"),
-        "ring_fenced_grant_gbp_per_year": ("Funding", "Ring-fenced CSP grant (£m a year)"),
-        "ring_fence_start_year": ("Funding", "…from (year)"),
-        "allocation": ("Funding", "Grant allocations"),
-        "new_duty_workload_fte_per_100k": ("Duties", f"New what-if duty: workload ({unit})"),
-        "new_duty_start_year": ("Duties", "New what-if duty: starts (year)"),
-        "new_duty_new_burdens_gbp_per_year": ("Duties", "New what-if duty: money (£m a year)"),
-        "structure_mode": ("Structure and PCC", "Partnership structure"),
-        "structure_start_year": ("Structure and PCC", "Structure takes effect (year)"),
-        "pcc_funding_model": ("Structure and PCC", "PCC funding model"),
-        "fund_coordinator": ("Investments", "Fund a dedicated coordinator in every CSP"),
-        "fund_analyst": ("Investments", "Fund a dedicated analyst in every CSP"),
-        "levers_start_year": ("Investments", "Coordinator and analyst funded from (year)"),
-        "backbone_gbp_per_year": ("Investments", "Voluntary-sector backbone, national (£m a year)"),
-    }  # fmt: skip
-    if n in fixed:
-        return fixed[n]
-    words = n.replace("__", ": ").replace("_", " ")
-    return "Other", f"{words[:1].upper()}{words[1:]} ({unit})"
+    if spec.label:
+        return spec.section or OTHER, spec.label
+    words = spec.name.replace("__", ": ").replace("_", " ")
+    unit = UNIT_LABELS.get(spec.unit, spec.unit)
+    return spec.section or OTHER, f"{words[:1].upper()}{words[1:]} ({unit})"
 
 
 def build_controls(scenario: Scenario) -> list[Control]:
@@ -162,10 +132,12 @@ def build_controls(scenario: Scenario) -> list[Control]:
         if spec.unit == "year":
             upper = max(min(upper, last), lower)
         elif spec.unit == "gbp_per_year":
-            scale = 1e6
+            scale = GBP_MILLIONS
             step = 0.05 if upper <= 10e6 else 1.0
         elif spec.kind == "real" and upper - lower <= 5:
             step = 0.05 if upper - lower <= 3 else 0.5
+        if spec.step > 0:
+            step = spec.step / scale
         out.append(
             Control(
                 name=spec.name,

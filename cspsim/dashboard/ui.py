@@ -16,7 +16,7 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from cspsim.dashboard import charts
-from cspsim.dashboard.controls import CHOICE_LABELS, SECTIONS, Control, catalogue
+from cspsim.dashboard.controls import Control, catalogue, choice_label, sections
 from cspsim.dashboard.lessons import Lesson
 from cspsim.dashboard.network import network_option
 from cspsim.dashboard.series import quarter_label, series_of
@@ -44,7 +44,7 @@ def _visible(c: Control, values: dict[str, Any]) -> bool:
 
 def _shown(c: Control, value: Any) -> str:
     if c.kind == "choice":
-        return CHOICE_LABELS.get(value, str(value))
+        return choice_label(value)
     if c.kind == "boolean":
         return "yes" if value else "no"
     shown = c.to_display(value)
@@ -66,12 +66,12 @@ def ControlWidget(c: Control, value: Any, on_change: Callable[[str, Any], None])
                 solara.Checkbox(label=c.label, value=bool(value), on_value=set_)
                 _Info(c.description)
         elif c.kind == "choice":
-            labels = [CHOICE_LABELS.get(x, x) for x in c.choices]
+            labels = [choice_label(x) for x in c.choices]
             with solara.Row(gap="0px", style={"align-items": "center"}):
                 solara.Select(
                     label=c.label,
                     values=labels,
-                    value=CHOICE_LABELS.get(value, value),
+                    value=choice_label(value),
                     on_value=lambda lab: set_(c.choices[labels.index(lab)]),
                     dense=True,
                 )
@@ -139,11 +139,11 @@ def LeverPanel(session: Session, values: dict[str, Any], on_change, on_undo):
         solara.Button(
             "Undo lever changes", on_click=on_undo, disabled=not changed, text=True, color="primary"
         )
-        for section in SECTIONS:
+        for section in sections():
             controls = [c for c in session.controls if c.section == section]
             if not controls:
                 continue
-            expand = section == "Funding" or any(c.name in changed for c in controls)
+            expand = section == sections()[0] or any(c.name in changed for c in controls)
             with solara.Details(summary=section, expand=expand):
                 if section == "Duties":
                     DutyControls(session, values, on_change)

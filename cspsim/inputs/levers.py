@@ -13,7 +13,13 @@ from functools import cache
 from typing import Any
 
 from cspsim.inputs.duties import read_catalogue
-from cspsim.inputs.registry import ParamSpec, file_levers, registry
+from cspsim.inputs.registry import (
+    ParamSpec,
+    duty_lever_templates,
+    file_levers,
+    new_duty_template,
+    registry,
+)
 from cspsim.paths import DUTIES_FILE
 
 CUT_AGENCIES = (
@@ -25,41 +31,35 @@ NEW_DUTY_ID = "what_if_duty"
 
 @cache
 def lever_specs() -> dict[str, ParamSpec]:
-    """Every lever: those in the registry file, then three per catalogue duty."""
+    """Every lever: those in the registry file, then one per ``[duty_levers.*]`` template
+    (``configs/parameters.toml``) for each catalogue duty."""
     specs = dict(file_levers())
+    templates = duty_lever_templates()
     for duty_id, d in read_catalogue(DUTIES_FILE).items():
-        common = {"agency": "all", "group": "lever", "source": f"configs/duties.toml: {d.source}"}
-        specs[f"duty_start_year__{duty_id}"] = ParamSpec(
-            name=f"duty_start_year__{duty_id}",
-            default=float(d.start.year),
-            lower=1998.0,
-            upper=2030.0,
-            unit="year",
-            kind="integer",
-            description=f"Year '{d.name}' comes into force (1 April of that year).",
-            **common,
-        )
-        specs[f"duty_on__{duty_id}"] = ParamSpec(
-            name=f"duty_on__{duty_id}",
-            default=1.0,
-            lower=0.0,
-            upper=1.0,
-            unit="boolean",
-            kind="boolean",
-            description=f"Whether '{d.name}' applies at all.",
-            **common,
-        )
-        specs[f"duty_new_burdens_scale__{duty_id}"] = ParamSpec(
-            name=f"duty_new_burdens_scale__{duty_id}",
-            default=1.0,
-            lower=0.0,
-            upper=2.0,
-            unit="ratio",
-            kind="real",
-            **common,
-            description=f"Multiplier on the new-burdens money of '{d.name}' (0 = unfunded).",
-        )
+        words = {"name": d.name, "source": d.source}
+        for prefix, t in templates.items():
+            name = f"{prefix}__{duty_id}"
+            specs[name] = ParamSpec(
+                name=name,
+                default=float(t["default"]) if "default" in t else float(d.start.year),
+                lower=float(t["lower"]),
+                upper=float(t["upper"]),
+                unit=t["unit"],
+                agency=t["agency"],
+                source=t["source"].format(**words),
+                group=t["group"],
+                description=t["description"].format(**words),
+                kind=t.get("kind", "real"),
+                label=t.get("label", "").format(**words),
+                section=t.get("section", ""),
+                step=float(t.get("step", 0.0)),
+            )
     return specs
+
+
+def _value(values: dict[str, Any], name: str) -> Any:
+    """A lever's value as set, or its registry default."""
+    return values.get(name, lever_specs()[name].default)
 
 
 def is_lever(name: str) -> bool:
@@ -113,12 +113,12 @@ def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     out = deepcopy(raw)
     v = dict(values)
     funding = out.setdefault("funding", {})
-    phase = float(v.get("cut_phase_years", lever_specs()["cut_phase_years"].default))
+    phase = float(_value(v, "cut_phase_years"))
     for agency in CUT_AGENCIES:
-        pct = float(v.get(f"cut_pct__{agency}", 0.0))
+        pct = float(_value(v, f"cut_pct__{agency}"))
         if pct <= 0:
             continue
-        year = round(float(v.get(f"cut_start_year__{agency}", 2026)))
+        year = round(float(_value(v, f"cut_start_year__{agency}")))
         if agency in ("pcc_fund", "csp_grant"):
             path = "pcc" if agency == "pcc_fund" else "csp"
             grants = [dict(g) for g in funding.get("grants", [])]
@@ -148,22 +148,23 @@ def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
                 else:
                     ov[key] = _catalogue_burdens(duty_id) * float(value)
                 overrides[duty_id] = ov
-    workload = float(v.get("new_duty_workload_fte_per_100k", 0.0))
+    workload = float(_value(v, "new_duty_workload_fte_per_100k"))
     if workload > 0:
+        t = new_duty_template()
         duties.setdefault("new", {})[NEW_DUTY_ID] = {
-            "name": "New duty (what-if lever)",
-            "start": _april(v.get("new_duty_start_year", 2026)),
+            "name": t["name"],
+            "start": _april(_value(v, "new_duty_start_year")),
             "workload_fte_per_100k": workload,
-            "volume": "high",
-            "contribution": {"council": 0.5, "police": 0.3, "health": 0.2},
-            "bound": ["council", "police", "health"],
-            "new_burdens_gbp_per_year": float(v.get("new_duty_new_burdens_gbp_per_year", 0.0)),
-            "source": "scenario lever new_duty_*",
+            "volume": t["volume"],
+            "contribution": dict(t["contribution"]),
+            "bound": list(t["bound"]),
+            "new_burdens_gbp_per_year": float(_value(v, "new_duty_new_burdens_gbp_per_year")),
+            "source": t["source"],
         }
     if "structure_mode" in v:
         structure = out.setdefault("structure", {})
         structure["mode"] = _choice("structure_mode", v["structure_mode"])
-        structure["start"] = _april(v.get("structure_start_year", 2014))
+        structure["start"] = _april(_value(v, "structure_start_year"))
     if "pcc_funding_model" in v:
         out.setdefault("pcc", {})["funding_model"] = _choice(
             "pcc_funding_model", v["pcc_funding_model"]
@@ -174,12 +175,12 @@ def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     for name in ("fund_coordinator", "fund_analyst"):
         if name in v:
             lv[name] = bool(round(float(v[name])))
-            lv["from_date"] = _april(v.get("levers_start_year", 2026))
+            lv["from_date"] = _april(_value(v, "levers_start_year"))
     if "backbone_gbp_per_year" in v:
         lv["backbone_gbp_per_year"] = float(v["backbone_gbp_per_year"])
-    amount = float(v.get("ring_fenced_grant_gbp_per_year", 0.0))
+    amount = float(_value(v, "ring_fenced_grant_gbp_per_year"))
     if amount > 0:
-        year = round(float(v.get("ring_fence_start_year", 2026)))
+        year = round(float(_value(v, "ring_fence_start_year")))
         funding["grants"] = [*funding.get("grants", []), {
             "name": "ring_fenced_community_safety_grant", "path": "csp", "ring_fenced": True,
             "gbp_per_year": {year: amount},
@@ -222,13 +223,13 @@ def markdown_table() -> str:
         "Scenario levers (set by name like parameters; they rewrite the scenario, "
         "see `cspsim/inputs/levers.py`):",
         "",
-        "| name | kind | default | bounds or choices | unit | agency | description |",
-        "|---|---|---|---|---|---|---|",
+        "| name | label | kind | default | bounds or choices | unit | agency | description |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in lever_specs().values():
         rng = " / ".join(s.choices) if s.kind == "choice" else f"{s.lower:g} – {s.upper:g}"
         rows.append(
-            f"| `{s.name}` | {s.kind} | {s.default:g} | {rng} | {s.unit} | {s.agency} "
+            f"| `{s.name}` | {s.label} | {s.kind} | {s.default:g} | {rng} | {s.unit} | {s.agency} "
             f"| {s.description} |"
         )
     return "\n".join(rows)

@@ -15,7 +15,15 @@ from pathlib import Path
 from cspsim.paths import REGISTRY_FILE
 
 _FIELDS = {"default", "lower", "upper", "unit", "agency", "source", "group", "description"}
-_OPTIONAL = {"kind": "real", "choices": (), "calibrate": False}
+_OPTIONAL = {
+    "kind": "real",
+    "choices": (),
+    "calibrate": False,
+    "label": "",
+    "section": "",
+    "choice_labels": (),
+    "step": 0.0,
+}
 KINDS = ("real", "integer", "boolean", "choice")
 
 
@@ -36,6 +44,11 @@ class ParamSpec:
         kind: ``real``, ``integer``, ``boolean`` (0/1) or ``choice`` (index into ``choices``).
         choices: Names of the options of a ``choice``.
         calibrate: Fitted to the 2009 survey by ``cspsim calibrate`` (its free parameters).
+        label: Short on-screen wording, unit included (dashboard, ``cspsim registry``, ODD
+            table); empty when the entry has none.
+        section: Dashboard section of a lever (empty: "Other").
+        choice_labels: On-screen wording of each of ``choices``, in the same order.
+        step: Slider step in the value's own unit (0: the dashboard picks one).
     """
 
     name: str
@@ -50,6 +63,10 @@ class ParamSpec:
     kind: str = "real"
     choices: tuple[str, ...] = ()
     calibrate: bool = False
+    label: str = ""
+    section: str = ""
+    choice_labels: tuple[str, ...] = ()
+    step: float = 0.0
 
     def check(self, value: float) -> str | None:
         """Return a problem description if ``value`` lies outside the bounds, else None."""
@@ -71,6 +88,10 @@ def _spec(path: Path, name: str, entry: dict, problems: list[str]) -> ParamSpec 
         kind=entry.get("kind", "real"),
         choices=tuple(entry.get("choices", ())),
         calibrate=bool(entry.get("calibrate", False)),
+        label=entry.get("label", ""),
+        section=entry.get("section", ""),
+        choice_labels=tuple(entry.get("choice_labels", ())),
+        step=float(entry.get("step", 0.0)),
     )
     if not spec.lower <= spec.default <= spec.upper:
         problems.append(f"{path}: [{name}] default {spec.default} outside bounds")
@@ -78,6 +99,8 @@ def _spec(path: Path, name: str, entry: dict, problems: list[str]) -> ParamSpec 
         problems.append(f"{path}: [{name}] kind must be one of {KINDS}")
     if spec.kind == "choice" and spec.upper != len(spec.choices) - 1:
         problems.append(f"{path}: [{name}] a choice's upper bound is the last choice's index")
+    if spec.choice_labels and len(spec.choice_labels) != len(spec.choices):
+        problems.append(f"{path}: [{name}] choice_labels must name each of the choices")
     return spec
 
 
@@ -94,11 +117,65 @@ def load_registry(path: Path = REGISTRY_FILE) -> tuple[dict[str, ParamSpec], dic
         raw = tomllib.load(fh)
     problems: list[str] = []
     lever_raw = raw.pop("levers", {})
+    for table in _TEMPLATE_TABLES:
+        raw.pop(table, None)
     params = {n: s for n, e in raw.items() if (s := _spec(path, n, e, problems))}
     levers = {n: s for n, e in lever_raw.items() if (s := _spec(path, n, e, problems))}
     if problems:
         raise ValueError("\n".join(problems))
     return params, levers
+
+
+# Tables of the registry file that are templates, not entries: the levers generated for each
+# catalogue duty, and the shape of the what-if duty a lever adds (see cspsim.inputs.levers).
+_TEMPLATE_TABLES = ("duty_levers", "new_duty_lever")
+_DUTY_LEVER_FIELDS = (_FIELDS - {"default"}) | {"basis"}
+_NEW_DUTY_FIELDS = {"name", "volume", "contribution", "bound", "source", "basis"}
+
+
+def load_lever_templates(path: Path = REGISTRY_FILE) -> tuple[dict[str, dict], dict]:
+    """Read and check the lever templates of a registry file.
+
+    Returns:
+        (``[duty_levers.*]`` by lever prefix, in file order; ``[new_duty_lever]``). A duty
+        lever template has an entry's fields with ``{name}`` and ``{source}`` standing for
+        the duty's, ``basis`` (where its bounds come from) and ``default`` only where the
+        default is not the duty's own (the start year takes the catalogue's).
+
+    Raises:
+        ValueError: if a template lacks a field or has an unknown one.
+    """
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    problems: list[str] = []
+    duty = raw.get("duty_levers", {})
+    allowed = _DUTY_LEVER_FIELDS | {"default"} | _OPTIONAL.keys()
+    for prefix, entry in duty.items():
+        missing, unknown = _DUTY_LEVER_FIELDS - entry.keys(), entry.keys() - allowed
+        if missing or unknown:
+            where = f"{path}: [duty_levers.{prefix}]"
+            problems.append(f"{where} missing {sorted(missing)} unknown {sorted(unknown)}")
+    new = raw.get("new_duty_lever", {})
+    if new.keys() != _NEW_DUTY_FIELDS:
+        problems.append(f"{path}: [new_duty_lever] needs exactly {sorted(_NEW_DUTY_FIELDS)}")
+    if problems:
+        raise ValueError("\n".join(problems))
+    return duty, new
+
+
+@cache
+def _templates() -> tuple[dict[str, dict], dict]:
+    return load_lever_templates()
+
+
+def duty_lever_templates() -> dict[str, dict]:
+    """``[duty_levers.*]`` of the shipped registry: the levers made for every catalogue duty."""
+    return _templates()[0]
+
+
+def new_duty_template() -> dict:
+    """``[new_duty_lever]`` of the shipped registry: the what-if duty the new_duty_* levers add."""
+    return _templates()[1]
 
 
 @cache

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cspsim.vocab import QUARTERS_PER_YEAR
+
 if TYPE_CHECKING:
     from cspsim.model.agents.structure import AgentStructure
     from cspsim.model.model import CSPModel
@@ -33,17 +35,17 @@ def record_arrays(
         (s.team_fte + partner_fte_area) * cost
         + seg.delivery.nb_spend_gbp
         + money.central_spend_gbp[t]
-    ) / 4
+    ) / QUARTERS_PER_YEAR
     np.add(s.engagement, tab.nan_where_none, out=rec.eng_strategic[t])
     np.add(np.minimum(R, 1.0), tab.nan_where_none, out=rec.eng_operational[t])
     rec.analyst[t], rec.coordinator[t] = s.analyst, s.coordinator
     led = rec.ledger
     for name, values in money.ledger.items():
         led[name][t] = values[t]
-    led["council_funded_gbp"][t] = funded_gbp.sum() / 4
-    led["council_spend_gbp"][t] = s.team_fte.sum() * cost / 4
+    led["council_funded_gbp"][t] = funded_gbp.sum() / QUARTERS_PER_YEAR
+    led["council_spend_gbp"][t] = s.team_fte.sum() * cost / QUARTERS_PER_YEAR
     led["partner_budget_gbp"][t] = tab.commitments.cap_gbp[t - tab.start]
-    led["partner_committed_gbp"][t] = committed_fte * cost / 4
+    led["partner_committed_gbp"][t] = committed_fte * cost / QUARTERS_PER_YEAR
 
 
 def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:
@@ -65,7 +67,7 @@ def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:
             + c.new_burdens_fte(t).sum() * cost
             + c.pcc.central_spend_gbp(c)
         )
-        / 4
+        / QUARTERS_PER_YEAR
         for c in councils
     ]
     engagement = np.zeros(s.engagement.shape)
@@ -80,12 +82,18 @@ def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:
     led = rec.ledger
     led["grants_in_gbp"][t] = (
         sum(c.ledger["direct_gbp"] for c in councils) + sum(p.fund_gbp for p in agents.pcc_list)
-    ) / 4
-    led["pcc_central_gbp"][t] = sum(p.central_gbp for p in agents.pcc_list) / 4
-    led["grants_to_teams_gbp"][t] = sum(c.grant_gbp for c in councils) / 4
-    led["grants_diverted_gbp"][t] = sum(c.ledger["diverted_gbp"] for c in councils) / 4
-    led["grants_late_lost_gbp"][t] = sum(c.ledger["late_gbp"] for c in councils) / 4
-    led["council_funded_gbp"][t] = sum(c.funded_gbp for c in councils) / 4
-    led["council_spend_gbp"][t] = sum(c.team_fte for c in councils) * cost / 4
-    led["partner_budget_gbp"][t] = sum(ag.capacity_fte for ag in agents.partners) * cost / 4
-    led["partner_committed_gbp"][t] = sum(ag.committed_fte for ag in agents.partners) * cost / 4
+    ) / QUARTERS_PER_YEAR
+    led["pcc_central_gbp"][t] = sum(p.central_gbp for p in agents.pcc_list) / QUARTERS_PER_YEAR
+    led["grants_to_teams_gbp"][t] = sum(c.grant_gbp for c in councils) / QUARTERS_PER_YEAR
+    led["grants_diverted_gbp"][t] = (
+        sum(c.ledger["diverted_gbp"] for c in councils) / QUARTERS_PER_YEAR
+    )
+    led["grants_late_lost_gbp"][t] = sum(c.ledger["late_gbp"] for c in councils) / QUARTERS_PER_YEAR
+    led["council_funded_gbp"][t] = sum(c.funded_gbp for c in councils) / QUARTERS_PER_YEAR
+    led["council_spend_gbp"][t] = sum(c.team_fte for c in councils) * cost / QUARTERS_PER_YEAR
+    led["partner_budget_gbp"][t] = (
+        sum(ag.capacity_fte for ag in agents.partners) * cost / QUARTERS_PER_YEAR
+    )
+    led["partner_committed_gbp"][t] = (
+        sum(ag.committed_fte for ag in agents.partners) * cost / QUARTERS_PER_YEAR
+    )

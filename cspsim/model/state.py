@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import numpy as np
 
 from cspsim.inputs.duties import DutyTable
 from cspsim.inputs.geography import Geography
-from cspsim.inputs.registry import registry
+from cspsim.inputs.params import Params
 from cspsim.inputs.scenario import Scenario
 from cspsim.model.submodels.adaptation import logit, sigmoid
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, CONTRIBUTORS, PARTNER_TYPES
 
 
-def params_of(scenario: Scenario) -> SimpleNamespace:
+def params_of(scenario: Scenario) -> Params:
     """Every registry parameter as a plain Python float (numpy scalars slow the model)."""
-    return SimpleNamespace(**{name: float(scenario.param(name)) for name in registry()})
+    return Params.from_scenario(scenario)
 
 
 def contribution_weights(geo: Geography, duties: DutyTable) -> np.ndarray:
@@ -63,7 +62,7 @@ class AreaState:
 
 
 def initial_state(
-    P: SimpleNamespace,
+    P: Params,
     geo: Geography,
     rng: np.random.Generator,
     initial_grant_gbp: np.ndarray,
@@ -83,7 +82,7 @@ def initial_state(
     sigma2 = np.log1p(P.council_fte_cv**2)
     z = rng.standard_normal(n)
     fte = np.exp(np.log(mean) - sigma2 / 2 + np.sqrt(sigma2) * z)
-    fte = np.clip(fte, 1.0, 185.0)  # survey T4 range 1-185 FTE
+    fte = np.clip(fte, P.council_fte_min, P.council_fte_max)  # survey T4 range of team sizes
     fte = np.where(np.isnan(geo.team_fte), fte, geo.team_fte)
 
     u = rng.random((3, n))

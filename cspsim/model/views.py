@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, PARTNER_TYPES
+from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, PARTNER_TYPES, PER_100K
 
 if TYPE_CHECKING:
     from cspsim.model.model import CSPModel
@@ -150,7 +150,7 @@ class PartnerAgency(mesa.Agent):
         m = self.model
         p = PARTNER_TYPES.index(self.partner_type)
         idx = m.sched.budget_index[max(m.t, 0), 1 + p]
-        return float(m.fte_per_100k[p] * m.epoch.agency_pop[g] / 1e5 * idx)
+        return float(m.fte_per_100k[p] * m.epoch.agency_pop[g] / PER_100K * idx)
 
     @property
     def budget_gbp(self) -> float:

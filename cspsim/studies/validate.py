@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cspsim.analysis.survey import csp_year_state, expected_answers, sample_surveys
+from cspsim.inputs.params import Params
 from cspsim.inputs.questions import (
     NON_SUBSTANTIVE,
     QUESTIONS,
@@ -262,7 +263,7 @@ def simulate_state(
 
 def validate_state(
     state: pd.DataFrame,
-    P: Any,
+    P: Params,
     targets: pd.DataFrame,
     seed: int,
     draws: int = 400,

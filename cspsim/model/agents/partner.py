@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 
 from cspsim.model.submodels import adaptation, commitments
-from cspsim.vocab import PARTNER_TYPES
+from cspsim.vocab import PARTNER_TYPES, PER_100K
 
 if TYPE_CHECKING:
     from cspsim.model.agents.council import Council
@@ -93,7 +93,7 @@ class PartnerAgency(mesa.Agent):
         binds it), after the fixed cost of attending each CSP; ration to what it has."""
         m, P = self.model, self.model.P
         index = m.sched.budget_index[t, 1 + self.p]
-        self.capacity_fte = m.fte_per_100k[self.p] * self.population / 1e5 * index
+        self.capacity_fte = m.fte_per_100k[self.p] * self.population / PER_100K * index
         will = commitments.willingness(self.pressure(t), P.pressure_sensitivity)
         engaged, need, desired = [], [], []
         for link in self.links:

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cspsim.inputs.geography import Geography
+from cspsim.inputs.params import Params
 from cspsim.inputs.scenario import Scenario
 from cspsim.model.schedule import PARTNER_COLUMNS, Schedule
+from cspsim.vocab import QUARTERS_PER_YEAR
 
 if TYPE_CHECKING:
-    from types import SimpleNamespace
-
     from cspsim.model.model import CSPModel
 
 
@@ -144,7 +144,7 @@ class StepInputs:
 
 
 def build_step_inputs(
-    scenario: Scenario, P: SimpleNamespace, sched: Schedule, geo: Geography, pop_share
+    scenario: Scenario, P: Params, sched: Schedule, geo: Geography, pop_share
 ) -> StepInputs:
     """Money by step: every budget-phase quantity that does not depend on the state."""
     cost = P.cost_per_fte_gbp
@@ -173,8 +173,8 @@ def build_step_inputs(
             np.ones(geo.n),  # bid strength: only used under "bids", where grant is per step
         )
     ledger = {
-        "grants_in_gbp": (direct.sum(axis=1) + fund_force.sum(axis=1)) / 4,
-        "pcc_central_gbp": central.sum(axis=1) / 4,
+        "grants_in_gbp": (direct.sum(axis=1) + fund_force.sum(axis=1)) / QUARTERS_PER_YEAR,
+        "pcc_central_gbp": central.sum(axis=1) / QUARTERS_PER_YEAR,
     }
     grant = late = None
     gp = sched.grant_pcc_gbp
@@ -189,9 +189,11 @@ def build_step_inputs(
         if scenario.funding.allocation == "annual":
             late[sched.year_start] = grant[sched.year_start] * P.late_allocation_loss
             grant = grant - late
-        ledger["grants_to_teams_gbp"] = grant.sum(axis=1) / 4
-        ledger["grants_diverted_gbp"] = (diverted.sum(axis=1) + to_area_div.sum(axis=1)) / 4
-        ledger["grants_late_lost_gbp"] = late.sum(axis=1) / 4
+        ledger["grants_to_teams_gbp"] = grant.sum(axis=1) / QUARTERS_PER_YEAR
+        ledger["grants_diverted_gbp"] = (
+            diverted.sum(axis=1) + to_area_div.sum(axis=1)
+        ) / QUARTERS_PER_YEAR
+        ledger["grants_late_lost_gbp"] = late.sum(axis=1) / QUARTERS_PER_YEAR
     levers = scenario.levers
     pop_force = np.bincount(force, weights=geo.population)[force]
     central_fte = central / cost * P.central_commissioning_efficiency
@@ -277,9 +279,11 @@ def step_arrays(
             late = grant * P.late_allocation_loss
             grant = grant - late
         led = m.rec.ledger
-        led["grants_to_teams_gbp"][t] = grant.sum() / 4
-        led["grants_diverted_gbp"][t] = (st.diverted_direct_gbp[t] + to_area_div.sum()) / 4
-        led["grants_late_lost_gbp"][t] = np.sum(late) / 4
+        led["grants_to_teams_gbp"][t] = grant.sum() / QUARTERS_PER_YEAR
+        led["grants_diverted_gbp"][t] = (
+            st.diverted_direct_gbp[t] + to_area_div.sum()
+        ) / QUARTERS_PER_YEAR
+        led["grants_late_lost_gbp"][t] = np.sum(late) / QUARTERS_PER_YEAR
     else:
         grant = st.grant[t]
     funded_gbp = s.base_gbp * sc.budget_index[t, 0] + grant + st.lever_gbp[t]

@@ -19,6 +19,7 @@ import numpy as np
 
 from cspsim.model.linkops import pad_index, safe_denominator, sum_by, take_padded
 from cspsim.model.schedule import PARTNER_COLUMNS
+from cspsim.vocab import PER_100K, QUARTERS_PER_YEAR
 
 if TYPE_CHECKING:
     from cspsim.model.model import CSPModel
@@ -91,14 +92,14 @@ def build_epoch_tables(m: CSPModel, ep: Epoch, stop: int) -> EpochTables:
     link_key = pad_index(ep.link_of, ep.n_links)
     link_pop = sum_by(link_key.ravel(), np.broadcast_to(m.pop, has.shape).ravel(), ep.n_links)
     idx = m.sched.budget_index[steps][:, PARTNER_COLUMNS]
-    cap = m.fte_per_100k[ep.agency_ptype] * ep.agency_pop / 1e5 * idx[:, ep.agency_ptype]
+    cap = m.fte_per_100k[ep.agency_ptype] * ep.agency_pop / PER_100K * idx[:, ep.agency_ptype]
     pressure = np.clip(1.0 - idx, 0.0, 1.0)
     return EpochTables(
         link_key=link_key,
         link_pop_safe=safe_denominator(link_pop),
         link_buffer=np.zeros(ep.n_links + 1),
         cap=cap,
-        cap_gbp=cap.sum(axis=1) * P.cost_per_fte_gbp / 4,
+        cap_gbp=cap.sum(axis=1) * P.cost_per_fte_gbp / QUARTERS_PER_YEAR,
         will=willingness(pressure, P.pressure_sensitivity)[:, ep.link_ptype],
         hub_factor=1 + ep.hubs_served / np.maximum(ep.n_served, 1),
     )

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cspsim.vocab import PER_100K
+
 
 def demand_per_area(population: np.ndarray, fte_per_100k: np.ndarray, scale: float) -> np.ndarray:
     """Workload of every duty in every area if all were in force, (n_areas, n_duties) fte.
@@ -24,7 +26,7 @@ def demand_per_area(population: np.ndarray, fte_per_100k: np.ndarray, scale: flo
         fte_per_100k: Workload per 100,000 residents of each duty (the duty catalogue).
         scale: The registry's ``demand_scale``.
     """
-    return population[:, None] / 1e5 * fte_per_100k[None, :] * scale
+    return population[:, None] / PER_100K * fte_per_100k[None, :] * scale
 
 
 @dataclass(frozen=True)
