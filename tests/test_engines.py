@@ -8,6 +8,9 @@ give every recorded output equal to 1e-9 (relative; absolute near zero).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -144,3 +147,21 @@ def test_national_structures_equal(structure, baseline, variant, national_geo):
     else:
         assert any(isinstance(f, SubRegionalHub) for f in agents.agents_engine.footprints)
     assert_same_record(arrays, agents, steps=6)
+
+
+def test_cli_engine_agents_writes_the_same_results(tmp_path):
+    """`cspsim run cleveland --engine agents` writes the time series the arrays write."""
+    frames = {}
+    for engine in ("arrays", "agents"):
+        out = tmp_path / engine
+        cmd = ["run", "cleveland", "--replicates", "2", "--workers", "1", "--no-plots"]
+        result = subprocess.run(
+            [sys.executable, "-m", "cspsim", *cmd, "--quiet", "--engine", engine, "--out", out],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        frames[engine] = pd.read_parquet(out / "timeseries.parquet")
+        assert json.loads((out / "manifest.json").read_text())["engine"] == engine
+    pd.testing.assert_frame_equal(frames["agents"], frames["arrays"], rtol=1e-9, atol=1e-9)

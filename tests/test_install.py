@@ -104,17 +104,18 @@ def test_installed_lists_and_checks_shipped_scenarios(installed):
 
 
 def test_installed_runs_a_shipped_scenario_by_name(installed, tmp_path):
-    """`cspsim run cleveland --out DIR` writes every output; the manifest has no git commit."""
+    """`cspsim run baseline --out DIR` (England, by name) writes every output; the manifest
+    has no git commit."""
     venv, away, env = installed
     out = tmp_path / "out"
-    cmd = [venv / "bin" / "cspsim", "run", "cleveland", "--replicates", "1", "--no-plots"]
+    cmd = [venv / "bin" / "cspsim", "run", "baseline", "--replicates", "1", "--no-plots"]
     _ok(_run([*cmd, "--out", out, "--workers", "1", "--quiet"], away, env))
     for name in ("timeseries.parquet", "summary.csv", "survey_2009.csv", "manifest.json"):
         assert (out / name).stat().st_size > 0, name
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["scenario"] == "cleveland" and manifest["replicates"] == 1
+    assert manifest["scenario"] == "baseline" and manifest["replicates"] == 1
     assert manifest["git"] == {"commit": None, "dirty": None}
-    assert "_data/configs/cleveland.toml" in manifest["scenario_file"]
+    assert "_data/configs/baseline.toml" in manifest["scenario_file"]
 
 
 def test_installed_user_scenario_extends_shipped_and_writes_here(installed, tmp_path):

@@ -23,6 +23,9 @@ class DeliveryFootprint(mesa.Agent):
         name: Name.
         councils: The council areas delivered over.
         duties: Which duties this footprint delivers, (n_duties,) of bool.
+
+    Perceives: its areas' demand and the capacity planned for each duty. Decides: how each
+    area bears the units' fixed costs, and what share of each duty's demand is delivered.
     """
 
     def __init__(self, model: CSPModel, name: str):
@@ -132,5 +135,12 @@ class Partnership(DeliveryFootprint):
 
 
 class SubRegionalHub(DeliveryFootprint):
-    """A sub-regional hub of a "1+4" structure: delivers the low-volume hub duties over
-    several CSPs' areas (seed 004, Cleveland), at the cost of an extra management tier."""
+    """A sub-regional hub of a "1+4" structure: delivers the hub duties (the low-volume ones,
+    such as a sexual assault referral centre) over several CSPs' areas, while the borough
+    CSPs keep the high-volume ones (seed 004, Cleveland). ODD sections 2 and 7.4.
+
+    It holds no state of its own beyond its areas and duties (the extra management tier it
+    needs is borne by its councils' ``mgmt_share``). Perceives and decides as any
+    :class:`DeliveryFootprint`: its units share a fixed cost over more demand, and
+    high-volume duties would lose locality.
+    """
