@@ -4,8 +4,9 @@
   state and make every decision, scheduled with ``AgentSet`` in the order of ODD section 3.
 * ``engine="arrays"`` (the default): the fast form. State lives in numpy arrays (by council
   area, link and agency), everything that does not depend on the state is worked out before
-  the first step (:mod:`cspsim.model.precompute`), and a step only does the state-dependent
-  arithmetic; agent objects (:mod:`cspsim.model.views`) are views onto the arrays.
+  the first step (each submodel's tables in :mod:`cspsim.model.submodels`, cut into stretches by
+  :mod:`cspsim.model.segments`), and a step only does the state-dependent arithmetic; agent
+  objects (:mod:`cspsim.model.views`) are views onto the arrays.
 
 Both draw the same random numbers in the same order and record the same outputs;
 ``tests/test_engines.py`` proves them equal (to 1e-9) on whole runs.
