@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from cspsim.inputs.england import ATTRIBUTION  # one wording for files, docs and UI
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "geography"
 GEO_DIR = REPO / "configs" / "geography"
@@ -35,10 +37,6 @@ TYPES = {
     "E08": "metropolitan",
     "E09": "london_borough",
 }
-ATTRIBUTION = (
-    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
-    "Contains OS data © Crown copyright and database right."
-)
 # Eras of the footprint levels that change over time (first day, last day; None = open).
 PCT_ERA = (START, date(2013, 3, 31))
 CCG_ERA = (date(2013, 4, 1), date(2022, 6, 30))
