@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from cspsim.inputs.geography import england_population
 from cspsim.inputs.registry import registry
 from cspsim.inputs.scenario import load_scenario
-from cspsim.model.views import Council, Partnership, PoliceAndCrimeCommissioner
 from cspsim.model.model import CSPModel
 from cspsim.model.rules.timeline import active_from, financial_year, index_series, quarter_starts
+from cspsim.model.views import Council, Partnership, PoliceAndCrimeCommissioner
 from cspsim.paths import CONFIGS_DIR
 from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 

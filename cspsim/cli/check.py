@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
+from typing import TYPE_CHECKING
 
 from cspsim.cli.common import UserError, build, load
 from cspsim.inputs.levers import markdown_table
 from cspsim.inputs.registry import registry
 from cspsim.paths import CONFIGS_DIR, REPO_DIR
 
+if TYPE_CHECKING:
+    from cspsim.cli.common import Subparsers
+
 NOT_SCENARIOS = {"parameters.toml", "duties.toml", "england_2009.toml"}
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: Subparsers) -> None:
     """Register ``check``, ``scenarios`` and ``registry``."""
     c = sub.add_parser("check", help="validate scenario files")
     c.add_argument("files", nargs="+")

@@ -7,9 +7,19 @@ problem; nothing is written and no traceback is shown.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
 from cspsim.paths import REPO_DIR
+
+if TYPE_CHECKING:
+    import argparse
+
+    from cspsim.model.model import CSPModel
+
+    # What ``ArgumentParser.add_subparsers()`` returns: each command module's add_parser
+    # registers its commands on it.
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 class UserError(Exception):
@@ -24,7 +34,7 @@ def load(path: str) -> Scenario:
         raise UserError("\n".join(exc.problems)) from None
 
 
-def build(scenario: Scenario, path: str):
+def build(scenario: Scenario, path: str) -> CSPModel:
     """Build (not run) the scenario's model to surface structural errors before any run.
 
     The run machinery (Mesa, pandas) is imported here, not at the top, so that ``cspsim

@@ -9,12 +9,18 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cspsim.cli.common import UserError, build, load
 from cspsim.paths import REPO_DIR
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def add_parser(sub) -> None:
+    from cspsim.cli.common import Subparsers
+
+
+def add_parser(sub: Subparsers) -> None:
     """Register ``run``."""
     r = sub.add_parser("run", help="run a scenario")
     r.add_argument("scenario", help="scenario TOML file, e.g. configs/baseline.toml")
@@ -93,14 +99,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def plot_files(frame, out: Path, title: str) -> list[Path]:
+def plot_files(frame: pd.DataFrame, out: Path, title: str) -> list[Path]:
     """Write the run's plots (imported late: matplotlib is slow to import)."""
     from cspsim.analysis.plots import plot_run
 
     return plot_run(frame, out, title)
 
 
-def print_headline(summary, out: Path, wall: float, n: int, workers: int) -> None:
+def print_headline(summary: pd.DataFrame, out: Path, wall: float, n: int, workers: int) -> None:
     """A short plain-text readout of the run."""
     nat = summary[(summary["level"] == "national") | (summary["level"] == "authority_type")]
     sm = nat[nat["outcome"] == "share_met"].pivot_table(

@@ -28,7 +28,7 @@ def lever_specs() -> dict[str, ParamSpec]:
     """Every lever: those in the registry file, then three per catalogue duty."""
     specs = dict(file_levers())
     for duty_id, d in read_catalogue(DUTIES_FILE).items():
-        common = {"agency": "all", "group": "lever", "source": f"configs/duties.toml: {d.source}"}
+        source = f"configs/duties.toml: {d.source}"
         specs[f"duty_start_year__{duty_id}"] = ParamSpec(
             name=f"duty_start_year__{duty_id}",
             default=float(d.start.year),
@@ -37,7 +37,9 @@ def lever_specs() -> dict[str, ParamSpec]:
             unit="year",
             kind="integer",
             description=f"Year '{d.name}' comes into force (1 April of that year).",
-            **common,
+            agency="all",
+            group="lever",
+            source=source,
         )
         specs[f"duty_on__{duty_id}"] = ParamSpec(
             name=f"duty_on__{duty_id}",
@@ -47,7 +49,9 @@ def lever_specs() -> dict[str, ParamSpec]:
             unit="boolean",
             kind="boolean",
             description=f"Whether '{d.name}' applies at all.",
-            **common,
+            agency="all",
+            group="lever",
+            source=source,
         )
         specs[f"duty_new_burdens_scale__{duty_id}"] = ParamSpec(
             name=f"duty_new_burdens_scale__{duty_id}",
@@ -56,7 +60,9 @@ def lever_specs() -> dict[str, ParamSpec]:
             upper=2.0,
             unit="ratio",
             kind="real",
-            **common,
+            agency="all",
+            group="lever",
+            source=source,
             description=f"Multiplier on the new-burdens money of '{d.name}' (0 = unfunded).",
         )
     return specs
@@ -78,11 +84,8 @@ def check_value(name: str, value: Any) -> str | None:
         value = int(value)
     if not isinstance(value, int | float):
         return f"'{name}' must be a number"
-    return (
-        spec.check(float(value)).replace("must", f"'{name}' must")
-        if spec.check(float(value))
-        else None
-    )
+    problem = spec.check(float(value))
+    return problem.replace("must", f"'{name}' must") if problem else None
 
 
 def _choice(name: str, value: Any) -> str:

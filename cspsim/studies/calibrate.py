@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,9 @@ from cspsim.model.state import params_of
 from cspsim.studies.runner import pool_context
 from cspsim.studies.sensitivity.executor import connect_dask
 from cspsim.studies.validate import distances, objective, survey_year_scenario, target_blocks
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,8 @@ class Pool:
 
     def __init__(self, setup: Setup, workers: int = 1, scheduler: str | None = None):
         self.workers = workers
-        self._pool = self._client = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._client: Client | None = None
         if scheduler:
             self._client, self.workers, self._setup = connect_dask(scheduler, setup)
         elif workers <= 1:
@@ -185,11 +189,11 @@ class Pool:
             )
 
     def score(
-        self, points: np.ndarray, progress: Callable[[int], None] | None = None
+        self, points: np.ndarray, progress: Callable[[int], object] | None = None
     ) -> list[tuple[float, dict[str, float]]]:
         """Scores of ``points`` (rows in the unit cube), in order."""
+        out: list[tuple[float, dict[str, float]]] = []
         if self._pool is None and self._client is None:
-            out = []
             for p in points:
                 out += _score_many(p[None, :])
                 if progress:
@@ -197,14 +201,15 @@ class Pool:
             return out
         size = max(1, min(16, len(points) // (4 * self.workers)))
         chunks = [points[i : i + size] for i in range(0, len(points), size)]
+        futures: list[Any]  # Dask or concurrent.futures futures: both have .result()
         if self._client is not None:
             futures = [
                 self._client.submit(_score_remote, self._setup, c, pure=False, retries=1)
                 for c in chunks
             ]
         else:
+            assert self._pool is not None
             futures = [self._pool.submit(_score_many, c) for c in chunks]
-        out = []
         for fut, chunk in zip(futures, chunks, strict=True):
             out += fut.result()
             if progress:
@@ -245,7 +250,7 @@ def calibrate(
     min_step: float = 1 / 64,
     max_iterations: int = 40,
     powell_evals: int = 0,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> Result:
     """Quasi-random search, then compass search from the best point (see module doc).
 
@@ -333,7 +338,7 @@ def _powell(
     x: np.ndarray,
     fx: float,
     max_evals: int,
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], object] | None,
 ) -> tuple[np.ndarray, float, int]:
     """Powell's conjugate-direction search from ``x``, in this process.
 

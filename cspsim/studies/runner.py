@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,7 @@ def default_workers(n_jobs: int) -> int:
     return max(1, min(n_jobs, os.cpu_count() or 1))
 
 
-def pool_context():
+def pool_context() -> BaseContext:
     """fork when it is safe (one thread in this process: fast start), else forkserver.
 
     Forking a multi-threaded process (e.g. after numpy's BLAS or pyarrow started threads) can
@@ -84,7 +85,7 @@ def pool_context():
 def run_jobs(
     jobs: Iterable[Job],
     workers: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> list[pd.DataFrame]:
     """Run jobs and return their frames in job order.
 

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from cspsim.studies.sensitivity.analysis import Analysis, analyze_store
-from cspsim.studies.sensitivity.executor import DaskCluster, LocalPool, Serial
+from cspsim.studies.sensitivity.executor import DaskCluster, Executor, LocalPool, Serial
 from cspsim.studies.sensitivity.experiment import load_experiment
 from cspsim.studies.sensitivity.report import write_report
 from cspsim.studies.sensitivity.store import Store
@@ -28,7 +28,7 @@ from cspsim.studies.sensitivity.sweep import (
 )
 
 
-def make_executor(p: Plan, workers: int | None = None, scheduler: str | None = None):
+def make_executor(p: Plan, workers: int | None = None, scheduler: str | None = None) -> Executor:
     """The executor for a sweep: Dask if ``scheduler`` is given, else this process for one
     worker, else a local process pool (``workers`` defaults to one per core)."""
     if scheduler:
@@ -40,7 +40,7 @@ def make_executor(p: Plan, workers: int | None = None, scheduler: str | None = N
 def sweep(
     p: Plan,
     out: Path,
-    executor,
+    executor: Executor,
     resume: bool = False,
     runs_per_task: int | None = None,
     quiet: bool = True,

@@ -14,14 +14,36 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cspsim.studies.sensitivity.design import Task
 from cspsim.studies.sensitivity.worker import Runtime, run_task
 
+if TYPE_CHECKING:
+    from distributed import Client
+    from distributed import Future as DaskFuture
+
 Result = tuple[Task, dict[str, Any]]
+TaskFuture = Future[dict[str, Any]]
+
+
+class Executor(Protocol):
+    """What a sweep needs of where its tasks run (:class:`Serial`, :class:`LocalPool`,
+    :class:`DaskCluster`)."""
+
+    slots: int  # tasks that can run at once
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[Result]:
+        """Yield ``(task, chunk columns)`` as tasks finish."""
+        ...
+
+    def close(self) -> None:
+        """Release the workers."""
+        ...
+
+
 IN_FLIGHT_PER_DASK_SLOT = 8
 
 
@@ -69,14 +91,20 @@ def _exit_with(parent: int, every: float = 0.5) -> None:
 
 
 def _pool_task(task: Task) -> dict[str, Any]:
+    assert _RUNTIME is not None, "the pool's initializer (_init_worker) sets it"
     return run_task(_RUNTIME, task)
 
 
-def _bounded(submit, tasks: Iterable[Task], limit: int, wait_any) -> Iterator[Result]:
+def _bounded(
+    submit: Callable[[Task], TaskFuture],
+    tasks: Iterable[Task],
+    limit: int,
+    wait_any: Callable[[list[TaskFuture]], set[TaskFuture]],
+) -> Iterator[Result]:
     """Submit tasks keeping at most ``limit`` in flight; yield results as they finish."""
     limit = max(1, limit)
     todo = iter(tasks)
-    running: dict[Any, Task] = {}
+    running: dict[TaskFuture, Task] = {}
     for task in todo:
         running[submit(task)] = task
         if len(running) >= limit:
@@ -116,10 +144,10 @@ class LocalPool:
     def run(self, tasks: Iterable[Task]) -> Iterator[Result]:
         """Yield each task's result as it finishes."""
 
-        def submit(task: Task) -> Future:
+        def submit(task: Task) -> TaskFuture:
             return self._pool.submit(_pool_task, task)
 
-        def wait_any(futs: list[Future]) -> set[Future]:
+        def wait_any(futs: list[TaskFuture]) -> set[TaskFuture]:
             return wait(futs, return_when=FIRST_COMPLETED).done
 
         yield from _bounded(submit, tasks, 2 * self.slots, wait_any)
@@ -129,7 +157,9 @@ class LocalPool:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def connect_dask(address: str, shared: Any, timeout: float | None = None) -> tuple[Any, int, Any]:
+def connect_dask(
+    address: str, shared: Any, timeout: float | None = None
+) -> tuple[Client, int, DaskFuture]:
     """Connect to a Dask scheduler, wait for a worker and send ``shared`` to every worker.
 
     Args:
@@ -182,7 +212,7 @@ class DaskCluster:
         # Results come with the completion notice (one round trip per task, not two), on
         # this client's loop (there is no default client).
         finished = as_completed(loop=self._client.loop, with_results=True)
-        running: dict[str, Task] = {}
+        running: dict[Hashable, Task] = {}  # by the future's key
         todo = iter(tasks)
 
         def submit(task: Task) -> None:
