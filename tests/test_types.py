@@ -1,7 +1,7 @@
 """The package type-checks: ``mypy`` passes with the configuration in pyproject.toml.
 
-Every module is checked (annotations required); the model layer (``cspsim.model.*``) under
-the strict flags, less the modules listed there as still being restructured. The cache
+Every module is checked (annotations required); the whole model layer (``cspsim.model.*``)
+under the strict flags, less ``disallow_subclassing_any`` (Mesa has no types). The cache
 (``.mypy_cache``, git-ignored) makes a re-run take seconds; a fresh clone takes about 25 s.
 """
 

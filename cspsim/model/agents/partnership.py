@@ -25,6 +25,8 @@ class DeliveryFootprint(mesa.Agent):
         duties: Which duties this footprint delivers, (n_duties,) of bool.
     """
 
+    model: CSPModel  # set by mesa.Agent.__init__; declared here as Mesa ships no types
+
     def __init__(self, model: CSPModel, name: str):
         super().__init__(model)
         self.name = name
