@@ -4,7 +4,16 @@ From Python: ``cspsim.run(scenario, ...)`` and ``cspsim.compare(scenarios, ...)`
 ``cspsim run`` and ``cspsim compare`` do (:mod:`cspsim.studies.api`); ``CSPModel`` is one run.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from cspsim.analysis.comparison import Comparison
+    from cspsim.model.model import CSPModel
+    from cspsim.studies.api import RunResult, compare, run
 
 __version__ = "0.1.0"
 __all__ = [
@@ -29,7 +38,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(name)

@@ -24,8 +24,8 @@ from cspsim.paths import REPO_DIR, SOURCE_CHECKOUT
 _PACKAGES = ("cspsim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` then move ``tmp`` onto ``path`` in one step."""
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` then move ``tmp`` onto ``path`` in one step (its result is unused)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

@@ -10,6 +10,7 @@ independently seeded runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ import pandas as pd
 from cspsim.analysis.outputs import OUTCOMES
 from cspsim.analysis.stats import t975
 from cspsim.vocab import PARTNER_TYPES
+
+if TYPE_CHECKING:
+    from pandas.core.groupby import SeriesGroupBy
 
 # Outcomes compared, and the ones whose interval --precision controls.
 COMPARED = (
@@ -66,7 +70,7 @@ def period_values(frame: pd.DataFrame) -> pd.DataFrame:
     return long[["scenario", "replicate", *KEYS, "value"]]
 
 
-def _ci(grouped) -> pd.DataFrame:
+def _ci(grouped: SeriesGroupBy) -> pd.DataFrame:
     stats = grouped.agg(["mean", "std", "count"])
     half = stats["std"] / np.sqrt(stats["count"]) * stats["count"].map(lambda n: t975(int(n) - 1))
     return pd.DataFrame(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -14,10 +15,15 @@ from cspsim.analysis.outputs import OUTCOMES
 from cspsim.io import atomic_write
 from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
-_COLOURS = dict(zip(("all", *AUTHORITY_TYPES), plt.get_cmap("tab10").colors, strict=False))
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.typing import ColorType
+
+_COLOURS = dict(zip(("all", *AUTHORITY_TYPES), matplotlib.color_sequences["tab10"], strict=False))
 
 
-def _band(ax, df: pd.DataFrame, outcome: str, label: str, colour) -> None:
+def _band(ax: Axes, df: pd.DataFrame, outcome: str, label: str, colour: ColorType) -> None:
     """Mean line and 5-95% band across replicates of one outcome over time."""
     g = df.groupby("date")[outcome]
     mean, lo, hi = g.mean(), g.quantile(0.05), g.quantile(0.95)
@@ -27,7 +33,7 @@ def _band(ax, df: pd.DataFrame, outcome: str, label: str, colour) -> None:
         ax.fill_between(x, lo.to_numpy(), hi.to_numpy(), color=colour, alpha=0.2, lw=0)
 
 
-def _save(fig, path: Path) -> None:
+def _save(fig: Figure, path: Path) -> None:
     fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)

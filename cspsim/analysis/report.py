@@ -127,7 +127,7 @@ def _sentence(table: pd.DataFrame, name: str, ref: str, years: str) -> str:
         & (table["group"] == "all")
     ].dropna(subset=["diff"])
     if not engs.empty:
-        big = engs.loc[engs["diff"].abs().idxmax()]
+        big = engs.iloc[int(engs["diff"].abs().to_numpy().argmax())]
         partner = big["outcome"].removeprefix("eng_strategic__").replace("_", " ")
         text += (
             f"The largest change in partner engagement is {partner}: {100 * big['diff']:+.1f} pp "
@@ -186,16 +186,17 @@ def write_report(
         & t["outcome"].isin(["share_met", "unmet_fte", "spend_gbp", "capacity_limited", "team_fte"])
     ]
     rows = []
-    for r in head.itertuples():
-        o = r.outcome
+    for r in head.to_dict("records"):
+        o = r["outcome"]
         rows.append(
             {
-                "scenario": r.scenario,
+                "scenario": r["scenario"],
                 "outcome": label(o),
-                "period": r.period,
-                "mean [95% CI]": f"{_fmt(o, r.mean)} [{_fmt(o, r.lo)}, {_fmt(o, r.hi)}]",
+                "period": r["period"],
+                "mean [95% CI]": f"{_fmt(o, r['mean'])} [{_fmt(o, r['lo'])}, {_fmt(o, r['hi'])}]",
                 f"difference from {ref} [95% CI]": (
-                    f"{_fmt_diff(o, r.diff)} [{_fmt_diff(o, r.diff_lo)}, {_fmt_diff(o, r.diff_hi)}]"
+                    f"{_fmt_diff(o, r['diff'])} "
+                    f"[{_fmt_diff(o, r['diff_lo'])}, {_fmt_diff(o, r['diff_hi'])}]"
                 ),
             }
         )
@@ -212,8 +213,8 @@ def write_report(
         key = "group" if level == "authority_type" else "outcome"
         piv = sub.assign(
             cell=[
-                f"{_fmt(r.outcome, r.mean)} ({_fmt_diff(r.outcome, r.diff)})"
-                for r in sub.itertuples()
+                f"{_fmt(r['outcome'], r['mean'])} ({_fmt_diff(r['outcome'], r['diff'])})"
+                for r in sub.to_dict("records")
             ]
         )
         piv = piv.pivot_table(index=key, columns="scenario", values="cell", aggfunc="first")

@@ -13,6 +13,9 @@ Respondents are weighted, or sampled, by the survey's authority-type mix (T1), s
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -81,7 +84,9 @@ def answers(state: pd.DataFrame, P: Params, q: Question) -> np.ndarray:
     return x[:, None]
 
 
-def respondent_weights(types: np.ndarray, valid: np.ndarray, mix: dict[str, float]) -> np.ndarray:
+def respondent_weights(
+    types: np.ndarray, valid: np.ndarray, mix: Mapping[str, float]
+) -> np.ndarray:
     """Weight of each CSP in an ``all`` figure: its type's share of respondents (``mix``),
     spread evenly over the CSPs of that type that answer; the weights sum to 1."""
     w = np.zeros(len(types))
@@ -93,7 +98,7 @@ def respondent_weights(types: np.ndarray, valid: np.ndarray, mix: dict[str, floa
     return w
 
 
-def _replicates(state: pd.DataFrame):
+def _replicates(state: pd.DataFrame) -> Iterator[tuple[Hashable, pd.DataFrame, np.ndarray]]:
     """(replicate, its rows, their authority types) for each replicate of a state."""
     types = state["authority_type"].to_numpy()
     for rep, idx in state.groupby("replicate", sort=True).indices.items():
@@ -101,7 +106,10 @@ def _replicates(state: pd.DataFrame):
 
 
 def expected_answers(
-    state: pd.DataFrame, P: Params, mix: dict[str, float] | None = None, keys=None
+    state: pd.DataFrame,
+    P: Params,
+    mix: Mapping[str, float] | None = None,
+    keys: Iterable[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """What the survey would report on average, per replicate.
 
@@ -139,7 +147,7 @@ def expected_answers(
     )
 
 
-def _answer_rows(rep: int, q: Question, group: str, vals: np.ndarray) -> list[tuple]:
+def _answer_rows(rep: Hashable, q: Question, group: str, vals: np.ndarray) -> list[tuple]:
     head = (rep, q.table, q.question, group, q.item)
     if q.kind == "categories":
         return [(*head, r, 100.0 * v) for r, v in zip(q.responses, vals, strict=True)]
@@ -153,8 +161,8 @@ def sample_surveys(
     P: Params,
     rng: np.random.Generator,
     draws: int,
-    mix: dict[str, int] | None = None,
-    keys=None,
+    mix: Mapping[str, float] | None = None,
+    keys: Iterable[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Simulated surveys: ``draws`` per replicate, each asking a sample of respondents.
 
@@ -197,7 +205,7 @@ def sample_surveys(
 
 
 def _pick_respondents(
-    types: np.ndarray, mix: dict[str, int], rng: np.random.Generator, draws: int
+    types: np.ndarray, mix: Mapping[str, float], rng: np.random.Generator, draws: int
 ) -> np.ndarray:
     """Indices of sampled respondents, shape (draws, respondents)."""
     cols = []
@@ -216,7 +224,7 @@ def _pick_respondents(
     return np.concatenate(cols, axis=1)
 
 
-def survey_readout(frame: pd.DataFrame, year: int, params) -> pd.DataFrame:
+def survey_readout(frame: pd.DataFrame, year: int, params: Any) -> pd.DataFrame:
     """The synthetic survey's expected answers for calendar ``year``.
 
     Every question the model answers (T19, T24, T6, T9, T18, T10, and the T4/T5 inputs), by
@@ -230,5 +238,4 @@ def survey_readout(frame: pd.DataFrame, year: int, params) -> pd.DataFrame:
     """
     expected = expected_answers(csp_year_state(frame, year), params)
     keys = ["table", "question", "group", "item", "response"]
-    out = expected.groupby(keys, sort=False, as_index=False)["value"].mean()
-    return out.rename(columns={"value": "pct"})
+    return expected.groupby(keys, sort=False, as_index=False).agg(pct=("value", "mean"))

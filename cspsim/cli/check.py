@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from typing import TYPE_CHECKING
 
 from cspsim.cli.common import UserError, build, load, rel, scenario_path
 from cspsim.inputs.catalogue import describe_shipped
@@ -12,8 +13,11 @@ from cspsim.inputs.levers import lever_specs, markdown_table
 from cspsim.inputs.registry import registry
 from cspsim.paths import CONFIGS_DIR, SOURCE_CHECKOUT
 
+if TYPE_CHECKING:
+    from cspsim.cli.common import Subparsers
 
-def add_parser(sub) -> None:
+
+def add_parser(sub: Subparsers) -> None:
     """Register ``check``, ``scenarios`` and ``registry``."""
     c = sub.add_parser("check", help="validate scenario files")
     c.add_argument("files", nargs="+", help="scenario files or shipped scenario names")

@@ -11,10 +11,23 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cspsim.inputs.catalogue import resolve_scenario
 from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
 from cspsim.paths import display_path
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterator
+
+    from tqdm import tqdm
+
+    from cspsim.model.model import CSPModel
+
+    # What ``ArgumentParser.add_subparsers()`` returns: each command module's add_parser
+    # registers its commands on it.
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 class UserError(Exception):
@@ -42,7 +55,7 @@ def load(path: str) -> Scenario:
         raise UserError("\n".join(exc.problems)) from None
 
 
-def build(scenario: Scenario, path: str):
+def build(scenario: Scenario, path: str) -> CSPModel:
     """Build (not run) the scenario's model to surface structural errors before any run.
 
     The run machinery (Mesa, pandas) is imported here, not at the top, so that ``cspsim
@@ -68,7 +81,7 @@ class ProgressBar:
 
     def __init__(self, desc: str, unit: str = "run", quiet: bool = False):
         self.desc, self.unit, self.quiet = desc, unit, quiet
-        self.bar = None
+        self.bar: tqdm[Any] | None = None
 
     def __call__(self, done: int, total: int) -> None:
         if self.quiet:
@@ -91,7 +104,7 @@ class ProgressBar:
 
 
 @contextmanager
-def library_errors(out: Path):
+def library_errors(out: Path) -> Iterator[None]:
     """Turn the library's user errors (:mod:`cspsim.studies.api`) into :class:`UserError`:
     scenario problems as they are, arguments as their flags, ``out`` as ``--out``."""
     from cspsim.studies.api import ArgumentError, OutputError

@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cspsim.cli.common import ProgressBar, UserError, library_errors, load, scenario_path
 from cspsim.paths import results_dir
 
+if TYPE_CHECKING:
+    from cspsim.cli.common import Subparsers
 
-def add_parser(sub) -> None:
+
+def add_parser(sub: Subparsers) -> None:
     """Register ``compare``."""
     k = sub.add_parser("compare", help="compare scenarios on paired seeds")
     k.add_argument(
@@ -81,10 +85,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             f"\n{comp.replicates} paired replicates per scenario in {comp.wall_time_s:.1f} s. "
             f"Share of demand met, whole run, difference from {ref}:"
         )
-        for r in sel.itertuples():
+        for r in sel.to_dict("records"):
             print(
-                f"  {r.scenario:28s} {100 * r.mean:5.1f}%   {100 * r.diff:+5.2f} pp "
-                f"[{100 * r.diff_lo:+.2f}, {100 * r.diff_hi:+.2f}]"
+                f"  {r['scenario']:28s} {100 * r['mean']:5.1f}%   {100 * r['diff']:+5.2f} pp "
+                f"[{100 * r['diff_lo']:+.2f}, {100 * r['diff_hi']:+.2f}]"
             )
         print(f"Report: {out / 'report.html'}")
     return 0

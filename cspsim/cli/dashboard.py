@@ -16,11 +16,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
 import cspsim.dashboard
 from cspsim.cli.common import UserError, scenario_path
 from cspsim.dashboard.assets import missing_assets
 from cspsim.inputs.scenario import ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from cspsim.cli.common import Subparsers
 
 APP = Path(cspsim.dashboard.__file__).resolve().parent / "app.py"
 DEFAULT_PORT = 8765
@@ -66,7 +71,7 @@ def wait_until_listening(host: str, port: int, proc: subprocess.Popen, timeout: 
     return False
 
 
-def _interrupt(signum, frame) -> None:
+def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
@@ -112,7 +117,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
                 proc.kill()
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Register ``cspsim dashboard`` (called by ``cspsim.cli.main``)."""
     d = subparsers.add_parser("dashboard", help="start the trainer dashboard in the browser")
     d.add_argument(

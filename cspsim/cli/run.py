@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cspsim.cli.common import ProgressBar, library_errors, load, scenario_path
 from cspsim.paths import results_dir
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def add_parser(sub) -> None:
+    from cspsim.cli.common import Subparsers
+
+
+def add_parser(sub: Subparsers) -> None:
     """Register ``run``."""
     r = sub.add_parser("run", help="run a scenario")
     r.add_argument(
@@ -69,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_headline(summary, out: Path, wall: float, n: int, workers: int) -> None:
+def print_headline(summary: pd.DataFrame, out: Path, wall: float, n: int, workers: int) -> None:
     """A short plain-text readout of the run."""
     nat = summary[(summary["level"] == "national") | (summary["level"] == "authority_type")]
     sm = nat[nat["outcome"] == "share_met"].pivot_table(

@@ -13,8 +13,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cspsim.cli.common import UserError
+
+if TYPE_CHECKING:
+    from cspsim.cli.common import Subparsers
+    from cspsim.studies.executor import Executor
+    from cspsim.studies.sensitivity.schema import Loaded
+    from cspsim.studies.sensitivity.sweep import Plan
 
 EPILOG = """\
 exit status: 0 complete; 2 bad experiment file or flags (nothing is run); 3 finished, but
@@ -23,7 +30,7 @@ the same command with --resume).
 See docs/SENSITIVITY.md for the experiment file format."""
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Add the ``sensitivity`` subcommand to the ``cspsim`` parser."""
     s = subparsers.add_parser(
         "sensitivity",
@@ -51,7 +58,7 @@ def add_parser(subparsers) -> None:
     s.set_defaults(func=cmd_sensitivity)
 
 
-def _load(path: str):
+def _load(path: str) -> Loaded:
     from cspsim.studies.sensitivity.experiment import ExperimentError, load_experiment
 
     try:
@@ -60,7 +67,7 @@ def _load(path: str):
         raise UserError("\n".join(exc.problems)) from None
 
 
-def _executor(p, args):
+def _executor(p: Plan, args: argparse.Namespace) -> Executor:
     from cspsim.studies.sensitivity.api import make_executor
 
     try:
@@ -69,7 +76,7 @@ def _executor(p, args):
         raise UserError(f"--scheduler {args.scheduler}: cannot connect: {exc}") from None
 
 
-def _finish(p, out: Path, args) -> int:
+def _finish(p: Plan, out: Path, args: argparse.Namespace) -> int:
     """Analyse the store, write every file, print the summary; return the exit status."""
     from cspsim.studies.sensitivity.api import analyze
     from cspsim.studies.sensitivity.report import EXIT_INCOMPLETE, summary_lines
@@ -89,7 +96,7 @@ def _finish(p, out: Path, args) -> int:
     return 0
 
 
-def _analyze_only(args) -> int:
+def _analyze_only(args: argparse.Namespace) -> int:
     from cspsim.studies.sensitivity.store import Store
     from cspsim.studies.sensitivity.sweep import load_saved, plan
 

@@ -11,14 +11,21 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cspsim.cli.common import UserError, build, load, rel, scenario_path
 from cspsim.paths import CONFIGS_DIR, default_calibration_file, results_dir
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cspsim.cli.common import Subparsers
+    from cspsim.inputs.scenario import Scenario
+
 DEFAULT_HOLDOUT = ("T24",)
 
 
-def _targets(path: str | None):
+def _targets(path: str | None) -> tuple[pd.DataFrame, str]:
     from cspsim.inputs.targets import DEFAULT_TARGETS, TargetsError, load_targets
 
     try:
@@ -27,7 +34,7 @@ def _targets(path: str | None):
         raise UserError("\n".join(exc.problems)) from None
 
 
-def _inputs(args: argparse.Namespace):
+def _inputs(args: argparse.Namespace) -> tuple[pd.DataFrame, str, Scenario]:
     """(targets, their path, scenario) of a command, checked before anything runs."""
     from cspsim.studies.validate import survey_year_scenario
 
@@ -108,7 +115,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def fit_text(fit: dict, table) -> str:
+def fit_text(fit: dict[str, Any], table: pd.DataFrame) -> str:
     """A short plain-text table of the fit."""
     lines = [f"Fit of '{fit.get('scenario')}' to {fit.get('targets')} ({fit.get('year')}):"]
     lines.append(f"{'table':6s} {'group':17s} {'item':31s} {'TVD':>6s}")
@@ -197,7 +204,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: Subparsers) -> None:
     """Register ``validate`` and ``calibrate``."""
     v = sub.add_parser(
         "validate",

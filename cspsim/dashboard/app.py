@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import solara
 from mesa.visualization import Slider, SolaraViz
@@ -23,6 +24,9 @@ from cspsim.dashboard.ui import FREE, LessonCard, LeverPanel, MainView
 from cspsim.inputs.catalogue import resolve_scenario
 from cspsim.inputs.scenario import ScenarioError, load_scenario
 from cspsim.paths import CONFIGS_DIR
+
+if TYPE_CHECKING:
+    from cspsim.dashboard.lessons import Lesson
 
 DEFAULT_SCENARIO = CONFIGS_DIR / "cleveland.toml"
 PLAY_INTERVAL_MS = 150
@@ -70,18 +74,20 @@ def scenario_choices(first: Path) -> dict[str, Path]:
 
 
 @solara.component
-def Page():
+def Page() -> None:
     """The dashboard page (Solara's entry point)."""
     start = solara.use_memo(default_scenario, [])
     session = solara.use_memo(lambda: Session(start), [])
     lessons = solara.use_memo(load_lessons, [])
     choices = solara.use_memo(lambda: scenario_choices(start), [])
-    model = solara.use_reactive(solara.use_memo(lambda: DashboardModel(session), []))
+    model: solara.Reactive[DashboardModel] = solara.use_reactive(
+        solara.use_memo(lambda: DashboardModel(session), [])
+    )
     values = solara.use_reactive(dict(session.values))
-    lesson = solara.use_reactive(None)
+    lesson: solara.Reactive[Lesson | None] = solara.use_reactive(None)
     generation = solara.use_reactive(0)  # a new one remounts SolaraViz (fresh run state)
     force = solara.use_reactive(session.force)
-    error = solara.use_reactive(None)
+    error: solara.Reactive[str | None] = solara.use_reactive(None)
 
     def restart() -> None:
         values.set(dict(session.values))
@@ -90,7 +96,7 @@ def Page():
         generation.set(generation.value + 1)
         error.set(None)
 
-    def on_change(name: str, value) -> None:
+    def on_change(name: str, value: Any) -> None:
         new = {**session.values, name: value}
         try:
             session.scenario_for(new)
@@ -123,7 +129,9 @@ def Page():
         lesson.set(chosen)
         restart()
 
-    def pick_scenario(label: str) -> None:
+    def pick_scenario(label: str | None) -> None:
+        if label is None:  # the selection was cleared: keep the scenario
+            return
         try:
             session.load(choices[label])
         except ScenarioError as exc:
@@ -132,7 +140,7 @@ def Page():
         lesson.set(None)
         restart()
 
-    def pick_force(name: str) -> None:
+    def pick_force(name: str | None) -> None:
         session.force = name
         force.set(name)
 
@@ -175,7 +183,7 @@ def Page():
 
 
 @solara.component
-def SidebarAt(offset: int, children: list | None = None):
+def SidebarAt(offset: int, children: list[Any] | None = None) -> None:
     """Like ``solara.Sidebar``, at a fixed place in the sidebar (larger = lower).
 
     Solara orders sidebar content by how deep in the page it is declared, so the levers

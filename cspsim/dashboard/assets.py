@@ -92,7 +92,7 @@ def _solara_versions(package: str) -> set[str]:
 
 def required_assets() -> list[Asset]:
     """The npm packages (and versions) the installed solara loads from its CDN."""
-    out = []
+    out: list[Asset] = []
     for package, fallback, keep in _PACKAGES:
         versions = _solara_versions(package) or {fallback}
         out.extend(Asset(package, v, keep) for v in sorted(versions))

@@ -225,7 +225,9 @@ def _in_control_units(c: Control, value: Any) -> Any:
 
 def lever_groups() -> list[tuple[str, ...]]:
     """Levers that only take effect together (a cut and its start year...)."""
-    groups = [(f"cut_pct__{a}", f"cut_start_year__{a}", "cut_phase_years") for a in CUT_AGENCIES]
+    groups: list[tuple[str, ...]] = [
+        (f"cut_pct__{a}", f"cut_start_year__{a}", "cut_phase_years") for a in CUT_AGENCIES
+    ]
     groups += [
         ("new_duty_workload_fte_per_100k", "new_duty_start_year",
          "new_duty_new_burdens_gbp_per_year"),

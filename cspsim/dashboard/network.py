@@ -79,9 +79,15 @@ class Layout:
     pos: dict[str, tuple[float, float]]
 
 
-def _layout(csps: list[int], agency_csps: dict[int, list[int]], members: dict[int, list[int]]):
+# Layouts kept between redraws, by the structure in view (see network_option).
+LayoutCache = dict[tuple[object, ...], Layout]
+
+
+def _layout(
+    csps: list[int], agency_csps: dict[int, list[int]], members: dict[int, list[int]]
+) -> Layout:
     pos: dict[str, tuple[float, float]] = {}
-    angle = {}
+    angle: dict[int, float] = {}
     n = len(csps)
     for i, c in enumerate(csps):
         angle[c] = math.pi / 2 - 2 * math.pi * i / max(n, 1)
@@ -109,7 +115,9 @@ def _layout(csps: list[int], agency_csps: dict[int, list[int]], members: dict[in
     return Layout(pos)
 
 
-def network_option(m: CSPModel, areas: np.ndarray, cache: dict | None = None) -> dict[str, Any]:
+def network_option(
+    m: CSPModel, areas: np.ndarray, cache: LayoutCache | None = None
+) -> dict[str, Any]:
     """ECharts ``graph`` option for the partnership network of ``areas`` now.
 
     Args:
@@ -145,8 +153,9 @@ def network_option(m: CSPModel, areas: np.ndarray, cache: dict | None = None) ->
     dlv = m.rec.delivered[t] if t >= 0 else None
     for c in csps:
         ca = np.flatnonzero(ep.csp_of_area == c)
-        has = dem is not None and dem[ca].sum() > 0
-        share = float(dlv[ca].sum() / dem[ca].sum()) if has else np.nan
+        has, share = False, np.nan
+        if dem is not None and dlv is not None and dem[ca].sum() > 0:
+            has, share = True, float(dlv[ca].sum() / dem[ca].sum())
         size = 18 + 22 * math.sqrt(pop[ca].sum() / max(pop[areas].max(), 1))
         text = f"{ep.csp_names[c]}: CSP of {len(ca)} area(s)"
         text += f", {100 * share:.0f}% of demand met" if has else ""
@@ -212,7 +221,9 @@ def _label_position(x: float, y: float) -> str:
     return "top" if y > 0 else "bottom"
 
 
-def _node(nid: str, label: str, layout: Layout, symbol: str, size: float, colour: str, tip: str):
+def _node(
+    nid: str, label: str, layout: Layout, symbol: str, size: float, colour: str, tip: str
+) -> dict[str, Any]:
     x, y = layout.pos.get(nid, (0.0, 0.0))
     return {
         "id": nid,

@@ -18,11 +18,12 @@ from mesa.visualization.utils import update_counter
 from cspsim.dashboard import charts
 from cspsim.dashboard.controls import Control, catalogue, choice_label, sections
 from cspsim.dashboard.lessons import Lesson
-from cspsim.dashboard.network import network_option
+from cspsim.dashboard.network import LayoutCache, network_option
 from cspsim.dashboard.series import quarter_label, series_of
 from cspsim.dashboard.session import DashboardModel, Session
 
 FREE = "Free exploration (no lesson)"
+OnChange = Callable[[str, Any], None]  # a control's new value: on_change(name, value)
 # A dependent control is shown only while the lever it depends on is in use.
 _DEPENDS = {
     "cut_start_year__": lambda v, n: v.get("cut_pct__" + n.removeprefix("cut_start_year__"), 0) > 0,
@@ -52,7 +53,7 @@ def _shown(c: Control, value: Any) -> str:
 
 
 @solara.component
-def ControlWidget(c: Control, value: Any, on_change: Callable[[str, Any], None]):
+def ControlWidget(c: Control, value: Any, on_change: OnChange) -> None:
     """One lever's widget: a label with the current value, then the input."""
 
     def set_(shown: Any) -> None:
@@ -93,14 +94,14 @@ def ControlWidget(c: Control, value: Any, on_change: Callable[[str, Any], None])
 
 
 @solara.component
-def _Info(text: str):
+def _Info(text: str) -> None:
     """A small information icon that shows ``text`` on hover."""
     with solara.Tooltip(text):
-        solara.v.Icon(children=["mdi-information-outline"], small=True, color="grey")
+        solara.v.Icon(children=["mdi-information-outline"], size="small", color="grey")
 
 
 @solara.component
-def DutyControls(session: Session, values: dict[str, Any], on_change):
+def DutyControls(session: Session, values: dict[str, Any], on_change: OnChange) -> None:
     """Pick a catalogue duty, then switch it on or off, date it and fund it."""
     duties = catalogue()
     names = {spec.name: d for d, spec in duties.items()}
@@ -132,7 +133,9 @@ def DutyControls(session: Session, values: dict[str, Any], on_change):
 
 
 @solara.component
-def LeverPanel(session: Session, values: dict[str, Any], on_change, on_undo):
+def LeverPanel(
+    session: Session, values: dict[str, Any], on_change: OnChange, on_undo: Callable[[], None]
+) -> None:
     """Every lever, by section; sections holding a changed lever start open."""
     changed = session.changed(values)
     with solara.Card("Levers", margin=0, style={"margin-top": "8px"}):
@@ -155,7 +158,7 @@ def LeverPanel(session: Session, values: dict[str, Any], on_change, on_undo):
 
 
 @solara.component
-def LessonCard(lesson: Lesson | None, session: Session):
+def LessonCard(lesson: Lesson | None, session: Session) -> None:
     """The lesson's explanation (or what the page shows when no lesson is picked)."""
     if lesson is None:
         body = (
@@ -194,7 +197,7 @@ class Opaque:
 
 
 @solara.component
-def LiveChart(option: Opaque, height: int):
+def LiveChart(option: Opaque, height: int) -> None:
     """An ECharts figure whose option is set on the widget directly after each render."""
     el = solara.FigureEcharts(
         option={}, attributes={"style": f"height: {height}px; width: 100%;"}, responsive=True
@@ -224,11 +227,16 @@ def _headline_html(quarter: str, rows: list[tuple[str, str, str]], timing: str) 
 
 
 @solara.component
-def MainView(model: DashboardModel, session: Session, force: str | None, on_force):
+def MainView(
+    model: DashboardModel,
+    session: Session,
+    force: str | None,
+    on_force: Callable[[str | None], None],
+) -> None:
     """Headline numbers, the four plots and the network, redrawn after every step."""
     update_counter.get()  # subscribe: SolaraViz bumps it after each step
     kind, set_kind = solara.use_state("strategic")
-    layouts = solara.use_memo(dict, [])
+    layouts: LayoutCache = solara.use_memo(dict, [])
     t0 = time.perf_counter()
     areas = session.areas
     run, base = series_of(model, areas), session.baseline_series()

@@ -143,20 +143,28 @@ def load_duties(scenario: Scenario, base_dir: Path | None = None) -> DutyTable:
                 problems.append(f"duties.new.{duty_id}.{loc}: {msg.removeprefix('Value error, ')}")
     if problems:
         raise ScenarioError(problems)
-    for where, names in (
+    for where, listed in (
         ("duties.overrides", list(scenario.duties.overrides)),
         ("structure.hub_duties", scenario.structure.hub_duties),
         ("levers.backbone_duties", scenario.levers.backbone_duties),
     ):
-        for n in names:
+        for n in listed:
             if n not in catalogue:
                 problems.append(f"{where}: unknown duty '{n}'; known: {sorted(catalogue)}")
     if problems:
         raise ScenarioError(problems)
 
-    ids, names, start, work, low, fixed, weights, bound, county, burdens, sources = (
-        [] for _ in range(11)
-    )
+    ids: list[str] = []
+    names: list[str] = []
+    start: list[dt.date] = []
+    work: list[float] = []
+    low: list[bool] = []
+    fixed: list[float] = []
+    weights: list[np.ndarray] = []
+    bound: list[tuple[dt.date | None, ...]] = []
+    county: list[bool] = []
+    burdens: list[float] = []
+    sources: list[str] = []
     for duty_id, spec in catalogue.items():
         ov = scenario.duties.overrides.get(duty_id)
         if ov is not None and not ov.enabled:

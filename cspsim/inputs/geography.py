@@ -151,7 +151,7 @@ def synthetic_england(seed: int) -> Geography:
                 region_rows.append({"type": kind, "force": f, "county": None, "fire": f})
         # Counties with districts, spread round-robin over the other forces.
         counties = [f"{rname}_county_{k + 1}" for k in range(reg["counties"])]
-        order = rng.permutation(len(other_forces)) if other_forces else []
+        order: np.ndarray | list[int] = rng.permutation(len(other_forces)) if other_forces else []
         county_force = {c: other_forces[order[k % len(order)]] for k, c in enumerate(counties)}
         for c, size in zip(counties, _split(rng, n_dist, len(counties), 3), strict=True):
             for _ in range(size):

@@ -78,11 +78,8 @@ def check_value(name: str, value: Any) -> str | None:
         value = int(value)
     if not isinstance(value, int | float):
         return f"'{name}' must be a number"
-    return (
-        spec.check(float(value)).replace("must", f"'{name}' must")
-        if spec.check(float(value))
-        else None
-    )
+    problem = spec.check(float(value))
+    return problem.replace("must", f"'{name}' must") if problem else None
 
 
 def _choice(name: str, value: Any) -> str:

@@ -24,7 +24,12 @@ CHALLENGE = ("not_at_all_challenging", "fairly_challenging", "very_challenging")
 EVIDENCE_SCORE = "evidence_score"
 
 # 2009 survey T1: respondents by authority type (142 of 345 CDRPs).
-T1_RESPONDENTS = {"district_borough": 99, "unitary": 24, "london_borough": 15, "metropolitan": 4}
+T1_RESPONDENTS: dict[str, float] = {
+    "district_borough": 99,
+    "unitary": 24,
+    "london_borough": 15,
+    "metropolitan": 4,
+}
 NON_SUBSTANTIVE = ("dont_know", "not_applicable")
 DISTRICTS = ("district_borough",)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Mapping
 from copy import deepcopy
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,7 +27,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from cspsim.inputs.catalogue import resolve_scenario, shipped_parent
 from cspsim.inputs.duties import load_duties
@@ -232,6 +233,7 @@ class Scenario(_Strict):
         reg = registry()
         problems = []  # one error per parameter, located at parameters.<name>
         for name, value in v.items():
+            msg: str | None
             if name not in reg:
                 msg = f"unknown parameter '{name}' (see configs/parameters.toml)"
             elif (msg := reg[name].check(value)) is None:
@@ -251,7 +253,9 @@ class Scenario(_Strict):
         """Value of a registry parameter: the scenario's override or the default."""
         return float(self.parameters.get(name, registry()[name].default))
 
-    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Scenario:
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Scenario:
         """Pydantic's copy; an update also reaches the pre-lever scenario (see the class).
 
         An update to a part that levers write (funding, duties...) cannot be carried back to
@@ -312,7 +316,7 @@ def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     return _deep_merge(merged, raw)
 
 
-def _format_error(path: Path, err: dict[str, Any]) -> str:
+def _format_error(path: Path, err: ErrorDetails) -> str:
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":

@@ -72,7 +72,7 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> pd.DataFrame:
     if not rows:
         raise TargetsError([f"{path}: no target rows"])
     problems: list[str] = []
-    out = []
+    out: list[dict[str, object]] = []
     for i, row in enumerate(rows, start=2):
         where = f"{path}: line {i}"
         if any(v is None for v in row.values()) or None in row:
@@ -87,7 +87,7 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> pd.DataFrame:
                 f"{where}: group '{row['group']}' is not one of {', '.join(GROUPS)} "
                 f"(table {row['table']} is one the model answers)"
             )
-        values = {}
+        values: dict[str, float | None] = {}
         for col in ("n", "pct"):
             text = row[col].strip()
             if not text:

@@ -27,7 +27,7 @@ def sum_by(keys: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     return np.bincount(keys, weights=values, minlength=n_groups + 1)[:n_groups]
 
 
-def take_padded(values: np.ndarray, keys: np.ndarray, out: np.ndarray | None = None):
+def take_padded(values: np.ndarray, keys: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``values[keys]`` where the sink index (``len(values)``) reads as 0.
 
     Args:
@@ -96,14 +96,17 @@ class PartnerWeights:
 
     def by_duty(self, share: np.ndarray) -> np.ndarray:
         """``sum_p share[p, a] * W[a, 1 + p, d]`` for ``share`` of shape (6, n_areas)."""
+        by_duty: np.ndarray  # (n_areas, n_duties)
         if len(self.pick) == len(self.buffer):  # one kind of area
-            return share.T @ self.stack
+            by_duty = share.T @ self.stack
+            return by_duty
         self.buffer[self.pick] = share.T
-        return self.buffer.reshape(len(self.pick), -1) @ self.stack
+        by_duty = self.buffer.reshape(len(self.pick), -1) @ self.stack
+        return by_duty
 
     def by_partner(self, x: np.ndarray) -> np.ndarray:
         """``sum_d x[a, d] * W[a, 1 + p, d]``, shape (6, n_areas), for ``x`` (n_areas, n_duties)."""
-        out = x @ self.stack_t
+        out: np.ndarray = x @ self.stack_t
         if len(self.pick) == len(self.buffer):
             return out.T
         return out.reshape(len(self.buffer), -1).take(self.pick, axis=0).T

@@ -37,7 +37,7 @@ from cspsim.model.state import Record, contribution_weights, initial_state, para
 from cspsim.model.submodels import adaptation, budgets, commitments, delivery
 from cspsim.model.submodels.demand import demand_per_area
 from cspsim.model.views import build_agent_views
-from cspsim.model.world import INITIAL_LEVEL, build_epoch, build_epochs, dilution
+from cspsim.model.world import INITIAL_LEVEL, Epoch, build_epoch, build_epochs, dilution
 from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
 _NP = len(PARTNER_TYPES)
@@ -127,7 +127,7 @@ class CSPModel(mesa.Model):
         self.agents_engine: AgentStructure | None = None
         if engine == "agents":
             self.agents_engine = a = AgentStructure(self, self.state)
-            self.views = {
+            self.views: dict[str, list[mesa.Agent]] | None = {
                 "councils": list(a.councils),
                 "partnerships": a.csp_agents,
                 "partners": a.agency_agents,
@@ -153,15 +153,17 @@ class CSPModel(mesa.Model):
         ]
         self._segments, self._segment_of_step = build_segments(self, tables, self.adaptation_run)
 
-    def centred_dilution(self, ep) -> np.ndarray:
+    def centred_dilution(self, ep: Epoch) -> np.ndarray:
         """Dilution of each (partner type, area) in epoch ``ep`` relative to England's 2009
         reference: log(CSPs + hubs the agency serves) minus the national mean."""
-        return dilution(ep) - self.dilution_ref[:, None]
+        centred: np.ndarray = dilution(ep) - self.dilution_ref[:, None]
+        return centred
 
     @property
-    def epoch(self):
+    def epoch(self) -> Epoch:
         """Structure in force at the current step."""
-        return self.epochs[self.epoch_of_step[max(self.t, 0)]]
+        epoch: Epoch = self.epochs[self.epoch_of_step[max(self.t, 0)]]
+        return epoch
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -209,6 +211,10 @@ class CSPModel(mesa.Model):
         a phase does not matter (``AgentSet.do``, no shuffle).
         """
         a = self.agents_engine
+        if a is None:
+            raise RuntimeError(
+                f"this model runs on arrays (engine={self.engine!r}): it has no agent engine"
+            )
         if t == 0 or self.epoch_of_step[t] != self.epoch_of_step[t - 1]:
             e = self.epoch_of_step[t]
             a.rewire(self.epochs[e], self._shocked[e], first=t == 0)

@@ -65,7 +65,7 @@ def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:
         (
             (c.team_fte + c.partner_fte()) * cost
             + c.new_burdens_fte(t).sum() * cost
-            + c.pcc.central_spend_gbp(c)
+            + (c.pcc.central_spend_gbp(c) if c.pcc is not None else 0.0)  # no PCC: none
         )
         / QUARTERS_PER_YEAR
         for c in councils

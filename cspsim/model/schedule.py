@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from cspsim.inputs.duties import DutyTable
-from cspsim.inputs.scenario import Scenario
+from cspsim.inputs.scenario import Agency, Scenario
 from cspsim.model.timeline import (
     active_from,
     cut_multiplier,
@@ -77,7 +78,8 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
     year_start = np.r_[False, fy[1:] != fy[:-1]]
     index = np.ones((len(quarters), len(FUNDED_AGENCIES)))
     for k, agency in enumerate(FUNDED_AGENCIES):
-        index[:, k] = index_series(scenario.funding.index.get(agency, {}), fy)
+        points = scenario.funding.index.get(cast(Agency, agency), {})  # agency: an Agency name
+        index[:, k] = index_series(points, fy)
     for cut in scenario.funding.cuts:
         k = FUNDED_AGENCIES.index(cut.agency)
         index[:, k] *= cut_multiplier(quarters, cut.start, cut.pct, cut.years)

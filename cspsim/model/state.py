@@ -149,7 +149,7 @@ class Record:
     coordinator: np.ndarray = field(init=False)
     ledger: dict[str, np.ndarray] = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         s, a, d, p = self.n_steps, self.n_areas, self.n_duties, len(PARTNER_TYPES)
         # np.full, not np.zeros: large zeros come from the OS as untouched pages, which would
         # then be faulted in one by one by the steps' writes.

@@ -53,7 +53,8 @@ def index_series(points: Mapping[int, float], years: Iterable[int]) -> np.ndarra
         return np.ones_like(years)
     xs = np.array(sorted(points), dtype=float)
     ys = np.array([points[int(x)] for x in xs], dtype=float) / 100.0
-    return np.interp(years, xs, ys)
+    index: np.ndarray = np.interp(years, xs, ys)
+    return index
 
 
 def cut_multiplier(quarters: list[dt.date], start: dt.date, pct: float, years: float) -> np.ndarray:

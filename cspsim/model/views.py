@@ -27,6 +27,8 @@ class Council(mesa.Agent):
         population: Residents.
     """
 
+    model: CSPModel  # set by mesa.Agent.__init__; declared here as Mesa ships no types
+
     def __init__(self, model: CSPModel, area: int):
         super().__init__(model)
         self.area = area
@@ -67,6 +69,8 @@ class Partnership(mesa.Agent):
         key: CSP name in the structure it belongs to.
         structured: True for a CSP of the scenario's merged structure, False for a borough CSP.
     """
+
+    model: CSPModel  # set by mesa.Agent.__init__; declared here as Mesa ships no types
 
     def __init__(self, model: CSPModel, key: str, structured: bool):
         super().__init__(model)
@@ -116,6 +120,8 @@ class PartnerAgency(mesa.Agent):
         name: Agency name (unique within the run).
     """
 
+    model: CSPModel  # set by mesa.Agent.__init__; declared here as Mesa ships no types
+
     partner_type = ""
 
     def __init__(self, model: CSPModel, name: str):
@@ -123,11 +129,7 @@ class PartnerAgency(mesa.Agent):
         self.name = name
 
     def _gid(self) -> int | None:
-        ep = self.model.epoch
-        lookup = getattr(ep, "_lookup", None)
-        if lookup is None:
-            lookup = {(ep.agency_ptype[g], n): g for g, n in enumerate(ep.agency_name)}
-            ep._lookup = lookup
+        lookup = self.model.epoch.agency_of
         return lookup.get((PARTNER_TYPES.index(self.partner_type), self.name))
 
     @property
@@ -197,6 +199,8 @@ class CountyCouncil(PartnerAgency):
 class PoliceAndCrimeCommissioner(mesa.Agent):
     """A PCC (from the scenario's election date), one per force area; holds the community
     safety fund from 2013 and passes it on by the scenario's funding model."""
+
+    model: CSPModel  # set by mesa.Agent.__init__; declared here as Mesa ships no types
 
     def __init__(self, model: CSPModel, force: str):
         super().__init__(model)

@@ -9,10 +9,12 @@ council areas, so it carries over epochs unchanged; links and delivery units are
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
+from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 
 from cspsim.inputs.duties import DutyTable
 from cspsim.inputs.geography import Geography
@@ -82,6 +84,11 @@ class Epoch:
         """Number of (agency, CSP) links."""
         return len(self.link_agency)
 
+    @cached_property
+    def agency_of(self) -> dict[tuple[int, str], int]:
+        """Global agency index by (partner type index, agency name); worked out once."""
+        return {(self.agency_ptype[g], n): g for g, n in enumerate(self.agency_name)}
+
 
 def _groups(scenario: Scenario, geo: Geography) -> np.ndarray:
     """Group index of each area for merged / 1+4 structures (-1 = not grouped)."""
@@ -111,9 +118,68 @@ def _factorize(keys: np.ndarray) -> tuple[np.ndarray, int]:
     return inv.reshape(keys.shape), int(inv.max()) + 1 if inv.size else 0
 
 
+@dataclass(frozen=True)
+class _CspStructure:
+    """The parts of an epoch without partners (see :class:`Epoch` for the arrays).
+
+    Attributes:
+        mode: ``separate``, ``merged`` or ``one_plus_four`` (``separate`` until structured).
+        group: Group index of each area (-1 = not grouped).
+        n_csp: Number of CSPs.
+    """
+
+    mode: str
+    group: np.ndarray
+    csp_of_area: np.ndarray
+    n_csp: int
+    csp_names: list[str]
+    csp_type: np.ndarray
+    n_areas_of_area: np.ndarray
+    unit_of: np.ndarray
+    unit_n_areas: np.ndarray
+    unit_duty: np.ndarray
+    mgmt_share: np.ndarray
+
+
+@dataclass(frozen=True)
+class _PartnerLinks:
+    """The links of one partner type at one footprint level.
+
+    Attributes:
+        has: Whether each area has an agency of the type.
+        lid: Link index of each area among this type's links, -1 where none.
+        pair_agency: Agency index (within the type) of each link.
+        names: Name of each agency.
+        agency_pop: Residents served by each agency.
+        n_served: CSPs served by each agency.
+        hubs_served: Sub-regional hubs (1+4) served by each agency.
+    """
+
+    has: np.ndarray
+    lid: np.ndarray
+    pair_agency: np.ndarray
+    names: list[str]
+    agency_pop: np.ndarray
+    n_served: np.ndarray
+    hubs_served: np.ndarray
+
+
+@dataclass
+class EpochCache:
+    """The parts of an epoch that do not change between the epochs of a run.
+
+    Attributes:
+        csp: CSP structure, by ``structured``.
+        links: Links of a partner type, by ``(structured, footprint level)``.
+    """
+
+    csp: dict[bool, _CspStructure] = field(default_factory=dict)
+    links: dict[tuple[bool, str], _PartnerLinks] = field(default_factory=dict)
+
+
 def _csp_structure(
     scenario: Scenario, geo: Geography, duties: DutyTable, structured: bool
-) -> SimpleNamespace:
+) -> _CspStructure:
     """CSPs, delivery units and management tiers (the parts of an epoch without partners)."""
     n = geo.n
     mode = scenario.structure.mode if structured else "separate"
@@ -151,7 +217,7 @@ def _csp_structure(
         hub_size = np.bincount(np.where(group >= 0, group, 0), minlength=max(group.max() + 1, 1))
         hs = np.where(group >= 0, hub_size[np.maximum(group, 0)], 1)
         mgmt_share = np.where(hub_duty.any(), (hs - 1) / hs, 0.0)
-    return SimpleNamespace(
+    return _CspStructure(
         mode=mode,
         group=group,
         csp_of_area=csp_of_area,
@@ -166,7 +232,7 @@ def _csp_structure(
     )
 
 
-def _partner_links(geo: Geography, level: str, cs: SimpleNamespace) -> SimpleNamespace:
+def _partner_links(geo: Geography, level: str, cs: _CspStructure) -> _PartnerLinks:
     """Links of one partner type at footprint ``level``: distinct (agency, CSP) pairs."""
     n, n_csp, group = geo.n, cs.n_csp, cs.group
     ag = geo.footprint[level]
@@ -176,12 +242,13 @@ def _partner_links(geo: Geography, level: str, cs: SimpleNamespace) -> SimpleNam
     valid_pairs = np.unique(pair[has])
     lid = np.where(has, np.searchsorted(valid_pairs, pair), -1)
     pair_agency = valid_pairs // (n_csp + 1)
+    hubs_served: np.ndarray
     if cs.mode == "one_plus_four":
         hubs = np.unique(ag[has & (group >= 0)] * (n + 1) + group[has & (group >= 0)])
         hubs_served = np.bincount(hubs // (n + 1), minlength=len(names))
     else:
         hubs_served = np.zeros(len(names))
-    return SimpleNamespace(
+    return _PartnerLinks(
         has=has,
         lid=lid,
         pair_agency=pair_agency,
@@ -199,31 +266,33 @@ def build_epoch(
     start_step: int,
     structured: bool,
     levels: dict[str, str],
-    cache: dict | None = None,
+    cache: EpochCache | None = None,
 ) -> Epoch:
     """Build the links and delivery units of one epoch.
 
-    ``cache`` (a dict, initially empty) lets the epochs of one run share the parts that do
-    not change between them (the CSP structure, and the links of unchanged partner types).
+    ``cache`` (initially empty) lets the epochs of one run share the parts that do not
+    change between them (the CSP structure, and the links of unchanged partner types).
     """
-    cache = {} if cache is None else cache
-    if ("csp", structured) not in cache:
-        cache["csp", structured] = _csp_structure(scenario, geo, duties, structured)
-    cs = cache["csp", structured]
+    cache = EpochCache() if cache is None else cache
+    if structured not in cache.csp:
+        cache.csp[structured] = _csp_structure(scenario, geo, duties, structured)
+    cs = cache.csp[structured]
     link_of = np.full((len(PARTNER_TYPES), geo.n), -1, dtype=np.int64)
-    parts = []
+    parts: list[tuple[int, _PartnerLinks, int]] = []
     n_links = n_agencies = 0
     for p, ptype in enumerate(PARTNER_TYPES):
         level = levels.get(ptype, ptype)
-        if ("links", structured, level) not in cache:
-            cache["links", structured, level] = _partner_links(geo, level, cs)
-        lk = cache["links", structured, level]
+        if (structured, level) not in cache.links:
+            cache.links[structured, level] = _partner_links(geo, level, cs)
+        lk = cache.links[structured, level]
         link_of[p, lk.has] = n_links + lk.lid[lk.has]
         parts.append((p, lk, n_agencies))
         n_links += len(lk.pair_agency)
         n_agencies += len(lk.names)
 
-    def cat(values, dtype):
+    def cat(
+        values: Callable[[int, _PartnerLinks, int], npt.ArrayLike], dtype: npt.DTypeLike
+    ) -> np.ndarray:
         return np.concatenate([np.asarray(values(p, lk, off), dtype=dtype) for p, lk, off in parts])
 
     return Epoch(
@@ -263,7 +332,7 @@ def dilution(ep: Epoch) -> np.ndarray:
 
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two agency assignments group the council areas identically."""
-    pairs = np.unique(np.stack([a, b]), axis=1).shape[1]
+    pairs: int = np.unique(np.stack([a, b]), axis=1).shape[1]
     return pairs == np.unique(a).size == np.unique(b).size
 
 
@@ -292,7 +361,9 @@ def build_epochs(
         struct_step = int(np.argmax(mask)) if mask.any() else len(quarters)
     boundaries = sorted({0, *events, struct_step} - {len(quarters)})
     levels = dict(INITIAL_LEVEL)
-    epochs, shocked, cache = [], [], {}
+    epochs: list[Epoch] = []
+    shocked: list[set[str]] = []
+    cache = EpochCache()
     for b in boundaries:
         changed = set()
         for agency, level in events.get(b, []):

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -43,6 +43,9 @@ from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
 from cspsim.studies.compare import run_comparison
 from cspsim.studies.executor import default_workers
 from cspsim.studies.runner import Job, ProgressCounter, check_buildable, replicate_seeds, run_jobs
+
+if TYPE_CHECKING:
+    from cspsim.model.model import CSPModel
 
 ENGINES = ("arrays", "agents")
 Progress = Callable[[int, int], None]  # progress(done, total)
@@ -93,7 +96,9 @@ class RunResult:
         return len(self.seeds)
 
 
-def _resolve(scenario, source, base_dir) -> tuple[Scenario, str | None, Path | None]:
+def _resolve(
+    scenario: str | Path | Scenario, source: str | Path | None, base_dir: Path | None
+) -> tuple[Scenario, str | Path | None, Path | None]:
     """(scenario, the file it came from, folder of its relative paths)."""
     if not isinstance(scenario, Scenario):
         source = str(scenario)
@@ -103,7 +108,7 @@ def _resolve(scenario, source, base_dir) -> tuple[Scenario, str | None, Path | N
     return scenario, source, base_dir
 
 
-def _build(scenario: Scenario, source: str | None, base_dir: Path | None):
+def _build(scenario: Scenario, source: str | Path | None, base_dir: Path | None) -> CSPModel:
     """Build (not run) the model; structural problems name the scenario file."""
     try:
         return check_buildable(scenario, base_dir)
@@ -193,7 +198,14 @@ def run(
     return result
 
 
-def _write_run(r: RunResult, out: Path, plots: bool, source, engine, scheduler) -> None:
+def _write_run(
+    r: RunResult,
+    out: Path,
+    plots: bool,
+    source: str | Path | None,
+    engine: str,
+    scheduler: str | None,
+) -> None:
     io.write_parquet(r.frame, out / "timeseries.parquet")
     io.write_csv(r.summary, out / "summary.csv")
     io.write_csv(r.survey, out / f"survey_{r.survey_year}.csv")
@@ -331,7 +343,7 @@ def _warnings(comp: Comparison, scenarios: list[Scenario], precision: float | No
 def _write_comparison(
     comp: Comparison,
     scenarios: list[Scenario],
-    sources: list[str | None],
+    sources: list[str | Path | None],
     out: Path,
     root: int,
     extra: dict[str, Any],

@@ -163,7 +163,7 @@ def _score(setup: Setup, points: np.ndarray) -> list[tuple[float, dict[str, floa
 def score(
     executor: Executor,
     points: np.ndarray,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> list[tuple[float, dict[str, float]]]:
     """Scores of ``points`` (rows in the unit cube), in order, on an executor made with the
     setup as its shared object (:func:`cspsim.studies.executor.make_executor`)."""
@@ -200,7 +200,7 @@ def calibrate(
     min_step: float = 1 / 64,
     max_iterations: int = 40,
     powell_evals: int = 0,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> Result:
     """Quasi-random search, then compass search from the best point (see module doc).
 
@@ -288,7 +288,7 @@ def _powell(
     x: np.ndarray,
     fx: float,
     max_evals: int,
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], object] | None,
 ) -> tuple[np.ndarray, float, int]:
     """Powell's conjugate-direction search from ``x``, in this process.
 

@@ -25,7 +25,7 @@ from cspsim.studies.runner import Job, ProgressCounter, job_executor, replicate_
 
 def run_comparison(
     scenarios: list[Scenario],
-    base_dirs: list[Path],
+    base_dirs: list[Path | None],
     root_seed: int,
     replicates: int,
     *,
@@ -71,6 +71,7 @@ def run_comparison(
             met = not math.isnan(hw) and hw <= precision if precision is not None else True
             if met or done >= max_replicates:
                 break
+            assert precision is not None  # without a precision, met is True
             # Interval width falls as 1/sqrt(n): aim for the target with 20% to spare, growing
             # by at most four times per batch so an early noisy estimate cannot overshoot far.
             need = done * (hw / precision) ** 2 * 1.2 if hw > 0 and not math.isnan(hw) else 2 * done

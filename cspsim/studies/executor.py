@@ -38,6 +38,7 @@ import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from multiprocessing import context, popen_forkserver, spawn
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,7 @@ class Executor:
         self,
         fn: Task,
         items: Iterable[Any],
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[int], object] | None = None,
         weight: Callable[[Any], int] | None = None,
     ) -> list[Any]:
         """Results of every item, in item order.
@@ -160,7 +161,8 @@ class _NoMainPopen(popen_forkserver.Popen):
     """The forkserver's ``Popen`` with :func:`_preparation_data` in place of the stdlib's."""
 
     _launch = types.FunctionType(
-        popen_forkserver.Popen._launch.__code__,
+        # A private stdlib method, absent from typeshed.
+        popen_forkserver.Popen._launch.__code__,  # type: ignore[attr-defined]
         {
             **vars(popen_forkserver),
             "spawn": types.SimpleNamespace(get_preparation_data=_preparation_data),
@@ -170,7 +172,7 @@ class _NoMainPopen(popen_forkserver.Popen):
 
 class _NoMainProcess(context.ForkServerProcess):
     @staticmethod
-    def _Popen(process_obj):
+    def _Popen(process_obj: BaseProcess) -> popen_forkserver.Popen:
         return _NoMainPopen(process_obj)
 
 

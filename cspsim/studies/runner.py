@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ def run_job(job: Job) -> pd.DataFrame:
     With ``csp_rows=False`` only the authority-type and national rows are kept. The engine is
     passed to the model only when it is not the default (``"arrays"``).
     """
-    kwargs = {} if job.engine == "arrays" else {"engine": job.engine}
+    kwargs: dict[str, Any] = {} if job.engine == "arrays" else {"engine": job.engine}
     model = CSPModel(
         job.scenario, seed=job.seed, base_dir=job.base_dir, with_agents=False, **kwargs
     )
@@ -89,7 +90,7 @@ def _job_task(_: None, job: Job) -> pd.DataFrame:
 def run_jobs(
     jobs: Iterable[Job],
     workers: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     scheduler: str | None = None,
     executor: Executor | None = None,
 ) -> list[pd.DataFrame]:

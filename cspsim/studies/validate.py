@@ -12,10 +12,10 @@ relative error instead. Blocks whose figure is a model input (T4, T5) are report
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -122,7 +122,8 @@ def expected_by_key(expected: pd.DataFrame) -> dict[tuple[str, str, str], dict[s
     """Mean over replicates of :func:`cspsim.analysis.survey.expected_answers`, by block key."""
     mean = expected.groupby(["table", "group", "item", "response"], sort=False)["value"].mean()
     out: dict[tuple[str, str, str], dict[str, float]] = {}
-    for (table, group, item, resp), v in mean.items():
+    for key, v in mean.items():
+        table, group, item, resp = cast(tuple[str, str, str, str], key)
         out.setdefault((table, group, item), {})[resp] = float(v)
     return out
 
@@ -133,7 +134,11 @@ def distances(blocks: list[Block], expected: pd.DataFrame) -> dict[tuple[str, st
     return {b.key: block_distance(b, sim[b.key]) for b in blocks if b.key in sim}
 
 
-def objective(blocks: list[Block], dist: dict[tuple[str, str, str], float], tables=None) -> float:
+def objective(
+    blocks: list[Block],
+    dist: dict[tuple[str, str, str], float],
+    tables: Collection[str] | None = None,
+) -> float:
     """Mean over tables of the mean TVD of their model blocks (each pattern weighs the same).
 
     Args:
@@ -190,11 +195,14 @@ def validation_table(
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
 
 
-def fit_summary(targets: pd.DataFrame, expected: pd.DataFrame, meta: dict[str, Any]) -> dict:
+def fit_summary(
+    targets: pd.DataFrame, expected: pd.DataFrame, meta: dict[str, Any]
+) -> dict[str, Any]:
     """Distances per block, mean TVD over model blocks, per table, and the input checks."""
     blocks, reasons = target_blocks(targets)
     dist = distances(blocks, expected)
-    items, inputs = [], []
+    items: list[dict[str, Any]] = []
+    inputs: list[dict[str, Any]] = []
     for b in blocks:
         if b.key not in dist:
             continue
@@ -248,7 +256,7 @@ def simulate_state(
     replicates: int,
     workers: int = 1,
     base_dir: Path | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Run replicates (common seeds from the scenario's root seed) up to the end of ``year``

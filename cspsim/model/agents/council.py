@@ -52,6 +52,8 @@ class Council(mesa.Agent):
     its posts survive, and (with its CSP) where the team's time goes.
     """
 
+    model: CSPModel  # set by mesa.Agent.__init__; declared here as Mesa ships no types
+
     def __init__(self, model: CSPModel, area: int, state: AreaState):
         super().__init__(model)
         geo = model.geo
@@ -122,9 +124,12 @@ class Council(mesa.Agent):
         m = self.model
         levers = m.config.levers
         posts = levers.fund_coordinator + levers.fund_analyst
-        return m.P.cost_per_fte_gbp * posts * m.sched.levers_active[t]
+        gbp: float = m.P.cost_per_fte_gbp * posts * m.sched.levers_active[t]
+        return gbp
 
-    def _keep(self, amount, total_gbp, ring_fenced_gbp, pressure) -> tuple[float, float]:
+    def _keep(
+        self, amount: float, total_gbp: float, ring_fenced_gbp: float, pressure: float
+    ) -> tuple[float, float]:
         """(kept for community safety, diverted) of a grant: its ring-fenced part is kept."""
         rf = ring_fenced_gbp / total_gbp if total_gbp else 0.0
         kept, lost = budgets.divert(
@@ -213,13 +218,15 @@ class Council(mesa.Agent):
 
     def partners_capacity_fte(self) -> np.ndarray:
         """Capacity partners commit to each duty of the area, before efficiency (fte)."""
-        return self.demand_fte * (self.offers @ self.weights[1:])
+        capacity: np.ndarray = self.demand_fte * (self.offers @ self.weights[1:])
+        return capacity
 
     def new_burdens_fte(self, t: int) -> np.ndarray:
         """New-burdens money for the duties in force, as capacity by duty (fte); national
         money reaches the area by its population share."""
         m = self.model
-        return m.sched.new_burdens_gbp[t] * self.pop_share / m.P.cost_per_fte_gbp
+        fte: np.ndarray = m.sched.new_burdens_gbp[t] * self.pop_share / m.P.cost_per_fte_gbp
+        return fte
 
     def partner_fte(self) -> float:
         """Capacity partners committed to the area this quarter (fte)."""

@@ -55,6 +55,8 @@ class PartnerAgency(mesa.Agent):
     each CSP within its capacity, and how engaged to be next quarter.
     """
 
+    model: CSPModel  # set by mesa.Agent.__init__; declared here as Mesa ships no types
+
     partner_type: ClassVar[str] = ""
 
     def __init__(self, model: CSPModel, level: str, name: str):
@@ -81,7 +83,8 @@ class PartnerAgency(mesa.Agent):
     def dilution(self) -> float:
         """How thinly it is spread: log of the CSPs and hubs it serves, relative to the
         England 2009 norm for its partner type."""
-        return math.log(max(len(self.links) + self.n_hubs, 1.0)) - self.model.dilution_ref[self.p]
+        ref: float = self.model.dilution_ref[self.p]
+        return math.log(max(len(self.links) + self.n_hubs, 1.0)) - ref
 
     def pressure(self, t: int) -> float:
         """Budget pressure: the share of its 2009 budget it has lost."""
@@ -136,6 +139,7 @@ class PartnerAgency(mesa.Agent):
             need = c.partner_need_fte[self.p]
             got = float(np.dot(c.delivered_fte, c.weights[1 + self.p]))
             reciprocity = got / need - P.reciprocity_ref if need > 0 else 0.0
+            assert c.bound_share_2009 is not None, "set by Council.assess_demand (first quarter)"
             statutory = c.bound_share()[self.p] - c.bound_share_2009[self.p]
             target = adaptation.engagement_target(
                 self.base_logit(c),

@@ -28,6 +28,8 @@ class DeliveryFootprint(mesa.Agent):
     area bears the units' fixed costs, and what share of each duty's demand is delivered.
     """
 
+    model: CSPModel  # set by mesa.Agent.__init__; declared here as Mesa ships no types
+
     def __init__(self, model: CSPModel, name: str):
         super().__init__(model)
         self.name = name

@@ -33,6 +33,8 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
     the rest on (by population under ``grant``, by bid strength under ``bids``).
     """
 
+    model: CSPModel  # set by mesa.Agent.__init__; declared here as Mesa ships no types
+
     def __init__(self, model: CSPModel, force: int, councils: list[Council]):
         super().__init__(model)
         self.force = force

@@ -112,15 +112,16 @@ class AgentStructure:
         hubs: dict[tuple[int, ...], SubRegionalHub] = {}
         for csp in csps:
             csp.duties = np.zeros(self.model.duties.n, dtype=bool)
-        units = {}
+        units: dict[int, tuple[int, list[int]]] = {}  # unit: (duty, its areas)
         for (a, d), u in np.ndenumerate(ep.unit_of):
             units.setdefault(int(u), (d, []))[1].append(a)
         for d, areas in units.values():
-            csp = self.council_list[areas[0]].csp
-            if len(areas) == len(csp.councils) and all(
-                self.council_list[a].csp is csp for a in areas
+            home = self.council_list[areas[0]].csp
+            assert home is not None, "_wire_csps gave every council its CSP"
+            if len(areas) == len(home.councils) and all(
+                self.council_list[a].csp is home for a in areas
             ):
-                csp.duties[d] = True
+                home.duties[d] = True
                 continue
             key = tuple(areas)
             hub = self._hubs.get(key)
@@ -142,7 +143,7 @@ class AgentStructure:
         before = {(ag.p, a): e for ag in self.partners for a, e in ag.engagement.items()}
         for ag in self.partners:
             ag.links, ag.engagement = [], {}
-        first_of_type = {}
+        first_of_type: dict[int, int] = {}
         for g, p in enumerate(ep.agency_ptype.tolist()):
             first_of_type.setdefault(p, g)
         active: dict[int, PartnerAgency] = {}
@@ -160,7 +161,9 @@ class AgentStructure:
             ag = active[g]
             areas = np.flatnonzero(ep.link_of[p] == link)
             councils = [self.council_list[a] for a in areas]
-            ag.links.append(Link(councils[0].csp, councils))
+            csp = councils[0].csp
+            assert csp is not None, "_wire_csps gave every council its CSP"
+            ag.links.append(Link(csp, councils))
             keep = 1 - m.P.reorganisation_shock if ptype in shocked else 1.0
             for a in areas.tolist():
                 if first:

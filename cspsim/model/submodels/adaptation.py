@@ -16,11 +16,12 @@ CSPs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
 from cspsim.model.linkops import safe_denominator
+from cspsim.model.types import FloatArray
 from cspsim.vocab import CHAIRS, PARTNER_TYPES
 
 if TYPE_CHECKING:
@@ -30,25 +31,53 @@ if TYPE_CHECKING:
     from cspsim.model.world import Epoch
 
 
-def logit(p: np.ndarray | float) -> np.ndarray:
+@overload
+def logit(p: float) -> float: ...
+@overload
+def logit(p: np.ndarray) -> np.ndarray: ...
+def logit(p: FloatArray) -> FloatArray:
     """Log-odds, with ``p`` clipped away from 0 and 1."""
     p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
+    log_odds: FloatArray = np.log(p / (1 - p))
+    return log_odds
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
+@overload
+def sigmoid(x: float) -> float: ...
+@overload
+def sigmoid(x: np.ndarray) -> np.ndarray: ...
+def sigmoid(x: FloatArray) -> FloatArray:
     """Inverse of :func:`logit`."""
-    return 1.0 / (1.0 + np.exp(-x))
+    y: FloatArray = 1.0 / (1.0 + np.exp(-x))
+    return y
 
 
+@overload
+def engagement_target(
+    base_logit: float,
+    reciprocity: float,
+    pressure: float,
+    bound_share: float,
+    dilution: float,
+    weights: tuple[float, float, float, float],
+) -> float: ...
+@overload
 def engagement_target(
     base_logit: np.ndarray,
-    reciprocity: np.ndarray,
-    pressure: np.ndarray,
-    bound_share: np.ndarray,
-    dilution: np.ndarray,
+    reciprocity: FloatArray,
+    pressure: FloatArray,
+    bound_share: FloatArray,
+    dilution: FloatArray,
     weights: tuple[float, float, float, float],
-) -> np.ndarray:
+) -> np.ndarray: ...
+def engagement_target(
+    base_logit: FloatArray,
+    reciprocity: FloatArray,
+    pressure: FloatArray,
+    bound_share: FloatArray,
+    dilution: FloatArray,
+    weights: tuple[float, float, float, float],
+) -> FloatArray:
     """Engagement a partner tends to, given what it sees at one CSP.
 
     target = sigmoid(base_logit + w_r * reciprocity - w_p * pressure + w_s * bound_share
@@ -63,9 +92,16 @@ def engagement_target(
     )
 
 
-def adapt(engagement: np.ndarray, target: np.ndarray, rate: float, noise: np.ndarray) -> np.ndarray:
+@overload
+def adapt(engagement: float, target: float, rate: float, noise: float) -> float: ...
+@overload
+def adapt(
+    engagement: np.ndarray, target: np.ndarray, rate: float, noise: FloatArray
+) -> np.ndarray: ...
+def adapt(engagement: FloatArray, target: FloatArray, rate: float, noise: FloatArray) -> FloatArray:
     """Engagement after one quarter: inertia towards ``target`` plus noise, kept in [0, 1]."""
-    return np.clip(engagement + rate * (target - engagement) + noise, 0.0, 1.0)
+    moved: FloatArray = np.clip(engagement + rate * (target - engagement) + noise, 0.0, 1.0)
+    return moved
 
 
 def target_logit_offset(
@@ -96,7 +132,8 @@ def adapt_engagement(
     ``upper`` = 1 where the area has a partner of that type and 0 elsewhere.
     """
     moved = engagement + rate * (sigmoid(logit) - engagement) + noise
-    return np.minimum(np.maximum(moved, np.zeros_like(moved)), upper)
+    kept: np.ndarray = np.minimum(np.maximum(moved, np.zeros_like(moved)), upper)
+    return kept
 
 
 @dataclass(frozen=True)

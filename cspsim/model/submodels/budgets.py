@@ -14,7 +14,7 @@ teams grow towards what their budget pays for, posts at risk may be lost.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from cspsim.inputs.geography import Geography
 from cspsim.inputs.params import Params
 from cspsim.inputs.scenario import Scenario
 from cspsim.model.schedule import PARTNER_COLUMNS, Schedule
+from cspsim.model.types import FloatArray
 from cspsim.vocab import QUARTERS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -41,10 +42,21 @@ def share_by_weight(amount: np.ndarray, weight: np.ndarray, group: np.ndarray) -
     """
     total = np.bincount(group, weights=weight, minlength=len(amount))
     safe = np.where(total > 0, total, 1.0)
-    return amount[group] * weight / safe[group]
+    share: np.ndarray = amount[group] * weight / safe[group]
+    return share
 
 
-def divert(amount: np.ndarray, pressure: np.ndarray, diversion: float, ring_fenced: bool):
+@overload
+def divert(
+    amount: float, pressure: float, diversion: float, ring_fenced: bool
+) -> tuple[float, float]: ...
+@overload
+def divert(
+    amount: np.ndarray, pressure: FloatArray, diversion: float, ring_fenced: bool
+) -> tuple[np.ndarray, np.ndarray]: ...
+def divert(
+    amount: FloatArray, pressure: FloatArray, diversion: float, ring_fenced: bool
+) -> tuple[FloatArray, FloatArray]:
     """Part of a non-ring-fenced grant absorbed by the council's general budget pressure.
 
     Returns:
@@ -63,7 +75,7 @@ def pcc_pass_on(
     model: str,
     retained_share: float,
     bid_strength: np.ndarray,
-):
+) -> tuple[np.ndarray, np.ndarray]:
     """How a PCC passes its community safety fund on.
 
     Args:
@@ -87,16 +99,29 @@ def pcc_pass_on(
     return share_by_weight(passed, weight, force_of_area), kept
 
 
-def staff_update(fte: np.ndarray, funded_fte: np.ndarray, rate: float) -> np.ndarray:
+@overload
+def staff_update(fte: float, funded_fte: float, rate: float) -> float: ...
+@overload
+def staff_update(fte: np.ndarray, funded_fte: np.ndarray, rate: float) -> np.ndarray: ...
+def staff_update(fte: FloatArray, funded_fte: FloatArray, rate: float) -> FloatArray:
     """Team FTE after one quarter: hiring closes ``rate`` of a gap, cuts bite at once.
 
     Staff never exceed what the budget pays for, so money committed never exceeds money held.
     """
     grown = fte + rate * (funded_fte - fte)
-    return np.minimum(funded_fte, np.maximum(grown, 0.0))
+    team: FloatArray = np.minimum(funded_fte, np.maximum(grown, 0.0))
+    return team
 
 
-def turnover_loss(year_start: bool, grant_share: np.ndarray, turnover: float, loss: float):
+@overload
+def turnover_loss(year_start: bool, grant_share: float, turnover: float, loss: float) -> float: ...
+@overload
+def turnover_loss(
+    year_start: bool, grant_share: np.ndarray, turnover: float, loss: float
+) -> np.ndarray: ...
+def turnover_loss(
+    year_start: bool, grant_share: FloatArray, turnover: float, loss: float
+) -> FloatArray:
     """Share of a team's capacity lost this quarter to replacing grant-funded leavers.
 
     At the start of each financial year a share ``turnover`` of grant-funded staff leave and
@@ -104,7 +129,8 @@ def turnover_loss(year_start: bool, grant_share: np.ndarray, turnover: float, lo
     """
     if not year_start:
         return np.zeros_like(grant_share)
-    return np.clip(grant_share * turnover * loss, 0.0, 1.0)
+    lost: FloatArray = np.clip(grant_share * turnover * loss, 0.0, 1.0)
+    return lost
 
 
 @dataclass(frozen=True)
@@ -144,7 +170,7 @@ class StepInputs:
 
 
 def build_step_inputs(
-    scenario: Scenario, P: Params, sched: Schedule, geo: Geography, pop_share
+    scenario: Scenario, P: Params, sched: Schedule, geo: Geography, pop_share: np.ndarray
 ) -> StepInputs:
     """Money by step: every budget-phase quantity that does not depend on the state."""
     cost = P.cost_per_fte_gbp

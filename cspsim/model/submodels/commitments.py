@@ -13,12 +13,13 @@ capacity it has.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
 from cspsim.model.linkops import pad_index, safe_denominator, sum_by, take_padded
 from cspsim.model.schedule import PARTNER_COLUMNS
+from cspsim.model.types import FloatArray
 from cspsim.vocab import PER_100K, QUARTERS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -28,21 +29,43 @@ if TYPE_CHECKING:
     from cspsim.model.world import Epoch
 
 
-def willingness(pressure: np.ndarray | float, sensitivity: float) -> np.ndarray:
+@overload
+def willingness(pressure: float, sensitivity: float) -> float: ...
+@overload
+def willingness(pressure: np.ndarray, sensitivity: float) -> np.ndarray: ...
+def willingness(pressure: FloatArray, sensitivity: float) -> FloatArray:
     """Share of its wanted commitment a partner under budget ``pressure`` still offers."""
-    return np.clip(1.0 - sensitivity * np.asarray(pressure), 0.0, 1.0)
+    will: FloatArray = np.clip(1.0 - sensitivity * np.asarray(pressure), 0.0, 1.0)
+    return will
 
 
+@overload
 def desired_commitment(
-    need: np.ndarray, engagement: np.ndarray, bound_share: np.ndarray, floor: float, will
-) -> np.ndarray:
+    need: float, engagement: float, bound_share: float, floor: float, will: float
+) -> float: ...
+@overload
+def desired_commitment(
+    need: np.ndarray,
+    engagement: np.ndarray,
+    bound_share: np.ndarray,
+    floor: float,
+    will: FloatArray,
+) -> np.ndarray: ...
+def desired_commitment(
+    need: FloatArray,
+    engagement: FloatArray,
+    bound_share: FloatArray,
+    floor: float,
+    will: FloatArray,
+) -> FloatArray:
     """Capacity (FTE) a partner wants to give a CSP.
 
     ``need`` is the partner's expected share of the CSP's workload; it gives the larger of its
     engagement and the statutory floor on the part of that workload a duty binds it to,
     scaled by its willingness under budget pressure.
     """
-    return need * np.maximum(engagement, floor * bound_share) * will
+    desired: FloatArray = need * np.maximum(engagement, floor * bound_share) * will
+    return desired
 
 
 def ration(desired: np.ndarray, agency: np.ndarray, available: np.ndarray) -> np.ndarray:
@@ -58,7 +81,8 @@ def ration(desired: np.ndarray, agency: np.ndarray, available: np.ndarray) -> np
     """
     wanted = np.bincount(agency, weights=desired, minlength=len(available))
     scale = np.where(wanted > available, available / np.where(wanted > 0, wanted, 1.0), 1.0)
-    return desired * scale[agency]
+    commit: np.ndarray = desired * scale[agency]
+    return commit
 
 
 @dataclass(frozen=True)

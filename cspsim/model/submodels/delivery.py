@@ -18,11 +18,12 @@ cost.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
 from cspsim.model.linkops import is_identity, safe_denominator
+from cspsim.model.types import FloatArray
 from cspsim.vocab import CHAIRS
 
 if TYPE_CHECKING:
@@ -33,7 +34,11 @@ if TYPE_CHECKING:
     from cspsim.model.world import Epoch
 
 
-def partnership_fte(team_fte: np.ndarray, elasticity: float, ref_fte: float) -> np.ndarray:
+@overload
+def partnership_fte(team_fte: float, elasticity: float, ref_fte: float) -> float: ...
+@overload
+def partnership_fte(team_fte: np.ndarray, elasticity: float, ref_fte: float) -> np.ndarray: ...
+def partnership_fte(team_fte: FloatArray, elasticity: float, ref_fte: float) -> FloatArray:
     """Team capacity that goes to partnership work.
 
     ``ref_fte * (team_fte / ref_fte) ** elasticity``: proportional to the team at elasticity 1;
@@ -46,27 +51,47 @@ def partnership_fte(team_fte: np.ndarray, elasticity: float, ref_fte: float) -> 
     return ref_fte * (team_fte / ref_fte) ** elasticity
 
 
+@overload
+def efficiency(
+    base: float,
+    coordinator: float,
+    analyst: float,
+    member_chair: float,
+    turnover_loss: float,
+    gains: tuple[float, float, float],
+) -> float: ...
+@overload
 def efficiency(
     base: float,
     coordinator: np.ndarray,
     analyst: np.ndarray,
     member_chair: np.ndarray,
-    turnover_loss: np.ndarray,
+    turnover_loss: FloatArray,
     gains: tuple[float, float, float],
-) -> np.ndarray:
-    """Share of committed capacity that becomes delivery in each CSP.
+) -> np.ndarray: ...
+def efficiency(
+    base: float,
+    coordinator: FloatArray,
+    analyst: FloatArray,
+    member_chair: FloatArray,
+    turnover_loss: FloatArray,
+    gains: tuple[float, float, float],
+) -> FloatArray:
+    """Share of committed capacity that becomes delivery in each CSP (or in one: the agent
+    engine passes one CSP's floats and bools).
 
     efficiency = base * (1 + g_c * coordinator) * (1 + g_a * analyst)
                  * (1 - p_m * member_chair) * (1 - turnover_loss)
     """
     g_c, g_a, p_m = gains
-    return (
+    eff: FloatArray = (
         base
         * (1 + g_c * coordinator)
         * (1 + g_a * analyst)
         * (1 - p_m * member_chair)
         * (1 - turnover_loss)
     )
+    return eff
 
 
 def locality_factor(n_areas: np.ndarray, low_volume: np.ndarray, penalty: float) -> np.ndarray:
@@ -82,7 +107,8 @@ def locality_factor(n_areas: np.ndarray, low_volume: np.ndarray, penalty: float)
 def deliver(demand: np.ndarray, capacity: np.ndarray, fixed_cost: np.ndarray) -> np.ndarray:
     """Delivery of each unit: effective capacity net of the fixed cost, capped at demand."""
     net = np.maximum(capacity - np.where(demand > 0, fixed_cost, 0.0), 0.0)
-    return np.minimum(demand, net)
+    delivered: np.ndarray = np.minimum(demand, net)
+    return delivered
 
 
 def allocate_flexible(capacity: np.ndarray, gap: np.ndarray) -> np.ndarray:
@@ -113,10 +139,13 @@ def council_fill(avail: np.ndarray, gap: np.ndarray, eff: np.ndarray) -> np.ndar
     """
     total = gap @ np.ones(gap.shape[1])
     per_gap = avail / np.where(total > 0, total, 1.0)  # capacity per unit of gap
+    fill: np.ndarray
     if eff.ndim == 1:
         # min(gap * f, gap) = gap * min(f, 1) because gap >= 0.
-        return gap * np.minimum(per_gap * eff, 1.0)[:, None]
-    return gap * np.minimum(per_gap[:, None] * eff, 1.0)
+        fill = gap * np.minimum(per_gap * eff, 1.0)[:, None]
+    else:
+        fill = gap * np.minimum(per_gap[:, None] * eff, 1.0)
+    return fill
 
 
 def delivered_share(
@@ -134,7 +163,8 @@ def delivered_share(
         dem_safe: ``unit_dem`` with zeros replaced by 1.
     """
     net = unit_cap - fixed_fte
-    return np.minimum(unit_dem, np.maximum(net, np.zeros_like(net))) / dem_safe
+    share: np.ndarray = np.minimum(unit_dem, np.maximum(net, np.zeros_like(net))) / dem_safe
+    return share
 
 
 @dataclass(frozen=True)
@@ -348,4 +378,5 @@ def step_arrays(
         unit_cap = unit_cap * tab.unit_loc
     unit_share = delivered_share(st.unit_dem, unit_cap, st.unit_fixed_fte, st.unit_dem_safe)
     unit_share = unit_share.reshape(demand.shape) if tab.unit_identity else unit_share[U]
-    return np.multiply(unit_share, demand, out=m.rec.delivered[t])
+    delivered: np.ndarray = np.multiply(unit_share, demand, out=m.rec.delivered[t])
+    return delivered

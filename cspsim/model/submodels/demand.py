@@ -26,7 +26,8 @@ def demand_per_area(population: np.ndarray, fte_per_100k: np.ndarray, scale: flo
         fte_per_100k: Workload per 100,000 residents of each duty (the duty catalogue).
         scale: The registry's ``demand_scale``.
     """
-    return population[:, None] / PER_100K * fte_per_100k[None, :] * scale
+    demand: np.ndarray = population[:, None] / PER_100K * fte_per_100k[None, :] * scale
+    return demand
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ categories themselves are named in :mod:`cspsim.inputs.questions`.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import ndtr
 
 
-def category(latent: np.ndarray, thresholds) -> np.ndarray:
+def category(latent: np.ndarray, thresholds: npt.ArrayLike) -> np.ndarray:
     """Index of the answer category of each latent value read exactly (``sd = 0``).
 
     Args:
@@ -24,7 +25,7 @@ def category(latent: np.ndarray, thresholds) -> np.ndarray:
     return np.searchsorted(np.maximum.accumulate(np.asarray(thresholds, float)), latent, "right")
 
 
-def answer_probabilities(latent: np.ndarray, thresholds, sd: float) -> np.ndarray:
+def answer_probabilities(latent: np.ndarray, thresholds: npt.ArrayLike, sd: float) -> np.ndarray:
     """Probability of each answer category for each latent value (ordered probit).
 
     P(category >= k) = Phi((latent - t_k) / sd). Thresholds out of order are read as their
@@ -41,6 +42,7 @@ def answer_probabilities(latent: np.ndarray, thresholds, sd: float) -> np.ndarra
     x = np.asarray(latent, dtype=float)
     t = np.maximum.accumulate(np.asarray(thresholds, dtype=float))
     k = len(t) + 1
+    out: np.ndarray
     if sd <= 0:
         out = np.eye(k)[category(np.nan_to_num(x), t)]
     else:

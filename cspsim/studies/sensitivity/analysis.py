@@ -108,7 +108,9 @@ def _subset(p: Plan, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.nd
     return p.X[rows], y[rows]
 
 
-def _one(p: Plan, y: np.ndarray, first: int, notes: list[str], label: str):
+def _one(
+    p: Plan, y: np.ndarray, first: int, notes: list[str], label: str
+) -> tuple[dict[str, Any] | None, int]:
     """Indices from the usable blocks among the first ``first``; (SALib result, blocks used)."""
     ok = _usable_blocks(p, y)
     keep = np.zeros_like(ok)
@@ -145,11 +147,14 @@ def analyze_store(p: Plan, store: Store) -> Analysis:
     }
     complete = counts["missing"] == 0 and counts["failed"] == 0
     Y = point_outputs(p, runs)
-    rows, conv, notes, blocks_used = [], [], [], {}
+    rows: list[dict[str, Any]] = []
+    conv: list[dict[str, Any]] = []
+    notes: list[str] = []
+    blocks_used: dict[str, int] = {}
     n_total = p.design.n_blocks()
     for name, y in Y.items():
-        outcome, _, year = name.partition("@")
-        year = int(year) if year else None
+        outcome, _, year_text = name.partition("@")
+        year = int(year_text) if year_text else None
         steps = fractions(p) if year is None else [n_total]
         for first in steps:
             Si, used = _one(p, y, first, notes, name)

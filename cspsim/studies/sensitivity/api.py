@@ -40,7 +40,7 @@ def make_executor(p: Plan, workers: int | None = None, scheduler: str | None = N
 def sweep(
     p: Plan,
     out: Path,
-    executor,
+    executor: Executor,
     resume: bool = False,
     runs_per_task: int | None = None,
     quiet: bool = True,

@@ -8,8 +8,9 @@ files (the scenario, the outcomes file) keep their own file name.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cspsim.inputs.levers import CUT_AGENCIES, check_value, is_lever, lever_specs
 from cspsim.inputs.registry import registry
@@ -25,12 +26,17 @@ from cspsim.studies.sensitivity.schema import (
     read_outcomes,
 )
 
+if TYPE_CHECKING:
+    from cspsim.inputs.registry import ParamSpec
+    from cspsim.inputs.scenario import Scenario
+
 DISCRETE = ("integer", "boolean", "choice")
+Bad = Callable[[str, str], None]  # reports a problem: bad(field path, message)
 
 
 def cross_checks(
     path: Path, raw: dict[str, Any], values: dict[str, Any]
-) -> tuple[dict[str, OutcomeSpec], Any, list[str]]:
+) -> tuple[dict[str, OutcomeSpec], Scenario | None, list[str]]:
     """Check what refers to other things; ``values`` holds the fields that parsed.
 
     Returns:
@@ -63,7 +69,7 @@ def cross_checks(
     return outcomes, scenario, lines
 
 
-def _scenario(path: Path, values: dict, bad, lines: list[str]):
+def _scenario(path: Path, values: dict[str, Any], bad: Bad, lines: list[str]) -> Scenario | None:
     if values.get("scenario") is None:
         if "scenario" in values:
             bad("scenario", 'required with model = "cspsim" (e.g. "../configs/baseline.toml")')
@@ -75,7 +81,7 @@ def _scenario(path: Path, values: dict, bad, lines: list[str]):
         return None
 
 
-def _function_model_checks(values: dict, bad) -> None:
+def _function_model_checks(values: dict[str, Any], bad: Bad) -> None:
     if values.get("scenario") is not None:
         bad("scenario", 'only used with model = "cspsim"')
     params = values.get("parameters")
@@ -95,11 +101,20 @@ def _function_model_checks(values: dict, bad) -> None:
     _group_checks(values, bad)
 
 
-def spec_of(name: str):
+def spec_of(name: str) -> ParamSpec | None:
+    """The lever or registry parameter called ``name`` (None if neither)."""
     return lever_specs().get(name) or registry().get(name)
 
 
-def varied_names(values: dict) -> list[str]:
+def known_spec(name: str) -> ParamSpec:
+    """:func:`spec_of` a name the checks have already found (KeyError if unknown)."""
+    spec = spec_of(name)
+    if spec is None:
+        raise KeyError(f"unknown parameter '{name}'")
+    return spec
+
+
+def varied_names(values: dict[str, Any]) -> list[str]:
     """Names of the parameters an experiment varies (registry order for "registry")."""
     params = values.get("parameters")
     if params == "registry":
@@ -109,7 +124,7 @@ def varied_names(values: dict) -> list[str]:
     return list(params) if isinstance(params, dict) else []
 
 
-def _parameter_checks(values: dict, bad) -> None:
+def _parameter_checks(values: dict[str, Any], bad: Bad) -> None:
     params = values.get("parameters")
     if params == "registry":
         for name in values.get("exclude", []):
@@ -131,8 +146,8 @@ def _parameter_checks(values: dict, bad) -> None:
     for name, value in values.get("fixed", {}).items():
         if name in varied:
             bad(f"fixed.{name}", "is also varied under [parameters]")
-        elif (msg := check_value(name, value)) is not None:
-            bad(f"fixed.{name}", msg)
+        elif (problem := check_value(name, value)) is not None:
+            bad(f"fixed.{name}", problem)
 
 
 _REGISTRY_HINT = "configs/parameters.toml or `cspsim registry`"
@@ -153,7 +168,9 @@ def _companions(lever: str) -> list[str]:
     return fixed.get(lever, [])
 
 
-def _lever_checks(scenario, values: dict, raw: dict, bad) -> None:
+def _lever_checks(
+    scenario: Scenario, values: dict[str, Any], raw: dict[str, Any], bad: Bad
+) -> None:
     """Refuse a lever that cannot act: one that only acts with another (a cut's start year
     with its size...) when neither the experiment nor the base scenario sets that other.
 
@@ -177,9 +194,9 @@ def _lever_checks(scenario, values: dict, raw: dict, bad) -> None:
             )
 
 
-def _bounds_problems(spec: ParameterSpec, reg) -> list[str]:
+def _bounds_problems(spec: ParameterSpec, reg: ParamSpec) -> list[str]:
     lo, hi = spec.bounds if spec.bounds is not None else (reg.lower, reg.upper)
-    out = []
+    out: list[str] = []
     if lo < reg.lower or hi > reg.upper:
         out.append(
             f"bounds: [{lo:g}, {hi:g}] go beyond the registry bounds "
@@ -190,16 +207,17 @@ def _bounds_problems(spec: ParameterSpec, reg) -> list[str]:
             out.append(f"dist: must be 'unif' ({reg.kind} parameter)")
         if lo != math.floor(lo) or hi != math.floor(hi):
             out.append(f"bounds: must be whole numbers ({reg.kind} parameter)")
-    if spec.dist == "triang" and not lo <= spec.peak <= hi:
+    # ParameterSpec requires a peak for triang, and a mean and sd for truncnorm.
+    if spec.dist == "triang" and spec.peak is not None and not lo <= spec.peak <= hi:
         out.append(f"peak: {spec.peak:g} lies outside the bounds [{lo:g}, {hi:g}]")
-    if spec.dist == "truncnorm" and not lo <= spec.mean <= hi:
+    if spec.dist == "truncnorm" and spec.mean is not None and not lo <= spec.mean <= hi:
         out.append(f"mean: {spec.mean:g} lies outside the bounds [{lo:g}, {hi:g}]")
     if spec.dist == "logunif" and lo <= 0:
         out.append("bounds: logunif needs a positive lower bound")
     return out
 
 
-def _group_checks(values: dict, bad) -> None:
+def _group_checks(values: dict[str, Any], bad: Bad) -> None:
     params = values.get("parameters")
     explicit = isinstance(params, dict) and any(s.group for s in params.values())
     if not (values.get("groups") or explicit) or "method" not in values:
@@ -209,7 +227,12 @@ def _group_checks(values: dict, bad) -> None:
         able = ", ".join(m.name for m in METHODS.values() if m.groups)
         bad("groups", f"{method.name} does not support groups (these do: {able})")
         return
-    if values.get("groups") is None and not all(s.group for s in params.values()):
+    # Without ``groups`` we only get here with explicit groups, so ``params`` is a table.
+    if (
+        values.get("groups") is None
+        and isinstance(params, dict)
+        and not all(s.group for s in params.values())
+    ):
         bad("parameters", "give every parameter a group, or none (or set groups = ...)")
         return
     names = group_names(values)
@@ -217,11 +240,11 @@ def _group_checks(values: dict, bad) -> None:
         bad("groups", f"need at least two groups, got {sorted(set(names))}")
 
 
-def group_names(values: dict) -> list[str]:
+def group_names(values: dict[str, Any]) -> list[str]:
     """Group of each varied parameter (explicit ``group``, else the registry field)."""
     params = values.get("parameters")
     field = values.get("groups")
-    out = []
+    out: list[str] = []
     for name in varied_names(values):
         spec = params.get(name) if isinstance(params, dict) else None
         if spec is not None and spec.group:
@@ -232,7 +255,9 @@ def group_names(values: dict) -> list[str]:
     return out
 
 
-def _outcome_checks(path: Path, values: dict, bad, lines: list[str]) -> dict[str, OutcomeSpec]:
+def _outcome_checks(
+    path: Path, values: dict[str, Any], bad: Bad, lines: list[str]
+) -> dict[str, OutcomeSpec]:
     if "outcomes" not in values:
         return {}
     file = outcomes_path(path, values.get("outcomes_file"))
@@ -240,7 +265,7 @@ def _outcome_checks(path: Path, values: dict, bad, lines: list[str]) -> dict[str
     if problems:
         lines += problems
         return {}
-    out = {}
+    out: dict[str, OutcomeSpec] = {}
     for i, name in enumerate(values["outcomes"]):
         if name in out:
             bad(f"outcomes[{i}]", f"'{name}' is listed twice")
@@ -253,7 +278,12 @@ def _outcome_checks(path: Path, values: dict, bad, lines: list[str]) -> dict[str
 
 
 def _model_checks(
-    path: Path, scenario, values: dict, outcomes: dict, bad, corners: bool = True
+    path: Path,
+    scenario: Scenario,
+    values: dict[str, Any],
+    outcomes: dict[str, OutcomeSpec],
+    bad: Bad,
+    corners: bool = True,
 ) -> None:
     """Checks that need a built model (built, not run) and, if ``corners``, the scenario with
     every parameter at its lower and then its upper bound."""
@@ -273,11 +303,11 @@ def _model_checks(
     params = values.get("parameters")
     fixed = values.get("fixed", {})
     for end in (0, 1) if corners else ():
-        corner = {}
+        corner: dict[str, float] = {}
         for name in varied_names(values):
-            spec = params.get(name) if isinstance(params, dict) else None
-            reg = spec_of(name)
-            bounds = spec.bounds if spec is not None and spec.bounds else (reg.lower, reg.upper)
+            pspec = params.get(name) if isinstance(params, dict) else None
+            reg = known_spec(name)
+            bounds = pspec.bounds if pspec is not None and pspec.bounds else (reg.lower, reg.upper)
             corner[name] = bounds[end]
         try:
             with_values(scenario, {**corner, **fixed})

@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from cspsim.studies.runner import replicate_seeds
-from cspsim.studies.sensitivity.checks import group_names, spec_of, varied_names
+from cspsim.studies.sensitivity.checks import group_names, known_spec, varied_names
 from cspsim.studies.sensitivity.methods import METHODS, Method, options_of
 from cspsim.studies.sensitivity.methods import sample as draw
 from cspsim.studies.sensitivity.schema import Loaded
@@ -52,8 +52,10 @@ class Variable:
         """The SALib ``bounds`` entry (its meaning depends on ``dist``)."""
         lo, hi = self.lower, self.upper
         if self.dist == "triang":
+            assert self.peak is not None, "ParameterSpec requires a peak for triang"
             return [lo, hi, (self.peak - lo) / (hi - lo)]
         if self.dist == "truncnorm":
+            assert self.mean is not None and self.sd is not None, "checked by ParameterSpec"
             return [lo, hi, self.mean, self.sd]
         return [lo, hi + 1.0] if self.discrete else [lo, hi]
 
@@ -125,19 +127,15 @@ def build_design(loaded: Loaded) -> Design:
         p = spec.parameters.get(name) if isinstance(spec.parameters, dict) else None
         kind, bounds = "real", p.bounds if p is not None else None
         if spec.model == "cspsim":
-            reg = spec_of(name)
+            reg = known_spec(name)
             kind, bounds = reg.kind, bounds or (reg.lower, reg.upper)
-        extra = {} if p is None else {"dist": p.dist, "peak": p.peak, "mean": p.mean, "sd": p.sd}
-        variables.append(
-            Variable(
-                name,
-                kind,
-                float(bounds[0]),
-                float(bounds[1]),
-                **extra,
-                group=group if grouped else None,
-            )
+        assert bounds is not None, "cross_checks require bounds for a function model"
+        var = Variable(
+            name, kind, float(bounds[0]), float(bounds[1]), group=group if grouped else None
         )
+        if p is not None:
+            var = replace(var, dist=p.dist, peak=p.peak, mean=p.mean, sd=p.sd)
+        variables.append(var)
     return Design(
         method=spec.method,
         N=spec.N,

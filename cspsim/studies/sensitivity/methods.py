@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +85,7 @@ def _sobol_sample(problem: Problem, N: int, opts: dict, seed: int) -> np.ndarray
     return sobol.sample(problem, N, calc_second_order=opts["second_order"], seed=seed)
 
 
-def _sobol_analyze(problem: Problem, X, Y, opts: dict, seed: int) -> dict:
+def _sobol_analyze(problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, seed: int) -> dict:
     from SALib.analyze import sobol
 
     return sobol.analyze(
@@ -99,7 +99,7 @@ def _morris_sample(problem: Problem, N: int, opts: dict, seed: int) -> np.ndarra
     return morris.sample(problem, N, num_levels=opts["num_levels"], seed=seed)
 
 
-def _morris_analyze(problem: Problem, X, Y, opts: dict, seed: int) -> dict:
+def _morris_analyze(problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, seed: int) -> dict:
     from SALib.analyze import morris
 
     return morris.analyze(problem, X, Y, num_levels=opts["num_levels"], seed=seed, **_boot(opts))
@@ -111,7 +111,7 @@ def _efast_sample(problem: Problem, N: int, opts: dict, seed: int) -> np.ndarray
     return fast_sampler.sample(problem, N, M=opts["M"], seed=seed)
 
 
-def _efast_analyze(problem: Problem, X, Y, opts: dict, seed: int) -> dict:
+def _efast_analyze(problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, seed: int) -> dict:
     import warnings
 
     from SALib.analyze import fast
@@ -127,13 +127,13 @@ def _latin_sample(problem: Problem, N: int, opts: dict, seed: int) -> np.ndarray
     return latin.sample(problem, N, seed=seed)
 
 
-def _rbd_analyze(problem: Problem, X, Y, opts: dict, seed: int) -> dict:
+def _rbd_analyze(problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, seed: int) -> dict:
     from SALib.analyze import rbd_fast
 
     return rbd_fast.analyze(problem, X, Y, M=opts["M"], seed=seed, **_boot(opts))
 
 
-def _pawn_analyze(problem: Problem, X, Y, opts: dict, seed: int) -> dict:
+def _pawn_analyze(problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, seed: int) -> dict:
     from SALib.analyze import pawn
 
     return pawn.analyze(problem, X, Y, S=opts["S"], seed=seed)
@@ -145,13 +145,13 @@ def _dgsm_sample(problem: Problem, N: int, opts: dict, seed: int) -> np.ndarray:
     return finite_diff.sample(problem, N, delta=opts["delta"], seed=seed)
 
 
-def _dgsm_analyze(problem: Problem, X, Y, opts: dict, seed: int) -> dict:
+def _dgsm_analyze(problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, seed: int) -> dict:
     from SALib.analyze import dgsm
 
     return dgsm.analyze(problem, X, Y, seed=seed, **_boot(opts))
 
 
-def _delta_analyze(problem: Problem, X, Y, opts: dict, seed: int) -> dict:
+def _delta_analyze(problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, seed: int) -> dict:
     from SALib.analyze import delta
 
     # SALib's delta rejects parameter names with some suffixes (e.g. "_raw"): use positions.
@@ -248,7 +248,7 @@ def n_blocks(method: Method, N: int) -> int:
 
 
 @contextlib.contextmanager
-def _quiet_global_rng():
+def _quiet_global_rng() -> Iterator[None]:
     """Restore numpy's global generator after SALib analyzers that reseed it; swallow their
     console notices (they are returned in the result's ``notes`` where SALib keeps them)."""
     state = np.random.get_state()  # noqa: NPY002 - saved only to undo SALib's np.random.seed
@@ -262,7 +262,9 @@ def _quiet_global_rng():
         np.random.set_state(state)  # noqa: NPY002
 
 
-def analyze(method: Method, problem: Problem, X, Y, opts: dict, seed: int) -> dict:
+def analyze(
+    method: Method, problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, seed: int
+) -> dict:
     """Run a method's analyzer with a non-zero seed and without side effects on np.random."""
     if seed == 0:
         raise ValueError("seed must be non-zero: SALib treats 0 as 'no seed'")

@@ -16,8 +16,9 @@ which is much faster than building the full run table.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -27,10 +28,11 @@ from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
 if TYPE_CHECKING:
     from cspsim.model.model import CSPModel
+    from cspsim.model.world import Epoch
 
 Level = Literal["national", "district_borough", "unitary", "metropolitan", "london_borough"]
 _SUMMED = ("demand_fte", "delivered_fte", "unmet_fte", "spend_gbp", "team_fte")
-_AGGREGATES = {
+_AGGREGATES: dict[str, Callable[[np.ndarray], Any]] = {
     "mean": np.nanmean,
     "sum": np.nansum,
     "min": np.nanmin,
@@ -154,7 +156,7 @@ def evaluate(model: CSPModel, specs: dict[str, OutcomeSpec]) -> dict[str, float]
     """Every outcome of a finished run, by name (NaN where the group has no value)."""
     series: dict[tuple[str, str], np.ndarray] = {}
     sums: dict[str, np.ndarray] = {}  # per (step, area) totals shared by the measures
-    out = {}
+    out: dict[str, float] = {}
     for name, spec in specs.items():
         key = (spec.measure, spec.level)
         if key not in series:
@@ -206,7 +208,7 @@ def _area_totals(model: CSPModel, measure: str, sums: dict[str, np.ndarray]) -> 
     return sums[measure]
 
 
-def _by_csp(values: np.ndarray, ep) -> np.ndarray:
+def _by_csp(values: np.ndarray, ep: Epoch) -> np.ndarray:
     """Sum (step, area) values over each CSP's areas -> (step, CSP)."""
     n_csp = len(ep.csp_names)
     if n_csp == len(ep.csp_of_area) and (ep.csp_of_area == np.arange(n_csp)).all():
@@ -216,7 +218,14 @@ def _by_csp(values: np.ndarray, ep) -> np.ndarray:
     return np.bincount(keys, weights=values.ravel(), minlength=s * n_csp).reshape(s, n_csp)
 
 
-def _measure(model, span: slice, ep, csp_in: np.ndarray, measure: str, sums) -> np.ndarray:
+def _measure(
+    model: CSPModel,
+    span: slice,
+    ep: Epoch,
+    csp_in: np.ndarray,
+    measure: str,
+    sums: dict[str, np.ndarray],
+) -> np.ndarray:
     """One epoch's per-step values of a measure over the CSPs ``csp_in``."""
     rec = model.rec
     areas = csp_in[ep.csp_of_area]

@@ -7,18 +7,23 @@ files; nothing here recomputes an index.
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from cspsim.io import atomic_write
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 TOP = 20  # parameters shown per panel; the full list is in indices.csv
 MAIN = {"sobol": "ST", "morris": "mu_star", "efast": "ST", "rbd_fast": "S1", "pawn": "median",
         "dgsm": "dgsm", "delta": "delta_raw"}  # fmt: skip
 
 
-def _plt():
+def _plt() -> ModuleType:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -27,13 +32,13 @@ def _plt():
     return plt
 
 
-def _save(plt, fig, path: Path) -> None:
+def _save(plt: ModuleType, fig: Figure, path: Path) -> None:
     """Write a figure atomically, so a killed analysis never leaves half a PNG."""
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
 
 
-def _grid(n: int, width: float = 6.0, height: float = 4.5):
+def _grid(n: int, width: float = 6.0, height: float = 4.5) -> tuple[ModuleType, Figure, Any]:
     plt = _plt()
     cols = min(n, 2)
     rows = -(-n // cols)

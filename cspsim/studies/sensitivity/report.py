@@ -60,9 +60,9 @@ def summary_lines(p: Plan, a: Analysis, top: int = 10) -> list[str]:
         ranked = ranking(a.indices, main, outcome).head(top)
         if ranked.empty:
             lines.append("(no indices)")
-        for r in ranked.itertuples():
-            conf = "" if r.conf != r.conf else f" ± {r.conf:.3g}"
-            lines.append(f"    {r.parameter:44s} {main} = {r.value:.3g}{conf}")
+        for r in ranked.to_dict("records"):
+            conf = "" if r["conf"] != r["conf"] else f" ± {r['conf']:.3g}"
+            lines.append(f"    {r['parameter']:44s} {main} = {r['value']:.3g}{conf}")
     return lines
 
 

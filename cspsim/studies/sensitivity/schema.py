@@ -9,6 +9,7 @@ two together. See ``docs/SENSITIVITY.md`` for the format.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -179,7 +180,9 @@ def parse_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, s
             problems.append((name, "must be non-zero (SALib treats seed 0 as 'no seed')"))
             continue
         try:
-            kind = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+            kind: Any = (
+                Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+            )
             adapter = TypeAdapter(kind)
             values[name] = adapter.validate_python(value, strict=name in ("N", "replicates"))
         except ValidationError as exc:
@@ -204,7 +207,7 @@ def read_outcomes(file: Path) -> tuple[dict[str, OutcomeSpec], list[str]]:
         return {}, exc.problems
 
 
-def import_model(ref: str):
+def import_model(ref: str) -> Callable[..., Any]:
     """The model function named ``module:function``.
 
     Raises:

@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from cspsim.studies.sensitivity.outcomes import OutcomeSpec
 from cspsim.studies.sensitivity.schema import Experiment, Loaded
 from cspsim.studies.sensitivity.store import Store
 from cspsim.studies.sensitivity.worker import Runtime, model_function, run_task
+
+if TYPE_CHECKING:
+    from cspsim.studies.executor import Executor
 
 TASK_SECONDS = 1.0  # long enough that per-task overhead is small, short enough to lose little
 
@@ -197,7 +200,7 @@ class Progress:
         return self.total - self.done
 
 
-def run(p: Plan, store: Store, executor, quiet: bool = False) -> Progress:
+def run(p: Plan, store: Store, executor: Executor, quiet: bool = False) -> Progress:
     """Run the tasks missing from the store and write each chunk as it finishes.
 
     Raises:

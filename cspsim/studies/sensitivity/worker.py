@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from cspsim.inputs.duties import load_duties
+from cspsim.inputs.duties import DutyTable, load_duties
 from cspsim.inputs.geography import build_geography
-from cspsim.inputs.scenario import with_values
+from cspsim.inputs.scenario import Scenario, with_values
 from cspsim.model.model import CSPModel
 from cspsim.studies.sensitivity.design import Task, Variable
 from cspsim.studies.sensitivity.outcomes import OutcomeSpec, evaluate
@@ -77,9 +77,9 @@ class CspsimModel:
         self.base_dir = Path(runtime.base_dir) if runtime.base_dir else None
         self.outcomes = runtime.outcomes
         self.geography = build_geography(self.base.geography)
-        self._duties: dict[str, Any] = {}
+        self._duties: dict[str, DutyTable] = {}
 
-    def duties(self, scenario):
+    def duties(self, scenario: Scenario) -> DutyTable:
         """The scenario's duty table, reused while the parts it is built from are unchanged
         (only duty levers change them; reading the catalogue is ~10% of a national run)."""
         key = json.dumps(
