@@ -16,6 +16,7 @@ import csv
 import difflib
 import io
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -244,7 +245,7 @@ class England:
         return (area.code,) if area.in_force(on) else ()
 
 
-def _unknown(what: str, name: str, choices) -> str:
+def _unknown(what: str, name: str, choices: Iterable[str]) -> str:
     """Message for an unknown name, with close matches."""
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
     if not close:
