@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from cspsim.model.agents.partner import AGENCY_CLASSES
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, PARTNER_TYPES, PER_100K
 
 if TYPE_CHECKING:
@@ -160,42 +161,6 @@ class PartnerAgency(mesa.Agent):
         return self.capacity_fte * self.model.P.cost_per_fte_gbp
 
 
-class PoliceForce(PartnerAgency):
-    """A territorial police force."""
-
-    partner_type = "police"
-
-
-class ProbationArea(PartnerAgency):
-    """A probation trust (2009), CRC area (2014) or probation region (2021)."""
-
-    partner_type = "probation"
-
-
-class HealthBody(PartnerAgency):
-    """A PCT (2009), CCG (2013) or ICB (2022)."""
-
-    partner_type = "health"
-
-
-class FireRescueAuthority(PartnerAgency):
-    """A fire and rescue authority."""
-
-    partner_type = "fire_rescue"
-
-
-class YouthOffendingService(PartnerAgency):
-    """A youth offending service (one per upper-tier council)."""
-
-    partner_type = "youth_offending"
-
-
-class CountyCouncil(PartnerAgency):
-    """A county council: partner of every district CSP in its county."""
-
-    partner_type = "county_council"
-
-
 class PoliceAndCrimeCommissioner(mesa.Agent):
     """A PCC (from the scenario's election date), one per force area; holds the community
     safety fund from 2013 and passes it on by the scenario's funding model."""
@@ -217,7 +182,16 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         return self.model.config.pcc.funding_model
 
 
-_CLASSES = {c.partner_type: c for c in PartnerAgency.__subclasses__()}
+def _view_class(ptype: str, agent_class: type) -> type[PartnerAgency]:
+    """A view class named and described as the agent engine's class of that partner type."""
+    attrs = {"partner_type": ptype, "__doc__": agent_class.__doc__, "__module__": __name__}
+    view: type[PartnerAgency] = type(agent_class.__name__, (PartnerAgency,), attrs)
+    return view
+
+
+# One view class per kind of partner agency (PoliceForce, HealthBody, ...), the same kinds
+# as the agent engine's (cspsim.model.agents.partner).
+_CLASSES = {ptype: _view_class(ptype, cls) for ptype, cls in AGENCY_CLASSES.items()}
 _LEVELS = {
     "police": ["police"],
     "probation": ["probation_trust", "probation_crc", "probation_region"],
