@@ -41,7 +41,8 @@ class Council(mesa.Agent):
         demand_fte: This quarter's workload by duty (fte).
         partner_need_fte: Each partner type's expected share of that workload (fte), (6,).
         partner_bound_fte: The part of ``partner_need_fte`` a statute binds it to (fte), (6,).
-        bound_share_2009: ``partner_bound_fte / partner_need_fte`` at the first quarter.
+        partner_bound_share: ``partner_bound_fte / partner_need_fte`` (0 where no need).
+        bound_share_2009: ``partner_bound_share`` at the first quarter.
         offers: Share of its expected work each partner type committed this quarter, (6,).
         capacity_fte: Capacity working on each duty in the area this quarter (fte).
         delivered_fte: Delivery by duty this quarter (fte).
@@ -80,6 +81,7 @@ class Council(mesa.Agent):
         self.demand_fte = np.zeros(n_d)
         self.partner_need_fte = np.zeros(n_p)
         self.partner_bound_fte = np.zeros(n_p)
+        self.partner_bound_share = np.zeros(n_p)
         self.bound_share_2009: np.ndarray | None = None
         self.offers = np.zeros(n_p)
         self.fixed_fte = np.zeros(n_d)
@@ -188,8 +190,9 @@ class Council(mesa.Agent):
         self.partner_need_fte, self.partner_bound_fte = demand.expected_shares(
             partners, self.demand_fte, m.sched.bound[t][1:]
         )
+        self.partner_bound_share = self.bound_share()
         if self.bound_share_2009 is None:  # statutory pressure is the change since the start
-            self.bound_share_2009 = self.bound_share()
+            self.bound_share_2009 = self.partner_bound_share
         self.offers = np.zeros(len(partners))
 
     def bound_share(self) -> np.ndarray:

@@ -140,7 +140,7 @@ class PartnerAgency(mesa.Agent):
             got = float(np.dot(c.delivered_fte, c.weights[1 + self.p]))
             reciprocity = got / need - P.reciprocity_ref if need > 0 else 0.0
             assert c.bound_share_2009 is not None, "set by Council.assess_demand (first quarter)"
-            statutory = c.bound_share()[self.p] - c.bound_share_2009[self.p]
+            statutory = c.partner_bound_share[self.p] - c.bound_share_2009[self.p]
             target = adaptation.engagement_target(
                 self.base_logit(c),
                 reciprocity,
