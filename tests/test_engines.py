@@ -18,8 +18,8 @@ import pytest
 
 from cspsim import CSPModel, load_scenario
 from cspsim.analysis.outputs import run_frame
+from cspsim.inputs.catalogue import shipped_scenarios
 from cspsim.model.agents import SubRegionalHub
-from cspsim.paths import CONFIGS_DIR
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}
 
@@ -76,24 +76,12 @@ def test_national_baseline_eight_quarters_equal(baseline, national_geo):
     assert_same_record(arrays, agents, steps=8)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "cleveland_merged.toml",
-        "cleveland_one_plus_four.toml",
-        "pcc_competitive_bids.toml",
-        "pcc_central_commissioning.toml",
-        "backbone_investment.toml",
-        "coordinator_and_analyst_2026.toml",
-        "multi_year_allocations.toml",
-        "new_duty_funded_2026.toml",
-    ],
-)
+@pytest.mark.parametrize("name", sorted(shipped_scenarios()))
 def test_engines_equal_on_every_mechanism(name, variant, cleveland):
-    """Each mechanism's scenario (merged CSPs, 1+4 hubs, PCC bids and central
-    commissioning, backbone money, funded posts, multi-year money, new-burdens money)
+    """Every shipped scenario (merged CSPs, 1+4 hubs, PCC bids and central commissioning,
+    backbone money, funded posts, multi-year money, new-burdens money, cuts, new duties...)
     gives equal runs; national scenarios are run on Cleveland's areas to stay quick."""
-    scenario = load_scenario(CONFIGS_DIR / name)
+    scenario = load_scenario(name)
     if len(scenario.geography.areas or []) == 0:
         scenario = variant(
             scenario, lambda raw: raw.__setitem__("geography", cleveland.model_dump()["geography"])
