@@ -15,7 +15,7 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent
 # Files and folders shipped with the package, relative to the repository root.
 SHIPPED = ("configs", "experiments/outcomes.toml")
-SUFFIXES = {".toml", ".csv"}
+SUFFIXES = {".toml", ".csv", ".topojson"}
 
 
 def shipped_files() -> list[Path]:

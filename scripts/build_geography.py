@@ -9,6 +9,9 @@ writes three generated files to ``configs/geography/`` (or ``--out DIR``):
 * ``footprints.csv``: for each area and footprint level, the agency serving it, with a share
   and a validity interval.
 
+It also copies the ONS 2021 district boundaries (``BOUNDARIES``, TopoJSON) unchanged, for the
+run's map (``cspsim/analysis/maps.py``).
+
 Every rule and assumption is listed in ``docs/GEOGRAPHY.md``. Usage::
 
     python scripts/build_geography.py [--source DIR] [--out DIR]
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -46,6 +50,8 @@ TR_ERA = (date(2014, 6, 1), date(2021, 6, 25))
 REGION_ERA = (date(2021, 6, 26), None)
 PCC_START = date(2012, 11, 22)
 FRA19_START = date(2019, 4, 1)
+# ONS local authority district boundaries (2021), England and Wales, copied unchanged.
+BOUNDARIES = "ons_lad21_boundaries_ew.topojson"
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -426,6 +432,7 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = GEO_DIR, geo: Path = GEO_DI
     write(out, "areas.csv", b.area_rows())
     write(out, "population.csv", b.population_rows())
     write(out, "footprints.csv", b.footprint_rows())
+    shutil.copyfile(source / BOUNDARIES, out / BOUNDARIES)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -439,7 +446,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.source.is_dir():
         parser.error(f"no ONS source folder at {args.source}; pass --source DIR")
     build(args.source, args.out)
-    print(f"wrote areas.csv, population.csv, footprints.csv to {args.out}")
+    print(f"wrote areas.csv, population.csv, footprints.csv, {BOUNDARIES} to {args.out}")
 
 
 if __name__ == "__main__":

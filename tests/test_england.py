@@ -16,6 +16,7 @@ from cspsim.inputs.england import GEOGRAPHY_DIR, LEVELS, England, load_england
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO.parent / "shared" / "data" / "geography"
 GENERATED = ("areas.csv", "population.csv", "footprints.csv")
+COPIED = ("ons_lad21_boundaries_ew.topojson",)  # ONS file shipped unchanged (for maps)
 APRIL_2009, JAN_2017 = date(2009, 4, 1), date(2017, 1, 1)
 DATES = [
     date(y, m, 1) for y in range(2009, 2026) for m in (1, 4, 7, 10) if date(y, m, 1) >= APRIL_2009
@@ -46,6 +47,11 @@ def test_build_matches_committed_files(tmp_path):
         assert (tmp_path / name).read_text(encoding="utf-8") == (GEOGRAPHY_DIR / name).read_text(
             encoding="utf-8"
         ), f"configs/geography/{name} is stale: run python scripts/build_geography.py"
+    for name in COPIED:
+        assert (tmp_path / name).read_bytes() == (SOURCE / name).read_bytes()
+        assert (GEOGRAPHY_DIR / name).read_bytes() == (SOURCE / name).read_bytes(), (
+            f"configs/geography/{name} differs from the shared ONS file: run the build"
+        )
 
 
 def test_april_2009_structure(eng):

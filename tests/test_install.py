@@ -69,6 +69,7 @@ def installed(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
         "configs/lessons/merge_or_not.toml",
         "configs/lessons/scenarios/warwickshire.toml",
         "configs/targets/survey_2009_calibration.csv",
+        "configs/geography/ons_lad21_boundaries_ew.topojson",
         "experiments/outcomes.toml",
     ):
         assert f"cspsim/_data/{shipped}" in names, shipped

@@ -72,6 +72,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     if not args.quiet:
         print_headline(result.summary, out, result.wall_time_s, result.replicates, result.workers)
+        if not args.no_plots and "map.png" not in result.files:
+            print("No map.png: the map needs real council areas (ONS names or codes).")
     return 0
 
 

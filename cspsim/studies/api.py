@@ -77,6 +77,8 @@ class RunResult:
         workers: Local processes used (Dask: the cluster's worker threads are not counted).
         wall_time_s: Time taken by the runs.
         files: Files written to ``out`` (none without ``out``).
+        csp_of_area: Each council area's CSP (``unit`` of the frame) in the first quarter
+            and in the last, for the map.
     """
 
     scenario: Scenario
@@ -89,6 +91,7 @@ class RunResult:
     workers: int
     wall_time_s: float
     files: list[str] = field(default_factory=list)
+    csp_of_area: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def replicates(self) -> int:
@@ -192,10 +195,20 @@ def run(
         seeds=seeds,
         workers=workers,
         wall_time_s=time.perf_counter() - t0,
+        csp_of_area=_csp_of_area(model0),
     )
     if folder is not None:
         _write_run(result, folder, plots, source, engine, scheduler)
     return result
+
+
+def _csp_of_area(model: CSPModel) -> dict[str, tuple[str, str]]:
+    """Each area's CSP name in the first epoch and in the last."""
+    first, last = model.epochs[0], model.epochs[-1]
+    return {
+        name: (first.csp_names[first.csp_of_area[a]], last.csp_names[last.csp_of_area[a]])
+        for a, name in enumerate(model.geo.names)
+    }
 
 
 def _write_run(
@@ -211,9 +224,12 @@ def _write_run(
     io.write_csv(r.survey, out / f"survey_{r.survey_year}.csv")
     r.files = ["timeseries.parquet", "summary.csv", f"survey_{r.survey_year}.csv"]
     if plots:
+        from cspsim.analysis.maps import plot_map
         from cspsim.analysis.plots import plot_run  # matplotlib is slow to import
 
         r.files += [p.name for p in plot_run(r.frame, out, r.scenario.name)]
+        map_png = plot_map(r.frame, out, r.scenario.name, r.csp_of_area)
+        r.files += [map_png.name] if map_png is not None else []
     manifest = {
         "scenario": r.scenario.name,
         "scenario_file": str(Path(source).resolve()) if source is not None else None,
