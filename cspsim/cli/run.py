@@ -72,6 +72,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     if not args.quiet:
         print_headline(result.summary, out, result.wall_time_s, result.replicates, result.workers)
+        if scenario.geography.named:  # real areas: the ONS data must be attributed
+            from cspsim.inputs.england import ATTRIBUTION
+
+            print(ATTRIBUTION)
     return 0
 
 
