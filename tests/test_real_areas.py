@@ -173,3 +173,10 @@ def test_cli_areas_lists_names_by_kind(capsys):
     for heading in ("Police force areas (39)", "Councils", "Community safety partnerships"):
         assert heading in out
     assert "E23000032      Kent" in out
+
+
+def test_outputs_carry_real_agency_names(kent, kent_geo):
+    """The agent views (network, dashboard) name the real agencies."""
+    m = CSPModel(kent, seed=1, geography=kent_geo)
+    names = {getattr(a, "name", None) for a in m.agents}
+    assert {"Kent Police", "Kent County Council", "Medway", "Ashford"} <= names
