@@ -144,3 +144,16 @@ def test_a_new_lesson_after_a_finished_run_can_be_stepped(page):
         assert not page.one(v.Btn, children=["Step"]).disabled
         page.step(2)
         assert "(2 of 63)" in page.html() and not page.errors()
+
+
+def test_real_places_carry_the_ons_attribution(monkeypatch):
+    """The page on Kent (real places) shows the ONS attribution; on Cleveland it does not."""
+    from cspsim.inputs.england import ATTRIBUTION
+
+    licence = ATTRIBUTION.split(" Contains")[0]
+    monkeypatch.setenv("CSPSIM_DASHBOARD_SCENARIO", "kent")
+    page = PageDriver()
+    page.step(1)
+    assert licence in page.html() and not page.errors()
+    monkeypatch.setenv("CSPSIM_DASHBOARD_SCENARIO", "cleveland")
+    assert licence not in PageDriver().html()

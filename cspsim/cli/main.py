@@ -1,4 +1,4 @@
-"""Command line: ``cspsim run | compare | check | scenarios | registry`` (+ extensions).
+"""Command line: ``cspsim run | compare | check | scenarios | registry | areas`` (+ extensions).
 
 The extensions are ``sensitivity``, ``dashboard``, ``validate`` and ``calibrate``. Each
 command group lives in its own module of :mod:`cspsim.cli` with an ``add_parser``; they share
@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cspsim.cli import check, compare, dashboard, run, sensitivity, validate
+from cspsim.cli import areas, check, compare, dashboard, run, sensitivity, validate
 from cspsim.cli.common import UserError
 
 # Command groups, in the order of ``cspsim --help``.
-COMMANDS = (run, compare, check, sensitivity, dashboard, validate)
+COMMANDS = (run, compare, check, areas, sensitivity, dashboard, validate)
 
 
 def parser() -> argparse.ArgumentParser:

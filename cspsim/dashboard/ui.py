@@ -21,6 +21,7 @@ from cspsim.dashboard.lessons import Lesson
 from cspsim.dashboard.network import LayoutCache, network_option
 from cspsim.dashboard.series import quarter_label, series_of
 from cspsim.dashboard.session import DashboardModel, Session
+from cspsim.inputs.england import ATTRIBUTION
 
 FREE = "Free exploration (no lesson)"
 OnChange = Callable[[str, Any], None]  # a control's new value: on_change(name, value)
@@ -283,7 +284,14 @@ def MainView(
                 LiveChart(Opaque(options["network"]), 420)
             with solara.Card(margin=0, elevation=1):
                 solara.HTML(tag="div", unsafe_innerHTML=NETWORK_KEY)
+        if session.base.geography.named:  # real places: the ONS data must be attributed
+            solara.HTML(tag="div", unsafe_innerHTML=ATTRIBUTION_HTML)
 
+
+ATTRIBUTION_HTML = (
+    f"<div class='cspsim-attribution' style='font-size:0.75rem;color:#666;padding:0 8px'>"
+    f"{html.escape(ATTRIBUTION)}</div>"
+)
 
 NETWORK_KEY = """
 <div style="font-size:0.85rem;line-height:1.4;padding:4px 8px">

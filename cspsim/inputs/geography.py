@@ -1,7 +1,8 @@
 """Council areas and the footprints of the agencies that serve them.
 
-Two sources: a seeded generator of a synthetic England matching the 2009 frame
-(``configs/england_2009.toml``), or a list of areas from the scenario file. Either way the
+Three sources: a seeded generator of a synthetic England matching the 2009 frame
+(``configs/england_2009.toml``), a list of areas described in the scenario file, or real
+places named in it (``areas = ["Kent"]``, via :mod:`cspsim.inputs.real_areas`). Either way the
 result is a :class:`Geography` of arrays indexed by council area. Pure numpy, no Mesa.
 """
 
@@ -13,6 +14,8 @@ from functools import cache
 
 import numpy as np
 
+from cspsim.inputs.errors import ScenarioError
+from cspsim.inputs.real_areas import LEVELS, real_rows
 from cspsim.inputs.scenario import GeographyConfig
 from cspsim.paths import CONFIGS_DIR
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS
@@ -222,7 +225,7 @@ def england_population() -> float:
 def user_areas(cfg: GeographyConfig) -> Geography:
     """Geography from the areas listed in a scenario (missing footprints default sensibly)."""
     rows = []
-    for a in cfg.areas:
+    for a in cfg.tables:
         upper = a.county or a.name
         rows.append(
             {
@@ -249,8 +252,28 @@ def user_areas(cfg: GeographyConfig) -> Geography:
     return _finish(rows)
 
 
+def real_areas(cfg: GeographyConfig) -> Geography:
+    """Geography of the real places named in a scenario (``areas = ["Kent"]``).
+
+    The councils in force on the scenario's start date in those places, with their ONS names,
+    types, regions and real agencies at every level of :data:`FOOTPRINTS` (see
+    :mod:`cspsim.inputs.real_areas` for the rules). Population is the start year's, held fixed
+    over the run, as the model holds every area's population fixed. Team size, analyst,
+    coordinator and chair are drawn as for the synthetic England.
+
+    Raises:
+        ScenarioError: a name matches no place, or no council on the start date.
+    """
+    try:
+        rows = real_rows(cfg.area_names, cfg.start)
+    except LookupError as exc:
+        raise ScenarioError([f"geography.areas: {exc.args[0]}"]) from None
+    assert set(LEVELS) == set(FOOTPRINTS)  # the real-area rules cover every model level
+    return _finish(rows)
+
+
 def build_geography(cfg: GeographyConfig) -> Geography:
     """The scenario's geography."""
     if cfg.kind == "areas":
-        return user_areas(cfg)
+        return real_areas(cfg) if cfg.named else user_areas(cfg)
     return synthetic_england(cfg.seed)

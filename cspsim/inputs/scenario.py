@@ -21,8 +21,10 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -33,6 +35,7 @@ from cspsim.inputs.catalogue import resolve_scenario, shipped_parent
 from cspsim.inputs.duties import load_duties
 from cspsim.inputs.errors import ScenarioError
 from cspsim.inputs.levers import apply_levers, is_lever, split_values
+from cspsim.inputs.real_areas import councils, unknown_name
 from cspsim.inputs.registry import registry
 
 AuthorityType = Literal["district_borough", "unitary", "metropolitan", "london_borough"]
@@ -40,6 +43,13 @@ Agency = Literal[
     "council", "police", "probation", "health", "fire_rescue", "youth_offending", "county_council"
 ]
 NonNeg = Annotated[float, Field(ge=0)]
+
+
+def _error(msg: str, loc: tuple[str | int, ...], value: Any) -> InitErrorDetails:
+    """One validation error at ``loc`` with the message ``msg``."""
+    return InitErrorDetails(
+        type=PydanticCustomError("value_error", "{msg}", {"msg": msg}), loc=loc, input=value
+    )
 
 
 class _Strict(BaseModel):
@@ -93,25 +103,96 @@ class AreaConfig(_Strict):
         return self
 
 
+def _areas_form(value: Any) -> str:
+    """Which form ``geography.areas`` takes: a list of names or of tables (the default)."""
+    if isinstance(value, list) and value and all(isinstance(a, str) for a in value):
+        return "names"
+    return "tables"
+
+
+# Tags of the two forms of ``geography.areas``: not part of a field's path in messages.
+_AREAS_TAGS = ("tables", "names")
+
+
 class GeographyConfig(_Strict):
-    """Where the areas come from: the synthetic England generator or a list of areas."""
+    """Where the areas come from: the synthetic England generator, areas described in
+    ``[[geography.areas]]`` tables, or real places named in a list of strings
+    (``areas = ["Kent"]``: police force areas, counties, councils or CSPs, names or ONS codes;
+    see :mod:`cspsim.inputs.real_areas`). A list of names implies ``kind = "areas"``.
+
+    Names are checked here; they are resolved to councils on the scenario's start date, which
+    the scenario records on its geography (:attr:`start`) when it is validated.
+    """
 
     kind: Literal["synthetic_england", "areas"] = "synthetic_england"
     seed: int = Field(default=1, ge=0)
-    areas: list[AreaConfig] = []
+    areas: Annotated[
+        Annotated[list[AreaConfig], Tag("tables")] | Annotated[list[str], Tag("names")],
+        Discriminator(_areas_form),
+    ] = []
+    _start: dt.date | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_form(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("areas"), list):
+            return data
+        areas = data["areas"]
+        is_name = [isinstance(a, str) for a in areas]
+        if any(is_name) and not all(is_name):
+            raise ValueError(
+                'areas: give either names of real places (areas = ["Kent"]) or '
+                "[[geography.areas]] tables, not both"
+            )
+        if areas and all(is_name):
+            data = {**data, "kind": "areas"}  # a list of names replaces a synthetic England
+        return data
 
     @model_validator(mode="after")
     def _areas(self) -> GeographyConfig:
         if self.kind == "areas":
             if not self.areas:
                 raise ValueError('kind = "areas" needs at least one [[geography.areas]]')
-            names = [a.name for a in self.areas]
+            names = [a if isinstance(a, str) else a.name for a in self.areas]
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"area names must be unique; repeated: {dupes}")
         elif self.areas:
             raise ValueError('areas are only read when kind = "areas"')
         return self
+
+    @field_validator("areas")
+    @classmethod
+    def _known_names(cls, v: list[AreaConfig] | list[str]) -> list[AreaConfig] | list[str]:
+        """Every named place exists (one error per unknown name, with the nearest names)."""
+        problems = [
+            _error(msg, (i,), name)
+            for i, name in enumerate(v)
+            if isinstance(name, str) and (msg := unknown_name(name))
+        ]
+        if problems:
+            raise ValidationError.from_exception_data("areas", problems)
+        return v
+
+    @property
+    def named(self) -> bool:
+        """Whether the areas are real places given by name (``areas = ["Kent"]``)."""
+        return bool(self.areas) and all(isinstance(a, str) for a in self.areas)
+
+    @property
+    def area_names(self) -> list[str]:
+        """The names of real places (empty for the other forms)."""
+        return [a for a in self.areas if isinstance(a, str)]
+
+    @property
+    def tables(self) -> list[AreaConfig]:
+        """The areas described in ``[[geography.areas]]`` tables (empty for the other forms)."""
+        return [a for a in self.areas if isinstance(a, AreaConfig)]
+
+    @property
+    def start(self) -> dt.date:
+        """The date named places resolve on: the scenario's start (2009-04-01 outside one)."""
+        return self._start or TimeConfig().start
 
 
 class Cut(_Strict):
@@ -249,6 +330,20 @@ class Scenario(_Strict):
             raise ValidationError.from_exception_data("parameters", problems)
         return v
 
+    @model_validator(mode="after")
+    def _real_areas(self) -> Scenario:
+        """Named real places need councils in force on the start date, where they resolve."""
+        geo = self.geography
+        if not geo.named:
+            return self
+        try:
+            councils(geo.area_names, self.time.start)
+        except LookupError as exc:
+            error = _error(str(exc.args[0]), ("geography", "areas"), geo.area_names)
+            raise ValidationError.from_exception_data("Scenario", [error]) from None
+        _bind_start(self)
+        return self
+
     def param(self, name: str) -> float:
         """Value of a registry parameter: the scenario's override or the default."""
         return float(self.parameters.get(name, registry()[name].default))
@@ -263,12 +358,26 @@ class Scenario(_Strict):
         refuses to change its levers rather than apply them twice.
         """
         copied = super().model_copy(update=update, deep=deep)
+        _bind_start(copied)
         if update and self._pre_levers is not None:
             if _LEVER_WRITTEN & set(update):
                 copied._pre_levers = None
             else:
                 copied._pre_levers = {**self._pre_levers, **update}
         return copied
+
+
+def _bind_start(scenario: Scenario) -> None:
+    """Record the start date on a geography of named places (they resolve on that date).
+
+    The geography gets its own copy, as another scenario may share the instance; the field is
+    set in place because the scenario is frozen (this runs while it is being made).
+    """
+    geo = scenario.geography
+    if geo.named and geo._start != scenario.time.start:
+        geo = geo.model_copy()
+        geo._start = scenario.time.start
+        scenario.__dict__["geography"] = geo
 
 
 # Parts of a scenario that levers write or record (see cspsim.inputs.levers.apply_levers).
@@ -317,7 +426,11 @@ def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 
 def _format_error(path: Path, err: ErrorDetails) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    parts = list(err["loc"])
+    parts = [
+        p for i, p in enumerate(parts) if not (i and parts[i - 1] == "areas" and p in _AREAS_TAGS)
+    ]
+    loc = ".".join(str(p) for p in parts) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key"

@@ -39,6 +39,7 @@ from cspsim.analysis.comparison import Comparison
 from cspsim.analysis.outputs import HEADLINE
 from cspsim.analysis.stats import summarise
 from cspsim.analysis.survey import survey_readout
+from cspsim.inputs.england import ATTRIBUTION
 from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
 from cspsim.studies.compare import run_comparison
 from cspsim.studies.executor import default_workers
@@ -240,6 +241,7 @@ def _write_run(
         "workers": r.workers,
         "engine": engine,
         **({"scheduler": scheduler} if scheduler else {}),
+        **({"attribution": ATTRIBUTION} if r.scenario.geography.named else {}),
         "wall_time_s": round(r.wall_time_s, 3),
         "files": r.files,
         "versions": io.versions(),
@@ -384,6 +386,7 @@ def _write_comparison(
         "scenarios": [s.name for s in scenarios],
         "scenario_files": [str(p.resolve()) if p is not None else None for p in paths],
         "resolved_configs": [s.model_dump(mode="json") for s in scenarios],
+        **({"attribution": ATTRIBUTION} if any(s.geography.named for s in scenarios) else {}),
         "seeds": comp.seeds,
         "replicates": comp.replicates,
         "precision": comp.precision,
