@@ -50,8 +50,8 @@ def add_parser(subparsers: Subparsers) -> None:
     s.add_argument(
         "--analyze-only",
         metavar="DIR",
-        help="re-analyse the sweep in DIR (with EXPERIMENT: its analysis options; the "
-        "design must match)",
+        help="re-analyse the sweep in DIR (with EXPERIMENT: its analysis options such as "
+        "resamples and conf_level; the runs must match)",
     )
     s.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -98,15 +98,18 @@ def _finish(p: Plan, out: Path, args: argparse.Namespace) -> int:
 
 def _analyze_only(args: argparse.Namespace) -> int:
     from cspsim.studies.sensitivity.store import Store
-    from cspsim.studies.sensitivity.sweep import load_saved, plan
+    from cspsim.studies.sensitivity.sweep import holds, load_saved, plan
 
     out = Path(args.analyze_only)
     store = Store(out / "store")
     if not store.exists() or not (out / "experiment.json").is_file():
         raise UserError(f"--analyze-only {out}: no sweep there (store/manifest.json missing)")
-    loaded = _load(args.experiment) if args.experiment else load_saved(out)
-    p = plan(loaded)
-    if store.read_manifest()["design_key"] != p.key:
+    saved = plan(load_saved(out))
+    p = plan(_load(args.experiment)) if args.experiment else saved
+    stored = store.read_manifest()["design_key"]
+    # A store from before analysis options left the key matches only its own options, so
+    # the saved experiment vouches for it and the new one need only have the same runs.
+    if not holds(p, stored) and not (p.key == saved.key and holds(saved, stored)):
         raise UserError(
             f"--analyze-only {out}: {args.experiment} describes a different design than the "
             "stored sweep (only analysis options such as resamples may change)"
