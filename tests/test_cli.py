@@ -182,6 +182,14 @@ def test_check_recognises_a_shipped_experiment(name, capsys):
     assert out.startswith(f"OK experiment {name}: ") and ", method " in out
 
 
+def test_check_takes_scenario_files_as_scenarios(capsys):
+    """A scenario file (even one with ``replicates``) is not taken for an experiment."""
+    from cspsim.paths import CONFIGS_DIR
+
+    assert main(["check", str(CONFIGS_DIR / "history_2009_2024.toml")]) == 0
+    assert "OK experiment" not in capsys.readouterr().out
+
+
 def test_check_reports_a_broken_experiment(tmp_path, capsys):
     """A broken experiment file: one line per problem and exit status 2."""
     path = tmp_path / "broken.toml"

@@ -18,7 +18,7 @@ from cspsim.studies.sensitivity.schema import Experiment, ExperimentError, Loade
 __all__ = ["ExperimentError", "Loaded", "is_experiment_file", "load_experiment"]
 
 #: Top-level keys only an experiment file has (a scenario file has none of them).
-EXPERIMENT_KEYS = frozenset({"method", "outcomes", "outcomes_file", "replicates", "model"})
+EXPERIMENT_KEYS = frozenset({"method", "outcomes", "outcomes_file"})
 
 
 def is_experiment_file(path: str | Path) -> bool:
