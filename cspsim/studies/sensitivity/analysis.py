@@ -8,6 +8,10 @@ Policy for failed and missing runs (documented in ``docs/SENSITIVITY.md``):
   :mod:`cspsim.studies.sensitivity.methods`); a block with any unusable point is dropped whole and
   the indices are computed on the remaining blocks. eFAST cannot drop anything, so an eFAST
   output with unusable points gets no indices.
+* The convergence table gives each index a verdict at the full N: ``stable`` when its
+  interval's half-width (``conf``) is at most the experiment's ``convergence_target``
+  (default 0.05), else ``not converged`` with the N to aim for, assuming the half-width
+  shrinks as 1/sqrt(N): ``M = N * (half_width / target)^2`` (for Sobol' the next power of 2).
 * Any failed or missing run marks the whole analysis incomplete: every row of
   ``indices.csv`` then has ``complete = False``, the summary says how many blocks were
   dropped, and the command exits with status 3. Dropping blocks is not neutral when failures
@@ -16,6 +20,7 @@ Policy for failed and missing runs (documented in ``docs/SENSITIVITY.md``):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,7 +177,34 @@ def analyze_store(p: Plan, store: Store) -> Analysis:
     convergence = pd.DataFrame(conv, columns=[*INDEX_COLUMNS, "blocks_used"])
     convergence = convergence.drop(columns=["year", "parameter_2"])
     convergence["width"] = 2 * convergence["conf"]
+    convergence["verdict"] = verdicts(
+        convergence, p.design.method, p.loaded.spec.convergence_target
+    )
     return Analysis(indices, convergence, failures_frame(p, runs), counts, blocks_used, notes)
+
+
+def verdict(half_width: float, n: int, target: float, method: str = "") -> str:
+    """Whether an index with interval half-width ``half_width`` at N = ``n`` is stable, or the
+    N that should bring it to ``target`` (half-widths shrink about as 1/sqrt(N))."""
+    if not math.isfinite(half_width):
+        return "no interval"
+    if half_width <= target:
+        return f"stable: CI half-width {half_width:.3g} below {target:g} at N={n}"
+    more = math.ceil(n * (half_width / target) ** 2)
+    if method == "sobol":
+        more = 1 << (more - 1).bit_length()
+    return f"not converged: raise N to about {more} (CI half-width {half_width:.3g} at N={n})"
+
+
+def verdicts(conv: pd.DataFrame, method: str, target: float) -> pd.Series:
+    """The verdict of each index (on its row at the largest N; other rows are left blank)."""
+    out = pd.Series("", index=conv.index, dtype=object)
+    if conv.empty:
+        return out
+    last = conv.groupby(["outcome", "parameter", "index"], sort=False)["N"].transform("max")
+    for i in conv.index[conv["N"] == last]:
+        out[i] = verdict(float(conv.at[i, "conf"]), int(conv.at[i, "N"]), target, method)
+    return out
 
 
 def failures_frame(p: Plan, runs: pd.DataFrame) -> pd.DataFrame:
