@@ -33,7 +33,7 @@ from cspsim.studies.sensitivity.sweep import Plan
 
 INDEX_COLUMNS = [
     "method", "outcome", "year", "parameter", "parameter_2", "index", "value", "conf",
-    "N", "complete",
+    "N", "complete", "parameter_unit", "outcome_unit",
 ]  # fmt: skip
 
 
@@ -68,6 +68,23 @@ def point_outputs(p: Plan, runs: pd.DataFrame) -> dict[str, np.ndarray]:
     return out
 
 
+def parameter_units(p: Plan) -> dict[str, str]:
+    """Unit of each varied input (or group: its members' unit, ``mixed`` if they differ), from
+    the parameter registry; empty for a function model (its inputs have no registry)."""
+    from cspsim.studies.sensitivity.checks import known_spec
+
+    by_label: dict[str, set[str]] = {}
+    for v in p.design.variables:
+        unit = known_spec(v.name).unit if p.loaded.spec.model == "cspsim" else ""
+        by_label.setdefault(str(v.group) if p.design.grouped else v.name, set()).add(unit)
+    return {k: units.pop() if len(units) == 1 else "mixed" for k, units in by_label.items()}
+
+
+def outcome_units(p: Plan) -> dict[str, str]:
+    """Unit of each outcome (from its outcome spec; empty for a function model)."""
+    return {name: spec.unit for name, spec in p.loaded.outcomes.items()}
+
+
 def _labels(p: Plan) -> list[str]:
     from SALib.util import extract_group_names
 
@@ -79,6 +96,8 @@ def _labels(p: Plan) -> list[str]:
 
 def _rows(p: Plan, Si: dict, outcome: str, year: Any, n: int, complete: bool) -> list[dict]:
     labels = _labels(p)
+    units = parameter_units(p)
+    out_unit = outcome_units(p).get(outcome, "")
     rows = []
     for idx in p.design.spec.indices:
         if idx.name not in Si:
@@ -86,18 +105,19 @@ def _rows(p: Plan, Si: dict, outcome: str, year: Any, n: int, complete: bool) ->
         value = np.asarray(Si[idx.name], dtype=float)
         conf = np.asarray(Si[idx.conf], dtype=float) if idx.conf in Si else None
         base = {"method": p.design.method, "outcome": outcome, "year": year, "index": idx.name,
-                "N": n, "complete": complete}  # fmt: skip
+                "N": n, "complete": complete, "outcome_unit": out_unit}  # fmt: skip
         if value.ndim == 2:  # Sobol' S2: one row per pair
             for i in range(len(labels)):
                 for j in range(i + 1, len(labels)):
                     c = conf[i, j] if conf is not None else np.nan
                     rows.append(base | {"parameter": labels[i], "parameter_2": labels[j],
-                                        "value": value[i, j], "conf": c})  # fmt: skip
+                                        "value": value[i, j], "conf": c,
+                                        "parameter_unit": units[labels[i]]})  # fmt: skip
             continue
         for i, label in enumerate(labels):
             c = conf[i] if conf is not None else np.nan
             rows.append(base | {"parameter": label, "parameter_2": "", "value": value[i],
-                                "conf": c})  # fmt: skip
+                                "conf": c, "parameter_unit": units[label]})  # fmt: skip
     return rows
 
 
