@@ -222,8 +222,10 @@ def verdicts(conv: pd.DataFrame, method: str, target: float) -> pd.Series:
     if conv.empty:
         return out
     last = conv.groupby(["outcome", "parameter", "index"], sort=False)["N"].transform("max")
-    for i in conv.index[conv["N"] == last]:
-        out[i] = verdict(float(conv.at[i, "conf"]), int(conv.at[i, "N"]), target, method)
+    final = conv["N"] == last
+    conf, n = conv["conf"].to_numpy(float), conv["N"].to_numpy(int)
+    for pos in np.flatnonzero(final.to_numpy()):
+        out.iloc[pos] = verdict(float(conf[pos]), int(n[pos]), target, method)
     return out
 
 
