@@ -218,15 +218,16 @@ def verdict(half_width: float, n: int, target: float, method: str = "") -> str:
 
 def verdicts(conv: pd.DataFrame, method: str, target: float) -> pd.Series:
     """The verdict of each index (on its row at the largest N; other rows are left blank)."""
-    out = pd.Series("", index=conv.index, dtype=object)
     if conv.empty:
-        return out
+        return pd.Series("", index=conv.index, dtype=object)
     last = conv.groupby(["outcome", "parameter", "index"], sort=False)["N"].transform("max")
-    final = conv["N"] == last
+    final = (conv["N"] == last).to_numpy()
     conf, n = conv["conf"].to_numpy(float), conv["N"].to_numpy(int)
-    for pos in np.flatnonzero(final.to_numpy()):
-        out.iloc[pos] = verdict(float(conf[pos]), int(n[pos]), target, method)
-    return out
+    text = [
+        verdict(float(c), int(k), target, method) if f else ""
+        for c, k, f in zip(conf, n, final, strict=True)
+    ]
+    return pd.Series(text, index=conv.index, dtype=object)
 
 
 def failures_frame(p: Plan, runs: pd.DataFrame) -> pd.DataFrame:
