@@ -5,7 +5,8 @@ matplotlib) happen inside the command, so ``cspsim --help`` stays fast.
 
 Exit status: 0 complete; 2 a problem with the experiment file or the flags (one line per
 problem, nothing run); 3 the sweep finished but some runs failed or are missing, so the
-indices are marked incomplete; 130 interrupted (rerun with ``--resume``).
+indices are marked incomplete, or the Dask cluster was lost mid-sweep (finished chunks kept;
+rerun with ``--resume``); 130 interrupted (rerun with ``--resume``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ if TYPE_CHECKING:
     from cspsim.studies.sensitivity.sweep import Plan
 
 EPILOG = """\
-exit status: 0 complete; 2 bad experiment file or flags (nothing is run); 3 finished, but
-some runs failed or are missing: indices are marked complete=False; 130 interrupted (rerun
-the same command with --resume).
+exit status: 0 complete; 2 bad experiment file or flags, or an unusable --scheduler (nothing
+is run); 3 finished, but some runs failed or are missing: indices are marked complete=False,
+or the Dask cluster was lost mid-sweep (rerun with --resume); 130 interrupted (rerun the
+same command with --resume).
 See docs/SENSITIVITY.md for the experiment file format."""
 
 
@@ -68,12 +70,13 @@ def _load(path: str) -> Loaded:
 
 
 def _executor(p: Plan, args: argparse.Namespace) -> Executor:
+    from cspsim.studies.executor import SchedulerError
     from cspsim.studies.sensitivity.api import make_executor
 
     try:
         return make_executor(p, args.workers, args.scheduler)
-    except (OSError, TimeoutError) as exc:
-        raise UserError(f"--scheduler {args.scheduler}: cannot connect: {exc}") from None
+    except SchedulerError as exc:
+        raise UserError(f"--scheduler {args.scheduler}: {exc}") from None
 
 
 def _finish(p: Plan, out: Path, args: argparse.Namespace) -> int:
@@ -120,7 +123,9 @@ def _analyze_only(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run (or resume, or re-analyse) a sensitivity experiment."""
     from cspsim.paths import results_dir
+    from cspsim.studies.executor import ClusterLost
     from cspsim.studies.sensitivity.api import sweep
+    from cspsim.studies.sensitivity.report import EXIT_INCOMPLETE
     from cspsim.studies.sensitivity.sweep import SweepError, plan
 
     if args.workers is not None and args.workers < 1:
@@ -143,6 +148,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         prog = sweep(p, out, _executor(p, args), resume=args.resume, quiet=args.quiet)
     except SweepError as exc:
         raise UserError(str(exc)) from None
+    except ClusterLost as exc:
+        print(
+            f"error: the Dask cluster lost the sweep: {exc}; every finished chunk is kept in "
+            f"{out / 'store'}: rerun the same command with --resume when the cluster is back",
+            file=sys.stderr,
+        )
+        return EXIT_INCOMPLETE
     except KeyboardInterrupt:
         print(
             f"\ninterrupted; every finished chunk is kept in {out / 'store'}: rerun the same "
