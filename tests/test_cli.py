@@ -170,3 +170,35 @@ def test_bad_flags_exit_2(tmp_path, capsys):
     assert main(["run", CLEVELAND, "--replicates", "0", "--out", str(tmp_path / "o")]) == 2
     assert main(["run", CLEVELAND, "--workers", "0", "--out", str(tmp_path / "o")]) == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["cleveland_tiny", "morris_screening", "sobol_top10"])
+def test_check_recognises_a_shipped_experiment(name, capsys):
+    """`check` runs a sweep's own checks on an experiment file, not the scenario checks."""
+    from cspsim.paths import REPO_DIR
+
+    assert main(["check", str(REPO_DIR / "experiments" / f"{name}.toml")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"OK experiment {name}: ") and ", method " in out
+
+
+def test_check_takes_scenario_files_as_scenarios(capsys):
+    """A scenario file (even one with ``replicates``) is not taken for an experiment."""
+    from cspsim.paths import CONFIGS_DIR
+
+    assert main(["check", str(CONFIGS_DIR / "history_2009_2024.toml")]) == 0
+    assert "OK experiment" not in capsys.readouterr().out
+
+
+def test_check_reports_a_broken_experiment(tmp_path, capsys):
+    """A broken experiment file: one line per problem and exit status 2."""
+    path = tmp_path / "broken.toml"
+    path.write_text(
+        'method = "sobol"\nN = 6\nseed = 1\noutcomes = ["no_such_outcome"]\n'
+        'scenario = "cleveland"\n[parameters]\nno_such_parameter = {}\n'
+    )
+    assert main(["check", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "OK" not in captured.out
+    err = captured.err
+    assert "power of 2" in err and "no_such_parameter" in err and "no_such_outcome" in err

@@ -156,3 +156,34 @@ def test_sobol_groups_through_the_plumbing(tmp_path):
     s1 = a.indices[a.indices["index"] == "S1"].set_index("parameter")["value"]
     assert st["x3"] == pytest.approx(ISHIGAMI_ST[2], abs=0.05)
     assert s1["x12"] == pytest.approx(ISHIGAMI_S1[0] + ISHIGAMI_S1[1], abs=0.05)
+
+
+def test_verdict_rule():
+    """Stable below the target; otherwise N scaled by (half-width / target)^2."""
+    from cspsim.studies.sensitivity.analysis import verdict
+
+    assert verdict(0.01, 512, 0.05) == "stable: CI half-width 0.01 below 0.05 at N=512"
+    assert verdict(0.1, 100, 0.05).startswith("not converged: raise N to about 400 ")
+    assert "about 1024 " in verdict(0.1, 200, 0.05, "sobol")  # 800 -> a power of 2
+    assert verdict(float("nan"), 10, 0.05) == "no interval"
+
+
+@pytest.mark.parametrize(("target", "stable"), [(10.0, True), (0.001, False)])
+def test_convergence_verdicts(tmp_path, target, stable):
+    """Every index with an interval gets a verdict at the full N: stable with a loose target,
+    "not converged: raise N to about M" (M a power of 2 above N for Sobol') with a tight one."""
+    path = ishigami_experiment(tmp_path, "sobol", 64, "resamples = 30\nsecond_order = false")
+    path.write_text(f"convergence_target = {target}\n" + path.read_text())
+    p = plan(load_experiment(path))
+    sweep(p, tmp_path / "out", make_executor(p, workers=1))
+    conv = analyze(p, tmp_path / "out", plots=False).convergence
+    assert list(pd.read_csv(tmp_path / "out" / "convergence.csv").columns)[-1] == "verdict"
+    final = conv[conv["N"] == 64]
+    assert len(final) == 6 and (conv.loc[conv["N"] < 64, "verdict"] == "").all()
+    if stable:
+        assert final["verdict"].str.startswith("stable: CI half-width").all()
+        assert final["verdict"].str.endswith("below 10 at N=64").all()
+    else:
+        wanted = final["verdict"].str.extract(r"^not converged: raise N to about (\d+) ")[0]
+        assert wanted.notna().all()
+        assert all(int(m) > 64 and int(m) & (int(m) - 1) == 0 for m in wanted)

@@ -99,3 +99,36 @@ def test_shared_geography_changes_nothing(cleveland):
         fresh = CSPModel(with_values(cleveland, values), seed=99, with_agents=False).run()
         assert first == again == evaluate(fresh, SPECS)
     assert len(fn._duties) == 2
+
+
+def test_indices_and_convergence_have_units(tmp_path):
+    """indices.csv and convergence.csv name each input's unit (registry) and each
+    outcome's unit (outcome spec)."""
+    import pandas as pd
+
+    from cspsim.cli.main import main
+    from cspsim.paths import CONFIGS_DIR
+
+    path = tmp_path / "units.toml"
+    path.write_text(
+        f'scenario = "{(CONFIGS_DIR / "cleveland.toml").as_posix()}"\n'
+        'method = "morris"\nN = 2\nseed = 3\n'
+        'outcomes = ["share_met_2020_2024", "police_strategic_2020_2024"]\n'
+        "[parameters]\ndemand_scale = {}\ncost_per_fte_gbp = { bounds = [35000, 50000] }\n"
+        "[options]\nresamples = 10\n"
+    )
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(path), "--out", str(out), "--workers", "1", "--quiet",
+                 "--no-plots"]) == 0  # fmt: skip
+    for name in ("indices.csv", "convergence.csv"):
+        table = pd.read_csv(out / name, keep_default_na=False)
+        assert {"parameter_unit", "outcome_unit"} <= set(table.columns), name
+        assert (table["parameter_unit"] != "").all() and (table["outcome_unit"] != "").all()
+    indices = pd.read_csv(out / "indices.csv")
+    units = dict(zip(indices["parameter"], indices["parameter_unit"], strict=False))
+    assert units == {"demand_scale": "ratio", "cost_per_fte_gbp": "gbp_per_year"}
+    outcome = dict(zip(indices["outcome"], indices["outcome_unit"], strict=False))
+    assert outcome == {
+        "share_met_2020_2024": "share",
+        "police_strategic_2020_2024": "engagement_0_1",
+    }

@@ -129,3 +129,47 @@ def test_analyze_only_takes_no_run_flags(tmp_path, capsys, flag):
     """--analyze-only with a run flag is a user error."""
     args = [flag] + (["2"] if flag == "--workers" else [])
     assert main(["sensitivity", "--analyze-only", str(tmp_path), *args]) == 2
+
+
+def test_analyze_only_may_change_resamples_and_conf_level(tmp_path):
+    """Analysis options are not part of the design: a finished sweep is re-analysed with
+    other ``resamples``/``conf_level`` from its store (no run again); the intervals change."""
+    path = experiment(tmp_path)
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(path), "--out", str(out), "--quiet", "--workers", "1",
+                 "--no-plots"]) == 0  # fmt: skip
+    first = pd.read_csv(out / "indices.csv")
+    chunks = {c.name: c.stat().st_mtime_ns for c in (out / "store").glob("chunk-*.parquet")}
+    other = tmp_path / "other.toml"
+    other.write_text(path.read_text().replace("resamples = 20", "resamples = 60\nconf_level = 0.9"))
+    assert plan(load_experiment(other)).key == plan(load_experiment(path)).key
+    assert main(["sensitivity", str(other), "--analyze-only", str(out), "--quiet",
+                 "--no-plots"]) == 0  # fmt: skip
+    again = pd.read_csv(out / "indices.csv")
+    assert {c.name: c.stat().st_mtime_ns for c in (out / "store").glob("chunk-*.parquet")} == chunks
+    pd.testing.assert_series_equal(first["value"], again["value"])
+    assert not np.allclose(first["conf"], again["conf"], equal_nan=True)
+    assert json.loads((out / "manifest.json").read_text())["options"]["resamples"] == 60
+
+
+def test_store_with_a_legacy_design_key_resumes(tmp_path):
+    """Stores written when the key hashed every option still resume and re-analyse."""
+    from cspsim.studies.sensitivity.design import design_key
+
+    path = experiment(tmp_path)
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(path), "--out", str(out), "--quiet", "--workers", "1",
+                 "--no-plots"]) == 0  # fmt: skip
+    p = plan(load_experiment(path))
+    store = Store(out / "store")
+    manifest = store.read_manifest()
+    manifest["design_key"] = design_key(p.loaded, p.design, p.X, legacy=True)
+    assert manifest["design_key"] != p.key
+    store.write_manifest(manifest)
+    store.chunk_path(0).unlink()
+    assert main(["sensitivity", str(path), "--out", str(out), "--resume", "--quiet",
+                 "--no-plots"]) == 0  # fmt: skip
+    other = tmp_path / "other.toml"
+    other.write_text(path.read_text().replace("resamples = 20", "resamples = 30"))
+    assert main(["sensitivity", str(other), "--analyze-only", str(out), "--quiet",
+                 "--no-plots"]) == 0  # fmt: skip

@@ -31,6 +31,27 @@ OUTCOMES: dict[str, str] = {
 for _p in PARTNER_TYPES:
     OUTCOMES[f"eng_strategic__{_p}"] = f"Strategic engagement of {_p.replace('_', ' ')} (0-1)"
     OUTCOMES[f"eng_operational__{_p}"] = f"Operational engagement of {_p.replace('_', ' ')} (0-1)"
+#: Unit of each per-quarter measure of :data:`OUTCOMES` (``share_met__<duty>``: share).
+UNITS: dict[str, str] = {
+    "share_met": "share",
+    "demand_fte": "fte",
+    "delivered_fte": "fte",
+    "unmet_fte": "fte",
+    "spend_gbp": "gbp_per_quarter",
+    "team_fte": "fte",
+    "capacity_limited": "share",
+    "analyst_share": "share",
+    "coordinator_share": "share",
+}
+for _p in PARTNER_TYPES:
+    UNITS[f"eng_strategic__{_p}"] = UNITS[f"eng_operational__{_p}"] = "engagement_0_1"
+
+
+def outcome_unit(measure: str) -> str:
+    """Unit of a per-quarter measure (a name of :data:`OUTCOMES` or ``share_met__<duty>``)."""
+    return UNITS.get(measure, "share" if measure.startswith("share_met__") else "")
+
+
 HEADLINE = ["share_met", "unmet_fte", "spend_gbp", "capacity_limited", "team_fte"] + [
     f"eng_strategic__{p}" for p in PARTNER_TYPES
 ]

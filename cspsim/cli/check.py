@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 
 def add_parser(sub: Subparsers) -> None:
     """Register ``check``, ``scenarios`` and ``registry``."""
-    c = sub.add_parser("check", help="validate scenario files")
-    c.add_argument("files", nargs="+", help="scenario files or shipped scenario names")
+    c = sub.add_parser("check", help="validate scenario or experiment files")
+    c.add_argument(
+        "files",
+        nargs="+",
+        help="scenario files, shipped scenario names, or experiment files (experiments/*.toml)",
+    )
     c.set_defaults(func=cmd_check)
     s = sub.add_parser("scenarios", help="list the shipped scenarios")
     s.set_defaults(func=cmd_scenarios)
@@ -29,10 +33,30 @@ def add_parser(sub: Subparsers) -> None:
     g.set_defaults(func=cmd_registry)
 
 
+def check_experiment(path: str) -> bool:
+    """Run a sweep's own checks on an experiment file (nothing runs); print the verdict."""
+    from cspsim.studies.sensitivity.experiment import ExperimentError, load_experiment
+    from cspsim.studies.sensitivity.sweep import plan
+
+    try:
+        p = plan(load_experiment(path))
+    except ExperimentError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return False
+    print(f"OK experiment {p.loaded.spec.name}: {p.n_runs} runs, method {p.design.method}")
+    return True
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    """Validate scenario files and build each model once."""
+    """Validate scenario files and build each model once; check experiment files as
+    ``cspsim sensitivity`` would before a sweep."""
+    from cspsim.studies.sensitivity.experiment import is_experiment_file
+
     failed = False
     for arg in args.files:
+        if is_experiment_file(arg):
+            failed |= not check_experiment(arg)
+            continue
         try:
             path = scenario_path(arg)
             scenario = load(path)

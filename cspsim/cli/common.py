@@ -108,6 +108,7 @@ def library_errors(out: Path) -> Iterator[None]:
     """Turn the library's user errors (:mod:`cspsim.studies.api`) into :class:`UserError`:
     scenario problems as they are, arguments as their flags, ``out`` as ``--out``."""
     from cspsim.studies.api import ArgumentError, OutputError
+    from cspsim.studies.executor import SchedulerError
 
     try:
         yield
@@ -117,3 +118,5 @@ def library_errors(out: Path) -> Iterator[None]:
         raise UserError(f"--{exc.name.replace('_', '-')} {exc.reason}") from None
     except OutputError as exc:
         raise UserError(f"--out {out}: {exc}") from None
+    except SchedulerError as exc:
+        raise UserError(f"--scheduler: {exc}") from None

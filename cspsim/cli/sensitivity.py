@@ -5,7 +5,8 @@ matplotlib) happen inside the command, so ``cspsim --help`` stays fast.
 
 Exit status: 0 complete; 2 a problem with the experiment file or the flags (one line per
 problem, nothing run); 3 the sweep finished but some runs failed or are missing, so the
-indices are marked incomplete; 130 interrupted (rerun with ``--resume``).
+indices are marked incomplete, or the Dask cluster was lost mid-sweep (finished chunks kept;
+rerun with ``--resume``); 130 interrupted (rerun with ``--resume``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ if TYPE_CHECKING:
     from cspsim.studies.sensitivity.sweep import Plan
 
 EPILOG = """\
-exit status: 0 complete; 2 bad experiment file or flags (nothing is run); 3 finished, but
-some runs failed or are missing: indices are marked complete=False; 130 interrupted (rerun
-the same command with --resume).
+exit status: 0 complete; 2 bad experiment file or flags, or an unusable --scheduler (nothing
+is run); 3 finished, but some runs failed or are missing: indices are marked complete=False,
+or the Dask cluster was lost mid-sweep (rerun with --resume); 130 interrupted (rerun the
+same command with --resume).
 See docs/SENSITIVITY.md for the experiment file format."""
 
 
@@ -50,8 +52,8 @@ def add_parser(subparsers: Subparsers) -> None:
     s.add_argument(
         "--analyze-only",
         metavar="DIR",
-        help="re-analyse the sweep in DIR (with EXPERIMENT: its analysis options; the "
-        "design must match)",
+        help="re-analyse the sweep in DIR (with EXPERIMENT: its analysis options such as "
+        "resamples and conf_level; the runs must match)",
     )
     s.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -68,12 +70,13 @@ def _load(path: str) -> Loaded:
 
 
 def _executor(p: Plan, args: argparse.Namespace) -> Executor:
+    from cspsim.studies.executor import SchedulerError
     from cspsim.studies.sensitivity.api import make_executor
 
     try:
         return make_executor(p, args.workers, args.scheduler)
-    except (OSError, TimeoutError) as exc:
-        raise UserError(f"--scheduler {args.scheduler}: cannot connect: {exc}") from None
+    except SchedulerError as exc:
+        raise UserError(f"--scheduler {args.scheduler}: {exc}") from None
 
 
 def _finish(p: Plan, out: Path, args: argparse.Namespace) -> int:
@@ -98,15 +101,18 @@ def _finish(p: Plan, out: Path, args: argparse.Namespace) -> int:
 
 def _analyze_only(args: argparse.Namespace) -> int:
     from cspsim.studies.sensitivity.store import Store
-    from cspsim.studies.sensitivity.sweep import load_saved, plan
+    from cspsim.studies.sensitivity.sweep import holds, load_saved, plan
 
     out = Path(args.analyze_only)
     store = Store(out / "store")
     if not store.exists() or not (out / "experiment.json").is_file():
         raise UserError(f"--analyze-only {out}: no sweep there (store/manifest.json missing)")
-    loaded = _load(args.experiment) if args.experiment else load_saved(out)
-    p = plan(loaded)
-    if store.read_manifest()["design_key"] != p.key:
+    saved = plan(load_saved(out))
+    p = plan(_load(args.experiment)) if args.experiment else saved
+    stored = store.read_manifest()["design_key"]
+    # A store from before analysis options left the key matches only its own options, so
+    # the saved experiment vouches for it and the new one need only have the same runs.
+    if not holds(p, stored) and not (p.key == saved.key and holds(saved, stored)):
         raise UserError(
             f"--analyze-only {out}: {args.experiment} describes a different design than the "
             "stored sweep (only analysis options such as resamples may change)"
@@ -117,7 +123,9 @@ def _analyze_only(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run (or resume, or re-analyse) a sensitivity experiment."""
     from cspsim.paths import results_dir
+    from cspsim.studies.executor import ClusterLost
     from cspsim.studies.sensitivity.api import sweep
+    from cspsim.studies.sensitivity.report import EXIT_INCOMPLETE
     from cspsim.studies.sensitivity.sweep import SweepError, plan
 
     if args.workers is not None and args.workers < 1:
@@ -140,6 +148,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         prog = sweep(p, out, _executor(p, args), resume=args.resume, quiet=args.quiet)
     except SweepError as exc:
         raise UserError(str(exc)) from None
+    except ClusterLost as exc:
+        print(
+            f"error: the Dask cluster lost the sweep: {exc}; every finished chunk is kept in "
+            f"{out / 'store'}: rerun the same command with --resume when the cluster is back",
+            file=sys.stderr,
+        )
+        return EXIT_INCOMPLETE
     except KeyboardInterrupt:
         print(
             f"\ninterrupted; every finished chunk is kept in {out / 'store'}: rerun the same "

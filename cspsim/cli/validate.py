@@ -141,6 +141,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from cspsim import io
     from cspsim.inputs.registry import calibrated_names, registry
     from cspsim.studies.calibrate import Setup, calibrate, header_lines, overlay_text
+    from cspsim.studies.executor import SchedulerError
     from cspsim.studies.runner import default_workers, replicate_seeds
     from cspsim.studies.validate import target_blocks
 
@@ -184,10 +185,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 powell_evals=args.powell_evals,
                 progress=bar.update,
             )
-    except (OSError, TimeoutError) as exc:
-        if not args.scheduler:
-            raise
-        raise UserError(f"--scheduler {args.scheduler}: cannot connect: {exc}") from None
+    except SchedulerError as exc:
+        raise UserError(f"--scheduler {args.scheduler}: {exc}") from None
     workers = result.settings["workers"]
     wall = time.perf_counter() - t0
     command = shlex.join(["cspsim", *getattr(args, "argv", ["calibrate"])])

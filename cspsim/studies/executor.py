@@ -3,7 +3,7 @@
 One executor serves every study (``run``, ``compare``, ``validate``, ``calibrate`` and
 ``sensitivity``). A task is a module-level function called as ``fn(shared, item)``:
 ``shared`` is what every task needs (a sweep's runtime, a calibration's setup, or None),
-sent once to each worker (pool initializer, Dask ``scatter(broadcast=True)``); ``item`` is
+sent once to each worker (pool initializer; on Dask, a task every worker fetches once); ``item`` is
 the task's own input. Executors take items lazily, keep a bounded number in flight (two per
 local worker, eight per Dask slot) and yield results as tasks finish; :meth:`Executor.map`
 puts them back in item order. A task's result depends only on its inputs, so the executor
@@ -23,15 +23,21 @@ Local workers:
 * exit within a second once this process is gone (``kill -9``), instead of running on.
 
 A task that raises stops the executor and the exception reaches the caller; a worker that
-dies makes the pool raise ``BrokenProcessPool``.
+dies makes the pool raise ``BrokenProcessPool``. On Dask, the scheduler reruns the tasks of a
+worker that dies on another worker, or on the next one to join; a task whose workers keep
+dying (``KilledWorker``) or a lost scheduler (tasks cancelled) raises :class:`ClusterLost`.
+A scheduler that is not an address, does not answer, or has no worker raises
+:class:`SchedulerError` within :data:`CONNECT_SECONDS`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing as mp
 import os
 import signal
+import socket
 import threading
 import time
 import types
@@ -45,6 +51,15 @@ from typing import Any
 Task = Callable[[Any, Any], Any]
 IN_FLIGHT_PER_LOCAL_WORKER = 2
 IN_FLIGHT_PER_DASK_SLOT = 8
+CONNECT_SECONDS = 8.0  # at most this long to reach the scheduler and see a first worker
+
+
+class SchedulerError(OSError):
+    """A Dask scheduler that cannot be used; the message is one line (the reason)."""
+
+
+class ClusterLost(RuntimeError):
+    """The Dask cluster lost work for good: its scheduler is gone, or a task's workers died."""
 
 
 def default_workers(n_jobs: int) -> int:
@@ -247,12 +262,47 @@ class LocalPool(Executor):
 # --- Dask ---------------------------------------------------------------------------------
 
 
+def _value(x: Any) -> Any:
+    """``x`` itself (the Dask task that holds ``shared``)."""
+    return x
+
+
+def _probe(address: str, host: str, port: int, timeout: float) -> None:
+    """Check that a Dask scheduler answers at ``host:port`` before making a client.
+
+    Nothing listening fails at once (Dask's client would retry until its timeout), and a
+    service that is not Dask fails within ``timeout`` (Dask's client may wait for its
+    handshake for ever). A Dask server speaks first: 8 bytes, the little-endian length of
+    its handshake message (small).
+
+    Raises:
+        SchedulerError: one line, "cannot connect" only when no connection was made.
+    """
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise SchedulerError(f"cannot connect: {exc.strerror or exc}") from None
+    with sock:
+        head = b""
+        try:
+            while len(head) < 8 and (part := sock.recv(8 - len(head))):
+                head += part
+        except OSError:  # timed out, or reset
+            pass
+    if len(head) < 8 or not 0 < int.from_bytes(head, "little") < 1 << 20:
+        raise SchedulerError(
+            f"connected, but {address} does not answer as a Dask scheduler "
+            f"(no handshake within {timeout:g} s)"
+        )
+
+
 def connect_dask(address: str, shared: Any, timeout: float | None = None) -> tuple[Any, int, Any]:
     """Connect to a Dask scheduler, wait for a worker and send ``shared`` to every worker.
 
     Args:
         address: Scheduler address, e.g. ``tcp://127.0.0.1:8786``.
-        shared: What every task needs (scattered once, ``broadcast=True``).
+        shared: What every task needs (held by a task, so a worker that joins later, even
+            after every other worker died, gets it).
         timeout: Seconds to wait for the scheduler (default: Dask's
             ``distributed.comm.timeouts.connect``) and then for a first worker.
 
@@ -261,18 +311,54 @@ def connect_dask(address: str, shared: Any, timeout: float | None = None) -> tup
     """
     import dask
     from distributed import Client
+    from distributed.comm.addressing import parse_address, parse_host_port
 
     if timeout is None:
         timeout = dask.utils.parse_timedelta(
             dask.config.get("distributed.comm.timeouts.connect"), "s"
         )
-    client = Client(address, timeout=timeout, set_as_default=False)
+    timeout = min(float(timeout or CONNECT_SECONDS), CONNECT_SECONDS)
+    from distributed.comm.registry import backends
+
+    bad = f"not a scheduler address ('{address}'; expected tcp://HOST:PORT)"
     try:
-        client.wait_for_workers(1, timeout=timeout or 60)
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location) if scheme in ("tcp", "tls") else ("", 0)
+    except ValueError:
+        raise SchedulerError(bad) from None
+    if scheme not in backends:
+        raise SchedulerError(bad)
+    t0 = time.monotonic()
+    if scheme == "tcp":
+        _probe(address, host, port, timeout)
+    # Made in two steps so that a client that failed to start can be closed here, briefly:
+    # left to the garbage collector, it would wait 2 x timeout to close.
+    client = Client.__new__(Client)
+    try:
+        Client.__init__(client, address, timeout=timeout, set_as_default=False)
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            client.close(timeout=1)
+        if isinstance(exc, ValueError):
+            raise SchedulerError(bad) from None
+        if isinstance(exc, OSError | TimeoutError) and "handshake" not in str(exc):
+            raise SchedulerError(f"cannot connect: {exc}") from None
+        raise SchedulerError(
+            f"something answers at {address} but not as a Dask scheduler ({type(exc).__name__})"
+        ) from None
+    try:
+        try:
+            client.wait_for_workers(1, timeout=max(1.0, timeout - (time.monotonic() - t0)))
+        except TimeoutError:
+            raise SchedulerError(
+                f"connected but no workers (none joined within {timeout:g} s)"
+            ) from None
         slots = max(1, sum(client.nthreads().values()))
-        return client, slots, client.scatter(shared, broadcast=True, hash=False)
+        # A task rather than scattered data: scattered data is lost with the last worker that
+        # holds it, while the scheduler can rerun this task on a worker that joins later.
+        return client, slots, client.submit(_value, shared, pure=False)
     except BaseException:
-        client.close()
+        client.close(timeout=2)
         raise
 
 
@@ -311,6 +397,8 @@ class DaskCluster(Executor):
         for entry in itertools.islice(todo, IN_FLIGHT_PER_DASK_SLOT * self.slots):
             submit(entry)
         for fut, result in finished:
+            if fut.status != "finished":  # cancelled (scheduler lost) or error (KilledWorker)
+                raise ClusterLost(_lost_reason(fut, result))
             i, item = running.pop(fut.key)
             if (nxt := next(todo, None)) is not None:
                 submit(nxt)
@@ -319,8 +407,20 @@ class DaskCluster(Executor):
     def close(self) -> None:
         """Cancel what is still queued and disconnect (the cluster keeps running)."""
         # Dropping the futures (the generator is gone) releases their tasks; closing the
-        # client cancels whatever this client still has queued.
-        self._client.close()
+        # client cancels whatever this client still has queued. Bounded: the scheduler may
+        # be gone.
+        self._client.close(timeout=2)
+
+
+def _lost_reason(fut: Any, result: Any) -> str:
+    """One line on why a Dask task did not finish."""
+    from distributed import KilledWorker
+
+    if isinstance(result, KilledWorker):
+        return "a task's workers kept dying (KilledWorker)"
+    if fut.status == "cancelled":
+        return "the scheduler was lost (tasks cancelled)"
+    return f"a task failed on the cluster: {type(result).__name__}: {result}"
 
 
 def make_executor(
@@ -332,7 +432,7 @@ def make_executor(
     """Dask if ``scheduler`` is given, else this process for one worker, else a local pool.
 
     Raises:
-        OSError, TimeoutError: the scheduler cannot be reached.
+        SchedulerError: the scheduler cannot be used (an ``OSError``; one-line message).
     """
     if scheduler:
         return DaskCluster(scheduler, shared)

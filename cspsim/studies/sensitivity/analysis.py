@@ -8,6 +8,10 @@ Policy for failed and missing runs (documented in ``docs/SENSITIVITY.md``):
   :mod:`cspsim.studies.sensitivity.methods`); a block with any unusable point is dropped whole and
   the indices are computed on the remaining blocks. eFAST cannot drop anything, so an eFAST
   output with unusable points gets no indices.
+* The convergence table gives each index a verdict at the full N: ``stable`` when its
+  interval's half-width (``conf``) is at most the experiment's ``convergence_target``
+  (default 0.05), else ``not converged`` with the N to aim for, assuming the half-width
+  shrinks as 1/sqrt(N): ``M = N * (half_width / target)^2`` (for Sobol' the next power of 2).
 * Any failed or missing run marks the whole analysis incomplete: every row of
   ``indices.csv`` then has ``complete = False``, the summary says how many blocks were
   dropped, and the command exits with status 3. Dropping blocks is not neutral when failures
@@ -16,6 +20,7 @@ Policy for failed and missing runs (documented in ``docs/SENSITIVITY.md``):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +33,7 @@ from cspsim.studies.sensitivity.sweep import Plan
 
 INDEX_COLUMNS = [
     "method", "outcome", "year", "parameter", "parameter_2", "index", "value", "conf",
-    "N", "complete",
+    "N", "complete", "parameter_unit", "outcome_unit",
 ]  # fmt: skip
 
 
@@ -63,6 +68,23 @@ def point_outputs(p: Plan, runs: pd.DataFrame) -> dict[str, np.ndarray]:
     return out
 
 
+def parameter_units(p: Plan) -> dict[str, str]:
+    """Unit of each varied input (or group: its members' unit, ``mixed`` if they differ), from
+    the parameter registry; empty for a function model (its inputs have no registry)."""
+    from cspsim.studies.sensitivity.checks import known_spec
+
+    by_label: dict[str, set[str]] = {}
+    for v in p.design.variables:
+        unit = known_spec(v.name).unit if p.loaded.spec.model == "cspsim" else ""
+        by_label.setdefault(str(v.group) if p.design.grouped else v.name, set()).add(unit)
+    return {k: units.pop() if len(units) == 1 else "mixed" for k, units in by_label.items()}
+
+
+def outcome_units(p: Plan) -> dict[str, str]:
+    """Unit of each outcome (from its outcome spec; empty for a function model)."""
+    return {name: spec.unit for name, spec in p.loaded.outcomes.items()}
+
+
 def _labels(p: Plan) -> list[str]:
     from SALib.util import extract_group_names
 
@@ -74,6 +96,8 @@ def _labels(p: Plan) -> list[str]:
 
 def _rows(p: Plan, Si: dict, outcome: str, year: Any, n: int, complete: bool) -> list[dict]:
     labels = _labels(p)
+    units = parameter_units(p)
+    out_unit = outcome_units(p).get(outcome, "")
     rows = []
     for idx in p.design.spec.indices:
         if idx.name not in Si:
@@ -81,18 +105,19 @@ def _rows(p: Plan, Si: dict, outcome: str, year: Any, n: int, complete: bool) ->
         value = np.asarray(Si[idx.name], dtype=float)
         conf = np.asarray(Si[idx.conf], dtype=float) if idx.conf in Si else None
         base = {"method": p.design.method, "outcome": outcome, "year": year, "index": idx.name,
-                "N": n, "complete": complete}  # fmt: skip
+                "N": n, "complete": complete, "outcome_unit": out_unit}  # fmt: skip
         if value.ndim == 2:  # Sobol' S2: one row per pair
             for i in range(len(labels)):
                 for j in range(i + 1, len(labels)):
                     c = conf[i, j] if conf is not None else np.nan
                     rows.append(base | {"parameter": labels[i], "parameter_2": labels[j],
-                                        "value": value[i, j], "conf": c})  # fmt: skip
+                                        "value": value[i, j], "conf": c,
+                                        "parameter_unit": units[labels[i]]})  # fmt: skip
             continue
         for i, label in enumerate(labels):
             c = conf[i] if conf is not None else np.nan
             rows.append(base | {"parameter": label, "parameter_2": "", "value": value[i],
-                                "conf": c})  # fmt: skip
+                                "conf": c, "parameter_unit": units[label]})  # fmt: skip
     return rows
 
 
@@ -172,7 +197,37 @@ def analyze_store(p: Plan, store: Store) -> Analysis:
     convergence = pd.DataFrame(conv, columns=[*INDEX_COLUMNS, "blocks_used"])
     convergence = convergence.drop(columns=["year", "parameter_2"])
     convergence["width"] = 2 * convergence["conf"]
+    convergence["verdict"] = verdicts(
+        convergence, p.design.method, p.loaded.spec.convergence_target
+    )
     return Analysis(indices, convergence, failures_frame(p, runs), counts, blocks_used, notes)
+
+
+def verdict(half_width: float, n: int, target: float, method: str = "") -> str:
+    """Whether an index with interval half-width ``half_width`` at N = ``n`` is stable, or the
+    N that should bring it to ``target`` (half-widths shrink about as 1/sqrt(N))."""
+    if not math.isfinite(half_width):
+        return "no interval"
+    if half_width <= target:
+        return f"stable: CI half-width {half_width:.3g} below {target:g} at N={n}"
+    more = math.ceil(n * (half_width / target) ** 2)
+    if method == "sobol":
+        more = 1 << (more - 1).bit_length()
+    return f"not converged: raise N to about {more} (CI half-width {half_width:.3g} at N={n})"
+
+
+def verdicts(conv: pd.DataFrame, method: str, target: float) -> pd.Series:
+    """The verdict of each index (on its row at the largest N; other rows are left blank)."""
+    if conv.empty:
+        return pd.Series("", index=conv.index, dtype=object)
+    last = conv.groupby(["outcome", "parameter", "index"], sort=False)["N"].transform("max")
+    final = (conv["N"] == last).to_numpy()
+    conf, n = conv["conf"].to_numpy(float), conv["N"].to_numpy(int)
+    text = [
+        verdict(float(c), int(k), target, method) if f else ""
+        for c, k, f in zip(conf, n, final, strict=True)
+    ]
+    return pd.Series(text, index=conv.index, dtype=object)
 
 
 def failures_frame(p: Plan, runs: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import numpy as np
 
 from cspsim.studies.runner import replicate_seeds
 from cspsim.studies.sensitivity.checks import group_names, known_spec, varied_names
-from cspsim.studies.sensitivity.methods import METHODS, Method, options_of
+from cspsim.studies.sensitivity.methods import METHODS, Method, options_of, run_options
 from cspsim.studies.sensitivity.methods import sample as draw
 from cspsim.studies.sensitivity.schema import Loaded
 
@@ -154,9 +154,16 @@ def output_names(loaded: Loaded) -> list[str]:
     return names + [f"{n}@{y}" for n in loaded.spec.outcomes for y in loaded.spec.years]
 
 
-def design_key(loaded: Loaded, design: Design, X: np.ndarray) -> str:
-    """Fingerprint of everything that determines the results (the sample itself included,
-    so a SALib that samples differently cannot resume an old store)."""
+def design_key(loaded: Loaded, design: Design, X: np.ndarray, legacy: bool = False) -> str:
+    """Fingerprint of everything that determines the runs (the sample itself included, so a
+    SALib that samples differently cannot resume an old store).
+
+    Analysis-only options (``resamples``, ``conf_level``) are left out: they change no run, so
+    a finished sweep can be re-analysed with others. ``legacy=True`` gives the key of stores
+    written before that change (which hashed every option), so they can still be resumed.
+    """
+    if not legacy:
+        design = replace(design, options=run_options(design.options))
     scenario = None
     if loaded.scenario is not None:
         scenario = loaded.scenario.model_dump(mode="json", exclude={"source_file"})

@@ -15,7 +15,22 @@ from pathlib import Path
 from cspsim.studies.sensitivity.checks import cross_checks
 from cspsim.studies.sensitivity.schema import Experiment, ExperimentError, Loaded, parse_fields
 
-__all__ = ["ExperimentError", "Loaded", "load_experiment"]
+__all__ = ["ExperimentError", "Loaded", "is_experiment_file", "load_experiment"]
+
+#: Top-level keys only an experiment file has (a scenario file has none of them).
+EXPERIMENT_KEYS = frozenset({"method", "outcomes", "outcomes_file"})
+
+
+def is_experiment_file(path: str | Path) -> bool:
+    """Whether ``path`` is a TOML file that looks like an experiment (has a top-level key of
+    the experiment schema that scenarios do not use, e.g. ``method`` or ``outcomes``).
+    Unreadable or invalid files are not experiments (the scenario checks report them)."""
+    try:
+        with Path(path).open("rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    return bool(EXPERIMENT_KEYS & raw.keys())
 
 
 def load_experiment(path: str | Path) -> Loaded:

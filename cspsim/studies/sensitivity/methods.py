@@ -160,6 +160,9 @@ def _delta_analyze(problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, s
 
 
 BOOT = {"resamples": 500, "conf_level": 0.95}
+#: Options only the analyzer reads (the bootstrap): they change no run, so they are left out of
+#: the design key and ``--analyze-only`` may change them.
+ANALYSIS_OPTIONS = frozenset(BOOT)
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
@@ -240,6 +243,11 @@ def option_problems(method: Method, given: dict[str, Any]) -> list[tuple[str, st
 def options_of(method: Method, given: dict[str, Any]) -> dict[str, Any]:
     """The method's options: its defaults, overridden by the experiment's (already checked)."""
     return {k: type(d)(given.get(k, d)) for k, d in method.options.items()}
+
+
+def run_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The options that can change the design or the runs (all but :data:`ANALYSIS_OPTIONS`)."""
+    return {k: v for k, v in options.items() if k not in ANALYSIS_OPTIONS}
 
 
 def n_blocks(method: Method, N: int) -> int:

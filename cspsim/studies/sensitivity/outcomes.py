@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from cspsim.analysis.outputs import OUTCOMES
+from cspsim.analysis.outputs import OUTCOMES, outcome_unit
 from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
 if TYPE_CHECKING:
@@ -83,6 +83,17 @@ class OutcomeSpec(BaseModel):
         if self.years[0] > self.years[1]:
             raise ValueError(f"years: first ({self.years[0]}) is after last ({self.years[1]})")
         return self
+
+    @property
+    def unit(self) -> str:
+        """Unit of the outcome: the measure's; for a sum over the period's quarters, ``gbp``
+        for spend and ``<unit> x quarters`` otherwise."""
+        unit = outcome_unit(self.measure)
+        if self.aggregate == "sum":
+            if unit == "gbp_per_quarter":
+                return "gbp"
+            return f"{unit} x quarters"
+        return unit
 
     def for_year(self, year: int) -> OutcomeSpec:
         """The same outcome restricted to a single year (for per-year indices)."""

@@ -50,6 +50,14 @@ def summary_lines(p: Plan, a: Analysis, top: int = 10) -> list[str]:
     for note in a.notes:
         lines.append(f"- note: {note}")
     main = MAIN[p.design.method]
+    judged = a.convergence.loc[a.convergence["index"] == main, "verdict"]
+    judged = judged[judged.str.contains(":")]  # final N, with an interval
+    if len(judged):
+        n_stable = int(judged.str.startswith("stable").sum())
+        lines.append(
+            f"- convergence: {n_stable} of {len(judged)} {main} intervals have a half-width "
+            f"below {spec.convergence_target:g} (verdicts in convergence.csv)"
+        )
     overall = overall_ranking(a.indices, main)
     if len(spec.outcomes) > 1 and not overall.empty:
         lines += ["", f"## Overall: mean over the outcomes of {main} / its largest value", ""]

@@ -101,6 +101,9 @@ class Experiment(_Strict):
     years: list[int] = []
     options: dict[str, bool | int | float] = {}
     runs_per_task: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    convergence_target: Annotated[float, Field(gt=0)] = Field(
+        default=0.05, description="CI half-width below which an index counts as stable"
+    )
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,12 @@ def plan(loaded: Loaded) -> Plan:
     return Plan(loaded, design, X, design.seeds(), key, runtime)
 
 
+def holds(p: Plan, stored_key: str) -> bool:
+    """Whether a store with design key ``stored_key`` holds this plan's runs (its key, or the
+    key of stores written before analysis options were left out of the key)."""
+    return stored_key in (p.key, design_key(p.loaded, p.design, p.X, legacy=True))
+
+
 def saved_experiment(loaded: Loaded) -> dict[str, Any]:
     """What ``--analyze-only`` needs to rebuild the plan without the original files."""
     return {
@@ -145,7 +151,7 @@ def open_output(p: Plan, out: Path, resume: bool, runs_per_task: int) -> Store:
         if not store.exists():
             raise SweepError(f"--resume: {out} holds no sweep to resume")
         old = store.read_manifest()
-        if old["design_key"] != p.key:
+        if not holds(p, old["design_key"]):
             raise SweepError(
                 f"--resume: {out} holds a different design (key {old['design_key']}, this "
                 f"experiment's is {p.key}); use another --out"

@@ -9,6 +9,7 @@ takes ``(values, seed)`` and returns a dict of named outputs.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -47,3 +48,9 @@ def noisy_linear(values: dict[str, Any], seed: int) -> dict[str, float]:
 def trivial(values: dict[str, Any], seed: int) -> dict[str, float]:
     """A near-zero-cost model (for measuring the runner's own overhead and memory)."""
     return {"y": float(sum(values.values())) + (seed % 7) * 1e-3}
+
+
+def ishigami_slow(values: dict[str, Any], seed: int) -> dict[str, float]:
+    """Ishigami taking 20 ms a run (for tests that stop a cluster part-way through a sweep)."""
+    time.sleep(0.02)
+    return ishigami(values, seed)
