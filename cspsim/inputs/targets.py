@@ -28,6 +28,14 @@ ANSWERED_TABLES = frozenset(table for table, _ in QUESTIONS)
 # A copy of ../shared/data/survey_2009_calibration.csv kept in the repository so that a clone
 # without ../shared validates too (tests/test_targets.py checks the two are identical).
 DEFAULT_TARGETS = CONFIGS_DIR / "targets" / "survey_2009_calibration.csv"
+# Largest ``n`` (respondents) a row may give: a sanity bound, far above any real survey of CSPs
+# (the 2009 survey had 142 responses); T1's ``n`` sizes the synthetic surveys drawn.
+MAX_RESPONDENTS = 100_000
+# The percentages of one block may add to more than 100 by the survey's rounding: half a
+# point per listed response, and at least 1.5 points. (A block may add to less than 100:
+# unlisted responses are compared as "the rest", see cspsim.studies.validate.)
+ROUNDING_PER_ROW = 0.5
+MIN_ROUNDING = 1.5
 
 
 class TargetsError(Exception):
@@ -96,6 +104,16 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> pd.DataFrame:
             values[col] = _number(text)
             if values[col] is None:
                 problems.append(f"{where}: {col} '{row[col]}' is not a number")
+        n = values.get("n")
+        if n is not None and not math.isnan(n):
+            if row["response"].strip() == "value":
+                if n < 0:
+                    problems.append(f"{where}: n {n:g} (a mean) must be 0 or more")
+            elif n < 0 or n != int(n) or n > MAX_RESPONDENTS:
+                problems.append(
+                    f"{where}: n {row['n'].strip()} must be a whole number of respondents "
+                    f"from 0 to {MAX_RESPONDENTS:,}"
+                )
         pct = values.get("pct")
         if pct is not None and not math.isnan(pct) and not 0 <= pct <= 100:
             problems.append(f"{where}: pct {pct:g} is not between 0 and 100")
@@ -105,10 +123,47 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> pd.DataFrame:
         if answered and is_value and row["n"].strip() == "":
             problems.append(f"{where}: n is empty (a 'value' row gives its value in n)")
         out.append({**{k: (v or "").strip() for k, v in row.items()}, **values, "line": i})
+    if not problems:
+        problems += _block_sums(path, out) + _respondents(path, out)
     if problems:
         raise TargetsError(problems)
     frame = pd.DataFrame(out)
     return frame.astype({"n": float, "pct": float})
+
+
+def _block_sums(path: Path, rows: list[dict[str, object]]) -> list[str]:
+    """A block (table, question, group, item) of several percentages may not add to more
+    than 100 plus the survey's rounding."""
+    blocks: dict[tuple[str, ...], list[tuple[object, float]]] = {}
+    for row in rows:
+        pct = row["pct"]
+        if isinstance(pct, float) and not math.isnan(pct):
+            key = tuple(str(row[c]) for c in ("table", "question", "group", "item"))
+            blocks.setdefault(key, []).append((row["line"], pct))
+    problems = []
+    for key, block in blocks.items():
+        total = sum(pct for _, pct in block)
+        limit = 100 + max(MIN_ROUNDING, ROUNDING_PER_ROW * len(block))
+        if len(block) > 1 and total > limit + 1e-9:
+            lines = ", ".join(str(line) for line, _ in block)
+            problems.append(
+                f"{path}: lines {lines}: the pct of block {'/'.join(key)} add to "
+                f"{total:g}; they may add to at most {limit:g} (100 plus rounding)"
+            )
+    return problems
+
+
+def _respondents(path: Path, rows: list[dict[str, object]]) -> list[str]:
+    """T1's respondents by authority type weight the ``all`` figures: they may not all be 0."""
+    t1 = [r for r in rows if r["table"] == "T1" and r["group"] in AUTHORITY_TYPES]
+    ns = [n for r in t1 if isinstance(n := r["n"], float) and not math.isnan(n)]
+    if t1 and len(ns) == len(t1) and sum(ns) == 0:
+        lines = ", ".join(str(r["line"]) for r in t1)
+        return [
+            f"{path}: lines {lines}: the T1 respondents (n) add to 0; they weight the "
+            "synthetic survey, so at least one must be 1 or more"
+        ]
+    return []
 
 
 def respondent_mix(targets: pd.DataFrame) -> dict[str, float] | None:

@@ -1,0 +1,92 @@
+"""Hostile inputs: absurd, non-finite, malformed or unreadable inputs are user errors.
+
+Each is refused with exit status 2 and one line per problem naming the file and the field,
+and nothing is written (see "Input validation" in the README).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cspsim.cli.main import main
+from cspsim.inputs.targets import DEFAULT_TARGETS, MAX_RESPONDENTS, TargetsError, load_targets
+
+TARGETS_TEXT = DEFAULT_TARGETS.read_text(encoding="utf-8")
+
+
+def _targets_with(tmp_path: Path, old: str, new: str) -> Path:
+    assert old in TARGETS_TEXT
+    path = tmp_path / "targets.csv"
+    path.write_text(TARGETS_TEXT.replace(old, new, 1))
+    return path
+
+
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str], out: Path) -> str:
+    """Run the command line: it must exit 2, write nothing at ``out``, and print no traceback."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert not out.exists()
+    return err
+
+
+# --- targets CSV -------------------------------------------------------------------------
+
+T9_ROW = "T9,confidence_capacity_next_12_months,london_borough,capacity,fairly_confident,13,88,"
+
+
+@pytest.mark.parametrize(
+    ("n", "why"),
+    [("-3", "whole number"), ("13.5", "whole number"), ("1e9", f"{MAX_RESPONDENTS:,}")],
+)
+def test_targets_bad_n_is_refused(tmp_path, n, why):
+    path = _targets_with(tmp_path, T9_ROW, T9_ROW.replace(",13,88,", f",{n},88,"))
+    with pytest.raises(TargetsError) as exc:
+        load_targets(path)
+    (line,) = exc.value.problems
+    assert line.startswith(f"{path}: line 57: n {n} ")
+    assert why in line and "0 to 100,000" in line
+
+
+def test_targets_negative_mean_is_refused(tmp_path):
+    row = "T4,community_safety_team_size,unitary,mean_staff,value,28.2,,"
+    path = _targets_with(tmp_path, row, row.replace("28.2", "-28.2"))
+    with pytest.raises(TargetsError, match=r"line 24: n -28.2 \(a mean\) must be 0 or more"):
+        load_targets(path)
+
+
+def test_targets_all_zero_respondent_mix_is_refused(tmp_path):
+    text = TARGETS_TEXT
+    for group, n in (("district_borough", 99), ("unitary", 24), ("london_borough", 15)):
+        text = text.replace(f"{group},respondents,count,{n},", f"{group},respondents,count,0,")
+    text = text.replace("metropolitan,respondents,count,4,", "metropolitan,respondents,count,0,")
+    path = tmp_path / "targets.csv"
+    path.write_text(text)
+    with pytest.raises(TargetsError, match=r"T1 respondents \(n\) add to 0"):
+        load_targets(path)
+
+
+def test_targets_block_adding_to_more_than_100_is_refused(tmp_path):
+    path = _targets_with(tmp_path, T9_ROW, T9_ROW.replace(",13,88,", ",13,98,"))
+    with pytest.raises(TargetsError) as exc:
+        load_targets(path)
+    (line,) = exc.value.problems
+    assert "confidence_capacity_next_12_months/london_borough/capacity add to 112" in line
+    assert "at most 102.5" in line and "lines 56, 57, 58, 59, 60" in line
+
+
+def test_shipped_targets_still_load():
+    """The shipped file (blocks that add to 92..102 as published) is unchanged and valid."""
+    assert len(load_targets()) == 291
+
+
+@pytest.mark.parametrize("command", ["validate", "calibrate"])
+def test_bad_targets_exit_2_and_write_nothing(tmp_path, capsys, command):
+    path = _targets_with(tmp_path, T9_ROW, T9_ROW.replace(",13,88,", ",-1,88,"))
+    out = tmp_path / ("out" if command == "validate" else "overlay.toml")
+    err = _refused([command, "--targets", str(path), "--out", str(out)], capsys, out)
+    assert err.strip() == (
+        f"{path}: line 57: n -1 must be a whole number of respondents from 0 to 100,000"
+    )
