@@ -57,8 +57,9 @@ def test_shipped_scenarios_found():
 
 
 def test_minimal_scenario_takes_defaults_and_file_stem(tmp_path):
-    """An empty file is a valid scenario named after the file, with the schema defaults."""
-    sc = load_scenario(write(tmp_path, "tiny.toml", ""))
+    """A file with one key is a valid scenario named after the file, with the schema defaults
+    (an empty file is refused: tests/test_hostile_inputs.py)."""
+    sc = load_scenario(write(tmp_path, "tiny.toml", 'description = "tiny"\n'))
     assert sc.name == "tiny"
     assert sc.time.start == dt.date(2009, 4, 1)
     assert sc.geography.kind == "synthetic_england"

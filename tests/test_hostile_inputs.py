@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cspsim.cli.main import main
+from cspsim.inputs.scenario import ScenarioError, load_scenario
 from cspsim.inputs.targets import DEFAULT_TARGETS, MAX_RESPONDENTS, TargetsError, load_targets
 
 TARGETS_TEXT = DEFAULT_TARGETS.read_text(encoding="utf-8")
@@ -89,4 +90,111 @@ def test_bad_targets_exit_2_and_write_nothing(tmp_path, capsys, command):
     err = _refused([command, "--targets", str(path), "--out", str(out)], capsys, out)
     assert err.strip() == (
         f"{path}: line 57: n -1 must be a whole number of respondents from 0 to 100,000"
+    )
+
+
+# --- scenarios ---------------------------------------------------------------------------
+
+AREA = """
+name = "hostile"
+[geography]
+kind = "areas"
+[[geography.areas]]
+name = "Somewhere"
+type = "unitary"
+force = "Cleveland"
+population = {population}
+"""
+
+
+def _scenario(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("population", ["inf", "nan", "1e300", "2.5e7"])
+def test_non_finite_or_absurd_population_is_refused(tmp_path, population):
+    path = _scenario(tmp_path, AREA.format(population=population))
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(path)
+    (line,) = exc.value.problems
+    assert line.startswith(f"{path}: geography.areas.0.population: ")
+    assert "must be more than 0 to 20,000,000" in line and "sanity bound" in line
+
+
+@pytest.mark.parametrize(
+    ("funding", "where", "why"),
+    [
+        (
+            '[[funding.grants]]\nname = "g"\ngbp_per_year = { 2010 = inf }',
+            "funding.grants.0.gbp_per_year.2010",
+            "must be 0 to 100,000,000,000 (GBP a year; a sanity bound)",
+        ),
+        (
+            '[[funding.grants]]\nname = "g"\ngbp_per_year = { 2010 = 1e12 }',
+            "funding.grants.0.gbp_per_year.2010",
+            "must be 0 to 100,000,000,000",
+        ),
+        ("[funding.index]\ncouncil = { 2010 = 1e300 }", "funding.index.council.2010", "10,000"),
+        (
+            "[funding.index]\ncouncil = { 1990 = 100 }",
+            "funding.index.council.1990",
+            "year 1990 is out of range: must be 1998 to 2050",
+        ),
+        (
+            '[[funding.grants]]\nname = "g"\ngbp_per_year = { 2051 = 1 }',
+            "funding.grants.0.gbp_per_year.2051",
+            "year 2051 is out of range: must be 1998 to 2050",
+        ),
+        ("[levers]\nbackbone_gbp_per_year = inf", "levers.backbone_gbp_per_year", "sanity"),
+        (
+            "[parameters]\ncouncil_fte_cv = nan",
+            "parameters.council_fte_cv",
+            "must be between 0.2 and 1",
+        ),
+    ],
+)
+def test_funding_out_of_range_is_refused(tmp_path, funding, where, why):
+    path = _scenario(tmp_path, f'extends = "baseline.toml"\n{funding}\n')
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(path)
+    (line,) = exc.value.problems
+    assert line.startswith(f"{path}: {where}: ") and why in line
+
+
+@pytest.mark.parametrize(
+    ("time", "why"),
+    [
+        ("start = 2008-04-01", "before the model's first supported start, 2009-04-01"),
+        ("end = 2051-03-31", "after the model's last supported end, 2050-12-31"),
+    ],
+)
+def test_dates_outside_the_supported_period_are_refused(tmp_path, time, why):
+    path = _scenario(tmp_path, f'extends = "baseline.toml"\n[time]\n{time}\n')
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(path)
+    (line,) = exc.value.problems
+    assert line.startswith(f"{path}: time.") and why in line
+
+
+def test_empty_scenario_is_refused(tmp_path):
+    path = _scenario(tmp_path, "# nothing here\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(path)
+    assert exc.value.problems == [f"{path}: empty scenario: give at least `name` or `extends`"]
+    # extends alone is a scenario (named after its file)
+    ok = _scenario(tmp_path, 'extends = "baseline.toml"\n', "only_extends.toml")
+    assert load_scenario(ok).name == "only_extends"
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_check_and_run_refuse_bad_scenarios(tmp_path, capsys, command):
+    path = _scenario(tmp_path, AREA.format(population="inf"))
+    out = tmp_path / "out"
+    argv = [command, str(path)] + (["--out", str(out), "--quiet"] if command == "run" else [])
+    err = _refused(argv, capsys, out)
+    assert err.strip() == (
+        f"{path}: geography.areas.0.population: inf is out of range: must be more than 0 to "
+        "20,000,000 (people; a sanity bound for one council area)"
     )

@@ -12,6 +12,7 @@ through :class:`ScenarioError`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from collections.abc import Mapping
 from copy import deepcopy
@@ -20,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -44,6 +46,46 @@ Agency = Literal[
 ]
 NonNeg = Annotated[float, Field(ge=0)]
 
+# Sanity bounds: far beyond any real value, they catch typos and infinities before a run.
+FIRST_START = dt.date(2009, 4, 1)  # the model's calibrated start (the 2009 survey)
+LAST_END = dt.date(2050, 12, 31)
+FIRST_YEAR, LAST_YEAR = 1998, 2050  # funding years (the 1998 Act to the last end)
+MAX_POPULATION = 20_000_000  # one council area (the largest, Birmingham, has about 1.2 million)
+MAX_GBP_PER_YEAR = 1e11  # a grant or new-burdens payment, GBP a year
+MAX_INDEX = 10_000  # a funding index (2009 = 100)
+
+
+def _num(x: float) -> str:
+    """A bound as people read it: 20,000,000 rather than 2e+07."""
+    return f"{x:,.0f}" if x == int(x) else f"{x:g}"
+
+
+def _finite(low: float, high: float, what: str, low_open: bool = False) -> BeforeValidator:
+    """A check, before pydantic's own, that a number is finite and at most ``high``, with a
+    message giving the allowed range (``what`` says what the bound is); a number below ``low``
+    is left to the field's own ``ge``/``gt`` constraint."""
+    low_text = f"more than {_num(low)}" if low_open else _num(low)
+
+    def check(value: Any) -> Any:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and not (math.isfinite(value) and value <= high):
+            raise ValueError(
+                f"{value:g} is out of range: must be {low_text} to {_num(high)} ({what})"
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+Population = Annotated[
+    float,
+    _finite(0, MAX_POPULATION, "people; a sanity bound for one council area", True),
+    Field(gt=0),
+]
+Money = Annotated[float, _finite(0, MAX_GBP_PER_YEAR, "GBP a year; a sanity bound"), Field(ge=0)]
+Index = Annotated[float, _finite(0, MAX_INDEX, "2009 = 100; a sanity bound"), Field(ge=0)]
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+
 
 def _error(msg: str, loc: tuple[str | int, ...], value: Any) -> InitErrorDetails:
     """One validation error at ``loc`` with the message ``msg``."""
@@ -53,14 +95,31 @@ def _error(msg: str, loc: tuple[str | int, ...], value: Any) -> InitErrorDetails
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class TimeConfig(_Strict):
     """Simulated period; steps are quarters starting at ``start``."""
 
-    start: dt.date = dt.date(2009, 4, 1)
+    start: dt.date = FIRST_START
     end: dt.date = dt.date(2024, 12, 31)
+
+    @field_validator("start")
+    @classmethod
+    def _first(cls, v: dt.date) -> dt.date:
+        if v < FIRST_START:
+            raise ValueError(
+                f"{v} is before the model's first supported start, {FIRST_START} (its "
+                "calibrated start: the 2009 survey)"
+            )
+        return v
+
+    @field_validator("end")
+    @classmethod
+    def _last(cls, v: dt.date) -> dt.date:
+        if v > LAST_END:
+            raise ValueError(f"{v} is after the model's last supported end, {LAST_END}")
+        return v
 
     @model_validator(mode="after")
     def _order(self) -> TimeConfig:
@@ -81,7 +140,7 @@ class AreaConfig(_Strict):
 
     name: str
     type: AuthorityType
-    population: float = Field(gt=0)
+    population: Population
     force: str
     county: str | None = None
     region: str = "custom"
@@ -209,7 +268,7 @@ class Grant(_Strict):
 
     name: str
     path: Literal["csp", "pcc"] = "csp"
-    gbp_per_year: dict[int, NonNeg]
+    gbp_per_year: dict[Year, Money]
     ring_fenced: bool = False
 
     @field_validator("gbp_per_year")
@@ -224,7 +283,7 @@ class FundingConfig(_Strict):
     """Funding trajectories: indices by agency (2009 = 100), cuts, grants, allocation."""
 
     allocation: Literal["annual", "multi_year"] = "annual"
-    index: dict[Agency, dict[int, NonNeg]] = {}
+    index: dict[Agency, dict[Year, Index]] = {}
     cuts: list[Cut] = []
     grants: list[Grant] = []
 
@@ -235,7 +294,7 @@ class DutyOverride(_Strict):
     enabled: bool = True
     start: dt.date | None = None
     workload_scale: float = Field(default=1.0, ge=0)
-    new_burdens_gbp_per_year: NonNeg | None = None
+    new_burdens_gbp_per_year: Money | None = None
 
 
 class DutiesConfig(_Strict):
@@ -278,7 +337,7 @@ class LeversConfig(_Strict):
     fund_coordinator: bool = False
     fund_analyst: bool = False
     from_date: dt.date | None = None
-    backbone_gbp_per_year: NonNeg = 0.0
+    backbone_gbp_per_year: Money = 0.0
     backbone_duties: list[str] = ["domestic_abuse", "domestic_homicide_reviews"]
 
 
@@ -405,6 +464,8 @@ def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
             raw = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from None
+    if not raw:
+        raise ScenarioError([f"{path}: empty scenario: give at least `name` or `extends`"])
     parents = raw.pop("extends", None)
     if parents is None:
         return raw
@@ -432,6 +493,9 @@ def _format_error(path: Path, err: ErrorDetails) -> str:
     ]
     loc = ".".join(str(p) for p in parts) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")
+    if parts and parts[-1] == "[key]" and err["type"] in ("greater_than_equal", "less_than_equal"):
+        loc = ".".join(str(p) for p in parts[:-1])  # a year out of range (funding by year)
+        msg = f"year {err['input']} is out of range: must be {FIRST_YEAR} to {LAST_YEAR}"
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
     elif err["type"] == "missing":
