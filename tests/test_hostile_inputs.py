@@ -198,3 +198,64 @@ def test_check_and_run_refuse_bad_scenarios(tmp_path, capsys, command):
         f"{path}: geography.areas.0.population: inf is out of range: must be more than 0 to "
         "20,000,000 (people; a sanity bound for one council area)"
     )
+
+
+# --- files -------------------------------------------------------------------------------
+
+EXPERIMENT = Path(__file__).resolve().parents[1] / "experiments" / "cleveland_tiny.toml"
+
+
+def test_byte_order_mark_is_accepted_in_scenarios_and_experiments(tmp_path, capsys):
+    scenario = tmp_path / "bom.toml"
+    scenario.write_text('\ufeffname = "bom"\nextends = "cleveland.toml"\n', encoding="utf-8")
+    assert load_scenario(scenario).name == "bom"
+    experiment = tmp_path / "exp.toml"
+    text = EXPERIMENT.read_text(encoding="utf-8")
+    cleveland = EXPERIMENT.parents[1] / "configs" / "cleveland.toml"
+    assert 'scenario = "../configs/cleveland.toml"' in text
+    text = text.replace('scenario = "../configs/cleveland.toml"', f'scenario = "{cleveland}"')
+    experiment.write_text("\ufeff" + text, encoding="utf-8")
+    from cspsim.studies.sensitivity.experiment import is_experiment_file, load_experiment
+
+    assert is_experiment_file(experiment)
+    assert load_experiment(EXPERIMENT).spec.N == load_experiment(experiment).spec.N
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'name = "caf\xe9"\n',
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"\xff\xfe" + "a".encode("utf-16-le"),
+    ],
+)
+def test_non_utf8_files_are_refused(tmp_path, capsys, data):
+    scenario = tmp_path / "latin1.toml"
+    scenario.write_bytes(data)
+    err = _refused(["check", str(scenario)], capsys, tmp_path / "none")
+    assert err.strip() == f"{scenario}: not UTF-8 text"
+    err = _refused(["run", str(scenario), "--out", str(tmp_path / "o")], capsys, tmp_path / "o")
+    assert err.strip() == f"{scenario}: not UTF-8 text"
+    targets = tmp_path / "targets.csv"
+    targets.write_bytes(data)
+    out = tmp_path / "v"
+    err = _refused(["validate", "--targets", str(targets), "--out", str(out)], capsys, out)
+    assert err.strip() == f"{targets}: not UTF-8 text"
+    err = _refused(["sensitivity", str(scenario), "--out", str(out)], capsys, out)
+    assert err.strip() == f"{scenario}: not UTF-8 text"
+
+
+def test_directories_are_refused_as_directories(tmp_path, capsys):
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    out = tmp_path / "out"
+    for argv in (
+        ["check", str(folder)],
+        ["run", str(folder), "--out", str(out)],
+        ["validate", "--targets", str(folder), "--out", str(out)],
+        ["sensitivity", str(folder), "--out", str(out)],
+    ):
+        err = _refused(argv, capsys, out)
+        assert err.strip() == f"{folder}: is a directory", argv
+    with pytest.raises(ScenarioError, match="is a directory"):
+        load_scenario(folder)

@@ -70,13 +70,14 @@ def close_matches(name: str) -> list[str]:
 def resolve_scenario(arg: str | Path) -> Path:
     """The file a scenario argument means: an existing file, a path, or a shipped name.
 
-    A path that does not exist is returned as it is (loading it reports "file not found").
+    A path that does not exist, or is a folder, is returned as it is (loading it reports
+    "file not found" or "is a directory").
 
     Raises:
         ScenarioError: ``arg`` is a bare name that is neither a file nor a shipped scenario.
     """
     path = Path(arg)
-    if path.is_file() or not is_bare_name(arg):
+    if path.exists() or not is_bare_name(arg):
         return path
     shipped = shipped_scenarios()
     if str(arg) in shipped:

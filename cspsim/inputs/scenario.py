@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Mapping
 from copy import deepcopy
 from pathlib import Path
@@ -36,6 +35,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from cspsim.inputs.catalogue import resolve_scenario, shipped_parent
 from cspsim.inputs.duties import load_duties
 from cspsim.inputs.errors import ScenarioError
+from cspsim.inputs.files import FileProblem, read_toml
 from cspsim.inputs.levers import apply_levers, is_lever, split_values
 from cspsim.inputs.real_areas import councils, unknown_name
 from cspsim.inputs.registry import registry
@@ -454,16 +454,13 @@ def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    if not path.is_file():
-        where = f" (extended by {chain[-1]})" if chain else ""
-        raise ScenarioError([f"{path}: file not found{where}"])
-    if path.resolve() in chain:
+    if path.is_file() and path.resolve() in chain:
         raise ScenarioError([f"{path}: 'extends' forms a cycle"])
+    where = f" (extended by {chain[-1]})" if chain else ""
     try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from None
+        raw = read_toml(path, missing=f"file not found{where}")
+    except FileProblem as exc:
+        raise ScenarioError([str(exc)]) from None
     if not raw:
         raise ScenarioError([f"{path}: empty scenario: give at least `name` or `extends`"])
     parents = raw.pop("extends", None)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cspsim.inputs.files import FileProblem, read_text
 from cspsim.inputs.questions import QUESTIONS
 from cspsim.paths import CONFIGS_DIR
 from cspsim.vocab import AUTHORITY_TYPES
@@ -65,13 +66,15 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> pd.DataFrame:
         TargetsError: missing file or column, a number that is not one, an unknown group.
     """
     path = Path(path)
-    if not path.is_file():
-        raise TargetsError([f"{path}: file not found"])
     try:
-        reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+        text = read_text(path)
+    except FileProblem as exc:
+        raise TargetsError([str(exc)]) from None
+    try:
+        reader = csv.DictReader(io.StringIO(text))
         header = reader.fieldnames or []
         rows = list(reader)
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
         raise TargetsError([f"{path}: not a readable CSV file: {exc}"]) from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:

@@ -9,9 +9,9 @@ the format.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
+from cspsim.inputs.files import FileProblem, read_toml
 from cspsim.studies.sensitivity.checks import cross_checks
 from cspsim.studies.sensitivity.schema import Experiment, ExperimentError, Loaded, parse_fields
 
@@ -26,9 +26,8 @@ def is_experiment_file(path: str | Path) -> bool:
     the experiment schema that scenarios do not use, e.g. ``method`` or ``outcomes``).
     Unreadable or invalid files are not experiments (the scenario checks report them)."""
     try:
-        with Path(path).open("rb") as fh:
-            raw = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+        raw = read_toml(Path(path))
+    except FileProblem:
         return False
     return bool(EXPERIMENT_KEYS & raw.keys())
 
@@ -41,12 +40,9 @@ def load_experiment(path: str | Path) -> Loaded:
     """
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except OSError as exc:
-        raise ExperimentError([f"{path}: cannot read: {exc.strerror}"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError([f"{path}: not valid TOML: {exc}"]) from None
+        raw = read_toml(path, missing="cannot read: No such file or directory")
+    except FileProblem as exc:
+        raise ExperimentError([str(exc)]) from None
     fields, problems = parse_fields(raw)
     lines = [f"{path}: {where}: {msg}" for where, msg in problems]
     outcomes, scenario, more = cross_checks(path, raw, fields)
