@@ -6,6 +6,7 @@ and nothing is written (see "Input validation" in the README).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,55 @@ def test_directories_are_refused_as_directories(tmp_path, capsys):
         assert err.strip() == f"{folder}: is a directory", argv
     with pytest.raises(ScenarioError, match="is a directory"):
         load_scenario(folder)
+
+
+# --- limits ------------------------------------------------------------------------------
+
+CLEVELAND = str(EXPERIMENT.parents[1] / "configs" / "cleveland.toml")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", CLEVELAND, "--replicates", "10001"],
+        ["compare", CLEVELAND, CLEVELAND, "--replicates", "10001"],
+        ["compare", CLEVELAND, CLEVELAND, "--max-replicates", "1000000"],
+        ["validate", "--replicates", "10001"],
+        ["calibrate", "--replicates", "10001"],
+    ],
+)
+def test_replicates_above_the_cap_are_refused(tmp_path, capsys, argv):
+    out = tmp_path / "out"
+    err = _refused([*argv, "--out", str(out)], capsys, out)
+    flag = argv[-2]
+    assert err.strip() == (
+        f"{flag} {argv[-1]}: at most 10,000 (the cap of a scenario's run.replicates)"
+    )
+
+
+def test_workers_above_the_cores_are_lowered_with_a_note(tmp_path, capsys, monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    out = tmp_path / "out"
+    argv = ["run", CLEVELAND, "--replicates", "1", "--workers", "64", "--out", str(out)]
+    assert main([*argv, "--no-plots", "--quiet"]) == 0
+    assert "note: --workers 64 is more than the 1 cores here; using 1" in capsys.readouterr().err
+    assert json.loads((out / "manifest.json").read_text())["workers"] == 1
+
+
+def test_experiment_n_above_the_cap_is_refused(tmp_path, capsys):
+    from cspsim.studies.sensitivity.schema import MAX_N
+
+    text = EXPERIMENT.read_text(encoding="utf-8")
+    assert "\nN = 6\n" in text
+    text = text.replace("\nN = 6\n", "\nN = 1000000000\n").replace(
+        'scenario = "../configs/cleveland.toml"', f'scenario = "{CLEVELAND}"'
+    )
+    path = tmp_path / "big.toml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    for command in ("check", "sensitivity"):
+        argv = [command, str(path)] + (["--out", str(out)] if command == "sensitivity" else [])
+        err = _refused(argv, capsys, out)
+        assert err.strip() == f"{path}: N: Input should be less than or equal to {MAX_N}"

@@ -9,12 +9,14 @@ problem; nothing is written and no traceback is shown.
 
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cspsim.inputs.catalogue import resolve_scenario
-from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
+from cspsim.inputs.scenario import MAX_REPLICATES, Scenario, ScenarioError, load_scenario
 from cspsim.paths import display_path
 
 if TYPE_CHECKING:
@@ -32,6 +34,38 @@ if TYPE_CHECKING:
 
 class UserError(Exception):
     """A problem the user can fix; reported without a traceback."""
+
+
+#: Help of every command's ``--workers``.
+WORKERS_HELP = (
+    "local processes (default: one per core; more than the cores are lowered to the number "
+    "of cores, with a note)"
+)
+
+
+def check_limits(args: argparse.Namespace) -> None:
+    """Limits every command shares, checked before it runs.
+
+    ``--replicates`` (and ``--max-replicates``) may be at most :data:`MAX_REPLICATES`, the
+    cap of a scenario's ``run.replicates``: beyond, a :class:`UserError`. ``--workers`` above
+    the number of cores (``os.cpu_count()``) is lowered to it, with a note on stderr, unless
+    ``--scheduler`` is given (then the cluster decides).
+    """
+    for name in ("replicates", "max_replicates"):
+        n = getattr(args, name, None)
+        if isinstance(n, int) and n > MAX_REPLICATES:
+            raise UserError(
+                f"--{name.replace('_', '-')} {n}: at most {MAX_REPLICATES:,} (the cap of a "
+                "scenario's run.replicates)"
+            )
+    workers = getattr(args, "workers", None)
+    cores = os.cpu_count() or 1
+    if isinstance(workers, int) and workers > cores and not getattr(args, "scheduler", None):
+        print(
+            f"note: --workers {workers} is more than the {cores} cores here; using {cores}",
+            file=sys.stderr,
+        )
+        args.workers = cores
 
 
 def scenario_path(arg: str) -> str:

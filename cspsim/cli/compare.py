@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cspsim.cli.common import ProgressBar, UserError, library_errors, load, scenario_path
+from cspsim.cli.common import (
+    WORKERS_HELP,
+    ProgressBar,
+    UserError,
+    library_errors,
+    load,
+    scenario_path,
+)
 from cspsim.paths import results_dir
 
 if TYPE_CHECKING:
@@ -38,7 +45,7 @@ def add_parser(sub: Subparsers) -> None:
     k.add_argument("--max-replicates", type=int, default=200, help="cap for --precision (200)")
     k.add_argument("--seed", type=int, help="root seed (default: the first's run.seed)")
     k.add_argument("--out", help="output folder (default: results/compare_<names>, see run)")
-    k.add_argument("--workers", type=int, help="local processes (default: one per core)")
+    k.add_argument("--workers", type=int, help=WORKERS_HELP)
     k.add_argument(
         "--scheduler", help="run on a Dask cluster: its scheduler's address (tcp://HOST:PORT)"
     )

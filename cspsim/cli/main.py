@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from cspsim.cli import areas, check, compare, dashboard, run, sensitivity, validate
-from cspsim.cli.common import UserError
+from cspsim.cli.common import UserError, check_limits
 
 # Command groups, in the order of ``cspsim --help``.
 COMMANDS = (run, compare, check, areas, sensitivity, dashboard, validate)
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # for commands that record it
     try:
+        check_limits(args)
         return args.func(args)
     except UserError as exc:
         print(exc, file=sys.stderr)

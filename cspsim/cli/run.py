@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cspsim.cli.common import ProgressBar, library_errors, load, scenario_path
+from cspsim.cli.common import WORKERS_HELP, ProgressBar, library_errors, load, scenario_path
 from cspsim.paths import results_dir
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def add_parser(sub: Subparsers) -> None:
         help="output folder (default: results/<scenario name> at the repository root in a "
         "source checkout, else in the current folder)",
     )
-    r.add_argument("--workers", type=int, help="local processes (default: one per core)")
+    r.add_argument("--workers", type=int, help=WORKERS_HELP)
     r.add_argument(
         "--scheduler", help="run on a Dask cluster: its scheduler's address (tcp://HOST:PORT)"
     )

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cspsim.cli.common import UserError
+from cspsim.cli.common import WORKERS_HELP, UserError
 
 if TYPE_CHECKING:
     from cspsim.cli.common import Subparsers
@@ -45,7 +45,7 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     s.add_argument("experiment", nargs="?", help="experiment file, e.g. experiments/x.toml")
     where = s.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local processes (default: one per core)")
+    where.add_argument("--workers", type=int, help=WORKERS_HELP)
     where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786")
     s.add_argument("--resume", action="store_true", help="run only what --out is missing")
     s.add_argument("--out", help="output folder (default: results/sensitivity/<name>)")

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cspsim.cli.common import UserError, build, load, rel, scenario_path
+from cspsim.cli.common import WORKERS_HELP, UserError, build, load, rel, scenario_path
 from cspsim.paths import CONFIGS_DIR, default_calibration_file, results_dir
 
 if TYPE_CHECKING:
@@ -221,7 +221,7 @@ def add_parser(sub: Subparsers) -> None:
     v.add_argument("--year", type=int, default=2009, help="survey year (default 2009)")
     v.add_argument("--replicates", type=int, default=8, help="replicate runs (default 8)")
     v.add_argument("--draws", type=int, default=400, help="simulated surveys for the ranges")
-    v.add_argument("--workers", type=int, help="local processes (default: one per core)")
+    v.add_argument("--workers", type=int, help=WORKERS_HELP)
     v.add_argument("--out", help="output folder (default results/validation_<year>, see run)")
     v.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     v.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -262,7 +262,7 @@ def add_parser(sub: Subparsers) -> None:
     )
     c.add_argument("--params", help="comma-separated parameters (default: calibrate = true)")
     where = c.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local processes (default: one per core)")
+    where.add_argument("--workers", type=int, help=WORKERS_HELP)
     where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786")
     c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     c.set_defaults(func=cmd_calibrate)

@@ -53,6 +53,7 @@ FIRST_YEAR, LAST_YEAR = 1998, 2050  # funding years (the 1998 Act to the last en
 MAX_POPULATION = 20_000_000  # one council area (the largest, Birmingham, has about 1.2 million)
 MAX_GBP_PER_YEAR = 1e11  # a grant or new-burdens payment, GBP a year
 MAX_INDEX = 10_000  # a funding index (2009 = 100)
+MAX_REPLICATES = 10_000  # run.replicates, and the --replicates of every command
 
 
 def _num(x: float) -> str:
@@ -132,7 +133,7 @@ class RunConfig(_Strict):
     """Seed and replicate count (command-line flags override them)."""
 
     seed: int = Field(default=2009, ge=0)
-    replicates: int = Field(default=4, ge=1, le=10000)
+    replicates: int = Field(default=4, ge=1, le=MAX_REPLICATES)
 
 
 class AreaConfig(_Strict):
