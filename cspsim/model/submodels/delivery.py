@@ -136,6 +136,8 @@ def council_fill(avail: np.ndarray, gap: np.ndarray, eff: np.ndarray) -> np.ndar
         avail: Team capacity available per area (fte), shape (n,), non-negative.
         gap: Unmet demand per area and duty, shape (n, d), non-negative.
         eff: Efficiency per area (n,) or per area and duty (n, d), non-negative.
+            Exact where each area's total gap is 0 or above about 1e-300 fte (smaller totals
+            overflow the capacity per unit of gap); model gaps never come near that.
     """
     total = gap @ np.ones(gap.shape[1])
     per_gap = avail / np.where(total > 0, total, 1.0)  # capacity per unit of gap
