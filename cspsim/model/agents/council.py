@@ -82,7 +82,7 @@ class Council(mesa.Agent):
         self.partner_need_fte = np.zeros(n_p)
         self.partner_bound_fte = np.zeros(n_p)
         self.partner_bound_share = np.zeros(n_p)
-        self.bound_share_2009: np.ndarray | None = None
+        self.bound_share_2009 = np.zeros(n_p)
         self.offers = np.zeros(n_p)
         self.fixed_fte = np.zeros(n_d)
         self.capacity_fte = np.zeros(n_d)
@@ -191,7 +191,7 @@ class Council(mesa.Agent):
             partners, self.demand_fte, m.sched.bound[t][1:]
         )
         self.partner_bound_share = self.bound_share()
-        if self.bound_share_2009 is None:  # statutory pressure is the change since the start
+        if t == 0:  # statutory pressure is the change since the first quarter
             self.bound_share_2009 = self.partner_bound_share
         self.offers = np.zeros(len(partners))
 

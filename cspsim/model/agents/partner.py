@@ -139,7 +139,6 @@ class PartnerAgency(mesa.Agent):
             need = c.partner_need_fte[self.p]
             got = float(np.dot(c.delivered_fte, c.weights[1 + self.p]))
             reciprocity = got / need - P.reciprocity_ref if need > 0 else 0.0
-            assert c.bound_share_2009 is not None, "set by Council.assess_demand (first quarter)"
             statutory = c.partner_bound_share[self.p] - c.bound_share_2009[self.p]
             target = adaptation.engagement_target(
                 self.base_logit(c),
