@@ -197,6 +197,26 @@ class England:
             out.setdefault(s.agency_code, (s.agency_name, []))[1].append(s.area_code)
         return {k: (name, tuple(codes)) for k, (name, codes) in out.items()}
 
+    def council_on(self, code: str, on: date) -> Area:
+        """The council in force on ``on`` for the area of ``code``: itself, or the council
+        that replaced it (following successors through several reorganisations).
+
+        Raises:
+            LookupError: the area did not exist yet on ``on``, or was abolished without one.
+        """
+        area = self._by_code[code]
+        while not area.in_force(on) and area.successor and area.valid_from <= on:
+            area = self._by_code[area.successor]
+        if not area.in_force(on):
+            raise LookupError(f"no council in force on {on} for {code} ({area.name})")
+        return area
+
+    def change_dates(self) -> tuple[date, ...]:
+        """Every date on which a council or a CSP starts (councils and CSPs change only then)."""
+        days = {a.valid_from for a in self.all_areas}
+        days |= {s.valid_from for s in self._served.get("csp", ())}
+        return tuple(sorted(days))
+
     # --- names ---------------------------------------------------------------------------
     def places(self) -> tuple[Place, ...]:
         """Every nameable place: police force areas, counties, councils and CSPs."""
@@ -239,10 +259,10 @@ class England:
         live = [a.area for a in self.areas(on)]
         if place.kind == "county":
             return tuple(a.code for a in live if a.county_code == place.code)
-        area = self._by_code[place.code]
-        while not area.in_force(on) and area.successor and area.valid_from <= on:
-            area = self._by_code[area.successor]
-        return (area.code,) if area.in_force(on) else ()
+        try:
+            return (self.council_on(place.code, on).code,)
+        except LookupError:
+            return ()
 
 
 def _unknown(what: str, name: str, choices: Iterable[str]) -> str:

@@ -27,8 +27,11 @@ Rules (also in docs/GEOGRAPHY.md, "Running a real area"):
 - An area not in force on a level's date is represented by the areas that were: its
   successor (a district abolished in 2019-2023) or its predecessors, weighted by population
   (a council created after 2019, for levels dated before it).
-- CSPs are one per council in this slice: the multi-district CSPs of the data (Dartford and
-  Gravesham in Kent from 2017) are not merged.
+- Councils and CSPs change on their dates (:func:`real_periods`): the model's areas are the
+  councils in force on the start date; a council created later by a reorganisation (Dorset
+  2019, Buckinghamshire 2020, ...) is the areas it replaced, which from that date share one
+  council and one CSP and lose their county council partner; CSPs that cover several councils
+  (Dartford and Gravesham in Kent) join their areas from their merger date.
 
 Data shown from here must carry :data:`cspsim.inputs.england.ATTRIBUTION`.
 """
@@ -214,17 +217,20 @@ class _Footprints:
         return names[best]
 
 
-def real_rows(names: Iterable[str], start: date, england: England | None = None) -> list[dict]:
+def real_rows(
+    names: Iterable[str] | None, start: date, england: England | None = None
+) -> list[dict]:
     """Rows (one per council) for ``cspsim.inputs.geography`` from real place names.
 
-    Councils are those in force on ``start`` in the named places, in the order the names and
-    the data give them; population is the start year's, held fixed over the run.
+    Councils are those in force on ``start`` in the named places (``names`` None: all of
+    England), in the order the names and the data give them; population is the start year's,
+    held fixed over the run.
 
     Raises:
         LookupError: a name matches no place or has no council on ``start``.
     """
     eng = england or load_england()
-    codes = councils(names, start, eng)
+    codes = all_councils(start, eng) if names is None else councils(names, start, eng)
     live = {a.code: a for a in eng.areas(start)}
     footprints = {
         level: _Footprints(eng, england_level, level_date(level, start))
@@ -246,3 +252,44 @@ def real_rows(names: Iterable[str], start: date, england: England | None = None)
             row["county_council"] = None  # only districts have a county partner
         rows.append(row)
     return rows
+
+
+def all_councils(on: date, england: England | None = None) -> tuple[str, ...]:
+    """Codes of every council of England in force on ``on``, in the data's order."""
+    return tuple(a.code for a in (england or load_england()).areas(on))
+
+
+def real_periods(codes: Iterable[str], start: date, england: England | None = None) -> list[dict]:
+    """The councils and CSPs of the areas ``codes`` (councils in force on ``start``) over time.
+
+    One dict per period, from ``start`` and then from each later date on which a council or
+    a CSP of these areas changes: ``start`` (date), and per area (in ``codes`` order) the code,
+    name and authority type of the council in force (``council_code``, ``council_name``,
+    ``council_type``: the area itself, or the council that replaced it) and the code and name
+    of its CSP (``csp_code``, ``csp_name``; ONS E22 codes, or ``CSP-`` + the council's code for
+    the one-council CSPs the ONS lookups do not list; docs/GEOGRAPHY.md).
+
+    Raises:
+        LookupError: an area is not in force on ``start``.
+    """
+    eng = england or load_england()
+    codes = tuple(codes)
+    out: list[dict] = []
+    for on in [start, *(d for d in eng.change_dates() if d > start)]:
+        csp_of = {a: (k, name) for k, (name, areas) in eng.csps(on).items() for a in areas}
+        row: dict = {"start": on, **{k: [] for k in _PERIOD_COLUMNS}}
+        for code in codes:
+            council = eng.council_on(code, on)
+            csp_code, csp_name = csp_of[council.code]
+            for key, value in zip(
+                _PERIOD_COLUMNS,
+                (council.code, council.name, council.type, csp_code, csp_name),
+                strict=True,
+            ):
+                row[key].append(value)
+        if not out or any(row[k] != out[-1][k] for k in _PERIOD_COLUMNS):
+            out.append(row)
+    return out
+
+
+_PERIOD_COLUMNS = ("council_code", "council_name", "council_type", "csp_code", "csp_name")

@@ -184,7 +184,7 @@ class GeographyConfig(_Strict):
     the scenario records on its geography (:attr:`start`) when it is validated.
     """
 
-    kind: Literal["synthetic_england", "areas"] = "synthetic_england"
+    kind: Literal["real_england", "synthetic_england", "areas"] = "synthetic_england"
     seed: int = Field(default=1, ge=0)
     areas: Annotated[
         Annotated[list[AreaConfig], Tag("tables")] | Annotated[list[str], Tag("names")],
@@ -434,7 +434,7 @@ def _bind_start(scenario: Scenario) -> None:
     set in place because the scenario is frozen (this runs while it is being made).
     """
     geo = scenario.geography
-    if geo.named and geo._start != scenario.time.start:
+    if (geo.named or geo.kind == "real_england") and geo._start != scenario.time.start:
         geo = geo.model_copy()
         geo._start = scenario.time.start
         scenario.__dict__["geography"] = geo

@@ -249,7 +249,7 @@ def build_epoch_tables(m: CSPModel, ep: Epoch) -> EpochTables:
     )
     mgmt = P.management_tier_fte_per_area * ep.mgmt_share
     return EpochTables(
-        reporting_fte=P.two_tier_reporting_fte * m.district,
+        reporting_fte=P.two_tier_reporting_fte * ep.two_tier,
         mgmt_fte=mgmt if mgmt.any() else None,
         csp_identity=is_identity(ep.csp_of_area),
         csp_duty_key=(ep.csp_of_area[:, None] * duties.n + np.arange(duties.n)).ravel(),
@@ -350,7 +350,7 @@ def step_arrays(
     eff = np.where(coord, np.where(analyst, e[3], e[2]), np.where(analyst, e[1], e[0]))
     # Efficiency by area and duty: (n,) when no duty has backbone support, else (n, d).
     eff_ad = eff if tab.backbone is None else eff[:, None] * tab.backbone[None, :]
-    eff_cap = demand * m.W_partners.by_duty(R)  # partners' committed capacity
+    eff_cap = demand * seg.tables.W_partners.by_duty(R)  # partners' committed capacity
     if st.nb_fte is not None:
         eff_cap = eff_cap + st.nb_fte
     eff_cap = eff_cap * (eff_ad[:, None] if eff_ad.ndim == 1 else eff_ad)
