@@ -190,6 +190,12 @@ class England:
             raise KeyError(_unknown("footprint level", level, LEVELS))
         return tuple(s for s in self._served.get(level, ()) if s.in_force(on))
 
+    def footprint_rows(self, level: str) -> tuple[Served, ...]:
+        """Every row of ``level`` over all dates."""
+        if level not in LEVELS:
+            raise KeyError(_unknown("footprint level", level, LEVELS))
+        return self._served.get(level, ())
+
     def csps(self, on: date) -> dict[str, tuple[str, tuple[str, ...]]]:
         """CSPs on ``on``: code -> (name, codes of the areas they cover)."""
         out: dict[str, tuple[str, list[str]]] = {}

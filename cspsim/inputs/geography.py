@@ -17,7 +17,7 @@ import numpy as np
 
 from cspsim.inputs.england import load_england
 from cspsim.inputs.errors import ScenarioError
-from cspsim.inputs.real_areas import LEVELS, real_periods, real_rows
+from cspsim.inputs.real_areas import LEVELS, police_bodies, real_periods, real_rows
 from cspsim.inputs.scenario import GeographyConfig
 from cspsim.paths import CONFIGS_DIR
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS
@@ -98,6 +98,9 @@ class Geography:
         codes: ONS code of each area ("" where it has none).
         periods: Councils and CSPs over time, first period first (see :class:`Period`);
             empty means one period in which every area is its own council and CSP.
+        police_bodies: Real England: who held police and crime functions in each police
+            force area over time (police force name -> ``{"from", "to", "name"}`` dicts;
+            :func:`cspsim.inputs.real_areas.police_bodies`); empty elsewhere.
     """
 
     names: list[str]
@@ -112,6 +115,7 @@ class Geography:
     chair: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
     codes: list[str] = field(default_factory=list)
     periods: list[Period] = field(default_factory=list)
+    police_bodies: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -125,8 +129,16 @@ class Geography:
         codes = self.codes or self.names
         own = np.arange(self.n)
         return [
-            Period(dt.date.min, own, list(codes), list(self.names), self.type_code, own,
-                   list(codes), list(self.names))
+            Period(
+                dt.date.min,
+                own,
+                list(codes),
+                list(self.names),
+                self.type_code,
+                own,
+                list(codes),
+                list(self.names),
+            )
         ]
 
 
@@ -164,7 +176,9 @@ def _period(row: dict) -> Period:
     )
 
 
-def _finish(rows: list[dict], periods: list[dict] | None = None) -> Geography:
+def _finish(
+    rows: list[dict], periods: list[dict] | None = None, bodies: dict | None = None
+) -> Geography:
     fp, fp_names = {}, {}
     for level in FOOTPRINTS:
         fp[level], fp_names[level] = _factorize([r[level] for r in rows])
@@ -182,6 +196,7 @@ def _finish(rows: list[dict], periods: list[dict] | None = None) -> Geography:
         chair=np.array([r.get("chair", -1) for r in rows], dtype=np.int64).reshape(n),
         codes=[r.get("code", "") for r in rows] if any(r.get("code") for r in rows) else [],
         periods=[_period(p) for p in periods or []],
+        police_bodies=dict(bodies or {}),
     )
 
 
@@ -291,7 +306,7 @@ def synthetic_england(seed: int) -> Geography:
         pops = _lognormal(rng, means[t], cvs[t], len(idx))
         for i, p in zip(idx, pops, strict=True):
             rows[i]["population"] = float(max(p, 2000.0))
-    scale = frame["england_population"] / sum(r["population"] for r in rows)
+    scale = england_population() / sum(r["population"] for r in rows)
     for r in rows:
         r["population"] *= scale
     return _finish(rows)
@@ -350,11 +365,12 @@ def real_areas(cfg: GeographyConfig) -> Geography:
     try:
         names = None if cfg.kind == "real_england" else cfg.area_names
         rows = real_rows(names, cfg.start)
-        periods = real_periods([r["code"] for r in rows], cfg.start)
+        codes = [r["code"] for r in rows]
+        periods = real_periods(codes, cfg.start)
     except LookupError as exc:
         raise ScenarioError([f"geography.areas: {exc.args[0]}"]) from None
     assert set(LEVELS) == set(FOOTPRINTS)  # the real-area rules cover every model level
-    return _finish(rows, periods)
+    return _finish(rows, periods, police_bodies(codes))
 
 
 def build_geography(cfg: GeographyConfig) -> Geography:

@@ -293,3 +293,32 @@ def real_periods(codes: Iterable[str], start: date, england: England | None = No
 
 
 _PERIOD_COLUMNS = ("council_code", "council_name", "council_type", "csp_code", "csp_name")
+
+
+def police_bodies(codes: Iterable[str], england: England | None = None) -> dict[str, list[dict]]:
+    """Who held police and crime functions in the police force areas of ``codes``, over time.
+
+    Returns:
+        Real force name (as :func:`agency_name` gives it, the model's police agency) -> the
+        bodies in date order: ``{"from": date, "to": date | None, "name": str}`` (police
+        authority, Police and Crime Commissioner, or a mayor; docs/GEOGRAPHY.md).
+    """
+    eng = england or load_england()
+    wanted = set(codes)
+    force_of: dict[str, str] = {}
+    for s in eng.footprint_rows("police_force_area"):
+        if s.area_code in wanted:
+            force_of.setdefault(s.area_code, agency_name(s))
+    out: dict[str, dict[tuple, dict]] = defaultdict(dict)
+    for s in eng.footprint_rows("police_and_crime_body"):
+        if s.area_code in force_of:
+            key = (s.valid_from, s.valid_to, s.agency_name)
+            out[force_of[s.area_code]][key] = {
+                "from": s.valid_from,
+                "to": s.valid_to,
+                "name": s.agency_name,
+            }
+    return {
+        force: [v for _, v in sorted(rows.items(), key=lambda kv: kv[0][0])]
+        for force, rows in out.items()
+    }

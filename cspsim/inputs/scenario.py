@@ -240,6 +240,12 @@ class GeographyConfig(_Strict):
         return bool(self.areas) and all(isinstance(a, str) for a in self.areas)
 
     @property
+    def real(self) -> bool:
+        """Whether the areas come from the ONS data (real England, or real places by name):
+        what is shown from them must carry the ONS attribution."""
+        return self.kind == "real_england" or self.named
+
+    @property
     def area_names(self) -> list[str]:
         """The names of real places (empty for the other forms)."""
         return [a for a in self.areas if isinstance(a, str)]

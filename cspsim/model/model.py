@@ -26,8 +26,9 @@ from cspsim.inputs.geography import (
     build_geography,
     england_population,
 )
-from cspsim.inputs.scenario import Scenario
+from cspsim.inputs.scenario import GeographyConfig, Scenario
 from cspsim.model.agents import AgentStructure
+from cspsim.model.linkops import PartnerWeights
 from cspsim.model.record import record_agents, record_arrays
 from cspsim.model.schedule import build_schedule
 from cspsim.model.segments import build_epoch_tables, build_segments
@@ -46,7 +47,7 @@ ENGINES = ("arrays", "agents")
 def england_dilution_ref() -> np.ndarray:
     """Mean log(CSPs served) per partner type over England's councils in April 2009 (real
     England, one CSP per council, PCTs and probation trusts): the yardstick of dilution."""
-    sc = Scenario(name="england_2009_reference", geography={"kind": "real_england"})
+    sc = Scenario(name="england_2009_reference", geography=GeographyConfig(kind="real_england"))
     geo = build_geography(sc.geography)
     ref = build_epoch(sc, geo, load_duties(sc), 0, False, dict(INITIAL_LEVEL))
     has = ref.link_of >= 0
@@ -146,7 +147,7 @@ class CSPModel(mesa.Model):
         self.adaptation_run = adaptation.build_run_tables(self, self.budget_tables.inputs.pressure)
         self._shocked_rows = [[PARTNER_TYPES.index(p) for p in sorted(c)] for c in self._shocked]
         stops = [e.start_step for e in self.epochs[1:]] + [sc.n_steps]
-        weights: dict = {}
+        weights: dict[int, PartnerWeights] = {}
         tables = [
             build_epoch_tables(self, ep, stop, self.centred_dilution(ep), weights)
             for ep, stop in zip(self.epochs, stops, strict=True)

@@ -65,6 +65,7 @@ class Epoch:
         n_served: CSPs served by each agency.
         hubs_served: Sub-regional hubs (1+4) served by each agency.
         levels: Footprint level of each reorganised partner type (e.g. health: health_ccg).
+        period: Index of the councils and CSPs in force (``Geography.timeline()``).
     """
 
     start_step: int
@@ -91,6 +92,7 @@ class Epoch:
     n_served: np.ndarray
     hubs_served: np.ndarray
     levels: dict[str, str] = field(default_factory=dict)
+    period: int = 0
 
     @property
     def n_links(self) -> int:
@@ -387,6 +389,7 @@ def build_epoch(
         n_served=cat(lambda p, lk, off: lk.n_served, float),
         hubs_served=cat(lambda p, lk, off: lk.hubs_served, float),
         levels=dict(levels),
+        period=period,
     )
 
 
