@@ -166,3 +166,21 @@ def test_outputs_carry_codes(kent):
     dartford = table[table["lad_name"] == "Dartford"]
     assert list(dartford["csp_name"]) == ["Dartford", "Dartford and Gravesham"]
     assert (table["from"] <= table["to"]).all()
+
+
+def test_probation_delivery_units_bring_probation_back_to_local_level(model):
+    """June 2021: the reunified Probation Service works with CSPs through probation delivery
+    units aligned to council boundaries (issue 12), so a probation unit serves far fewer CSPs
+    than a CRC did, and probation is less diluted than under the CRCs."""
+    k = PARTNER_TYPES.index("probation")
+
+    def csps_per_unit(ep) -> float:
+        links = ep.link_of[k][ep.link_of[k] >= 0]
+        return float(ep.n_served[ep.link_agency[links]].mean())
+
+    crc, pdu = epoch_on(model, dt.date(2021, 1, 1)), epoch_on(model, dt.date(2021, 7, 1))
+    assert crc.levels["probation"] == "probation_crc"
+    assert pdu.levels["probation"] == "probation_pdu"
+    assert csps_per_unit(pdu) < csps_per_unit(crc) / 3
+    dilution_k = model.centred_dilution(pdu)[k], model.centred_dilution(crc)[k]
+    assert dilution_k[0].mean() < dilution_k[1].mean()

@@ -34,6 +34,7 @@ FOOTPRINTS = (
     "probation_trust",
     "probation_crc",
     "probation_region",
+    "probation_pdu",
 )
 
 
@@ -224,7 +225,8 @@ def synthetic_england(seed: int) -> Geography:
     three districts; ICBs follow forces; fire follows the county (unitaries join a county
     of their force, else the force); probation trusts follow forces, with the two smallest
     forces sharing a trust in the three regions with most forces (38 forces, 35 trusts);
-    CRCs group trusts (21 nationally); probation regions are the nine regions.
+    CRCs group trusts (21 nationally); probation regions are the nine regions; probation
+    delivery units follow the upper-tier area.
     """
     with (CONFIGS_DIR / "england_2009.toml").open("rb") as fh:
         frame = tomllib.load(fh)
@@ -298,6 +300,7 @@ def synthetic_england(seed: int) -> Geography:
                 probation_trust=trust[row["force"]],
                 probation_crc=crc[trust[row["force"]]],
                 probation_region=f"{rname}_probation",
+                probation_pdu=f"{upper}_pdu",
             )
         rows.extend(region_rows)
     means, cvs = frame["population_mean"], frame["population_cv"]
@@ -341,6 +344,7 @@ def user_areas(cfg: GeographyConfig) -> Geography:
                 "probation_trust": a.probation or a.force,
                 "probation_crc": a.probation or a.force,
                 "probation_region": a.probation or a.region,
+                "probation_pdu": a.probation or upper,
                 "team_fte": np.nan if a.team_fte is None else a.team_fte,
                 "has_analyst": -1 if a.has_analyst is None else int(a.has_analyst),
                 "has_coordinator": -1 if a.has_coordinator is None else int(a.has_coordinator),

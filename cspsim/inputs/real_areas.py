@@ -58,6 +58,7 @@ LEVELS: dict[str, tuple[str, tuple[date, date | None], date]] = {
     "probation_trust": ("probation_trust", (date(2009, 4, 1), date(2014, 5, 31)), date(2013, 4, 1)),
     "probation_crc": ("crc", (date(2014, 6, 1), date(2021, 6, 25)), date(2015, 4, 1)),
     "probation_region": ("probation_region", (date(2021, 6, 26), None), date(2022, 4, 1)),
+    "probation_pdu": ("pdu", (date(2021, 6, 26), None), date(2022, 4, 1)),
 }
 FIRST_DAY = date(2009, 4, 1)
 

@@ -335,7 +335,7 @@ class Reorganisation(_Strict):
 
     agency: Literal["health", "probation"]
     date: dt.date
-    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region"]
+    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region", "pdu"]
 
 
 class LeversConfig(_Strict):

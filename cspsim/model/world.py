@@ -30,6 +30,7 @@ LEVEL_NAME = {
     "trust": "probation_trust",
     "crc": "probation_crc",
     "region": "probation_region",
+    "pdu": "probation_pdu",
 }
 
 
