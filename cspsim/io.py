@@ -256,7 +256,7 @@ class StagedOutput:
             if isinstance(exc, OutputError):
                 raise
             why = exc.strerror or str(exc)
-            raise OutputError(f"writing the results failed ({why}); nothing was kept") from None
+            raise OutputError(f"writing failed ({why}); nothing was kept") from None
         except BaseException:
             self.discard()
             raise
