@@ -315,3 +315,39 @@ def test_sensitivity_reanalysis_without_plots_removes_the_old_plots(tmp_path):
         "experiment.toml",
         "experiment.json",
     }
+
+
+def test_a_real_full_disk_while_writing(tmp_path):
+    """A real full disk: a 40 MB tmpfs (in a private mount namespace, so root only), filled
+    once the run has passed its checks and started. Exit 2, one line, no half folder."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare to mount a small tmpfs")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = textwrap.dedent(f"""
+        mount -t tmpfs -o size=40m tmpfs {disk} || exit 99
+        {sys.executable} -m cspsim run {CONFIGS_DIR / "baseline.toml"} --replicates 2 \\
+            --workers 1 --no-plots --quiet --out {disk}/o 2> {tmp_path}/err &
+        pid=$!
+        until ls -d {disk}/.o.partial-* > /dev/null 2>&1 || ! kill -0 $pid 2> /dev/null; do
+            sleep 0.02
+        done
+        dd if=/dev/zero of={disk}/filler bs=64k 2> /dev/null
+        wait $pid
+        status=$?
+        ls -A {disk} > {tmp_path}/left
+        umount {disk}
+        exit $status
+    """)
+    env = os.environ | {"PYTHONPATH": str(REPO_DIR)}
+    proc = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], env=env, capture_output=True, timeout=TIMEOUT,
+        check=False,
+    )  # fmt: skip
+    if proc.returncode == 99:
+        pytest.skip("cannot mount a tmpfs here")
+    err = (tmp_path / "err").read_text()
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "No space left on device" in err and "nothing was kept" in err
+    assert (tmp_path / "left").read_text().split() == ["filler"]
