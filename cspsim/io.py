@@ -177,14 +177,17 @@ def _alive(pid: int) -> bool:
 
 
 def _remove_stale(target: Path) -> None:
-    """Remove staging folders beside ``target`` left by killed runs (their process is gone)."""
+    """Remove staging folders beside ``target`` left by killed runs (their process is gone).
+
+    A pid reused since by another process keeps its folder until a later run (harmless: the
+    name is hidden and never read).
+    """
     pattern = re.compile(rf"\.{re.escape(target.name)}\.(?:partial|old)-(\d+)-")
-    if not target.parent.is_dir():
-        return
-    for p in target.parent.iterdir():
-        m = pattern.match(p.name)
-        if m and p.is_dir() and not _alive(int(m.group(1))):
-            shutil.rmtree(p, ignore_errors=True)
+    with contextlib.suppress(OSError):  # an unreadable parent: the mkdtemp below reports it
+        for p in target.parent.iterdir():
+            m = pattern.match(p.name)
+            if m and p.is_dir() and not _alive(int(m.group(1))):
+                shutil.rmtree(p, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -311,9 +314,15 @@ def prepare_output(target: str | Path, expected_bytes: int = 0) -> StagedOutput:
             parent cannot be written or lacks the space (nothing is created).
     """
     target = Path(os.path.abspath(target))
+    if target.is_symlink():  # replace the folder it points to, not the link
+        target = Path(os.path.realpath(target))
     if target.exists() and not target.is_dir():
         raise OutputError("exists and is not a folder")
-    if target.is_dir() and not _is_result_folder(target):
+    try:
+        replaceable = not target.is_dir() or _is_result_folder(target)
+    except OSError as exc:
+        raise OutputError(f"cannot read the folder: {exc.strerror or exc}") from None
+    if not replaceable:
         raise OutputError(
             "is a folder that holds other files (no cspsim manifest.json); results replace "
             "the whole folder, so choose a new or empty folder"
@@ -324,7 +333,10 @@ def prepare_output(target: str | Path, expected_bytes: int = 0) -> StagedOutput:
         existing = existing.parent
     if not existing.is_dir():
         raise OutputError(f"{existing} is not a folder")
-    usage = shutil.disk_usage(existing)
+    try:
+        usage = shutil.disk_usage(existing)
+    except OSError as exc:
+        raise OutputError(f"cannot read the free space of {existing}: {exc.strerror}") from None
     if usage.total and expected_bytes > usage.free:  # total 0: /proc and the like
         raise OutputError(
             f"needs about {_size(expected_bytes)} but {existing} has {_size(usage.free)} free"

@@ -175,13 +175,19 @@ def _bad_outs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["file", "under a file", "foreign folder", "proc"])
-@pytest.mark.parametrize("command", ["run", "compare", "validate", "sensitivity"])
+@pytest.mark.parametrize(
+    ("command", "case"),
+    [
+        (command, case)
+        for command in ("run", "compare", "validate", "sensitivity")
+        for case in ("file", "under a file", "foreign folder", "proc")
+        # sensitivity writes into the folder it is given (its store is resumed there)
+        if (command, case) != ("sensitivity", "foreign folder")
+    ],
+)
 def test_bad_out_is_refused_before_any_run(tmp_path, capsys, monkeypatch, case, command):
     if case == "proc" and not Path("/proc/self").is_dir():
         pytest.skip("no /proc here")
-    if command == "sensitivity" and case == "foreign folder":
-        pytest.skip("sensitivity writes into the folder it is given (its store is resumed)")
     _no_run(monkeypatch)
     out, why = _bad_outs(tmp_path)[case]
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
@@ -351,3 +357,23 @@ def test_a_real_full_disk_while_writing(tmp_path):
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "No space left on device" in err and "nothing was kept" in err
     assert (tmp_path / "left").read_text().split() == ["filler"]
+
+
+def test_a_running_runs_staging_folder_is_left_alone(tmp_path):
+    """Only staging folders whose process is gone are removed (two runs into one folder)."""
+    out = tmp_path / "o"
+    live = tmp_path / f".o.partial-{os.getpid()}-abc"  # this process: alive
+    live.mkdir()
+    assert main([*RUN, "--out", str(out), "--no-plots"]) == 0
+    assert live.is_dir() and (out / "manifest.json").is_file()
+
+
+def test_out_through_a_symlink_replaces_the_folder_it_points_to(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    for _ in range(2):
+        assert main([*RUN, "--out", str(link), "--no-plots"]) == 0
+    assert link.is_symlink() and (real / "manifest.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
