@@ -53,6 +53,8 @@ FIRST_YEAR, LAST_YEAR = 1998, 2050  # funding years (the 1998 Act to the last en
 MAX_POPULATION = 20_000_000  # one council area (the largest, Birmingham, has about 1.2 million)
 MAX_GBP_PER_YEAR = 1e11  # a grant or new-burdens payment, GBP a year
 MAX_INDEX = 10_000  # a funding index (2009 = 100)
+MAX_TEAM_FTE = 10_000  # one area's community safety team, fte (real teams: tens at most)
+MAX_WORKLOAD_SCALE = 1_000  # a duty's workload multiplier (1 = the catalogue's)
 MAX_REPLICATES = 10_000  # run.replicates, and the --replicates of every command
 
 
@@ -149,7 +151,9 @@ class AreaConfig(_Strict):
     health: str | None = None
     fire_rescue: str | None = None
     youth_offending: str | None = None
-    team_fte: float | None = Field(default=None, ge=0)
+    team_fte: Annotated[float, _finite(0, MAX_TEAM_FTE, "fte; a sanity bound")] | None = Field(
+        default=None, ge=0
+    )
     has_analyst: bool | None = None
     has_coordinator: bool | None = None
     chair: Literal["council_officer", "police", "elected_member"] | None = None
@@ -300,7 +304,9 @@ class DutyOverride(_Strict):
 
     enabled: bool = True
     start: dt.date | None = None
-    workload_scale: float = Field(default=1.0, ge=0)
+    workload_scale: Annotated[float, _finite(0, MAX_WORKLOAD_SCALE, "a sanity bound")] = Field(
+        default=1.0, ge=0
+    )
     new_burdens_gbp_per_year: Money | None = None
 
 
