@@ -41,7 +41,7 @@ from cspsim.analysis.stats import summarise
 from cspsim.analysis.survey import survey_readout
 from cspsim.inputs.england import ATTRIBUTION
 from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
-from cspsim.studies.compare import run_comparison
+from cspsim.studies.compare import csp_codes, run_comparison
 from cspsim.studies.executor import default_workers
 from cspsim.studies.runner import Job, ProgressCounter, check_buildable, replicate_seeds, run_jobs
 
@@ -367,21 +367,34 @@ def _write_comparison(
     extra: dict[str, Any],
 ) -> None:
     from cspsim.analysis.compare_plots import plot_comparison
+    from cspsim.analysis.narrative import Periods, write_brief
     from cspsim.analysis.report import write_report
 
     io.write_parquet(comp.frame, out / "timeseries.parquet")
     io.write_csv(comp.table, out / "comparison.csv")
-    plots = plot_comparison(comp.frame, comp.table, out)
+    comp.files = ["timeseries.parquet", "comparison.csv"]
+    if comp.csp is not None:
+        io.write_csv(comp.csp, out / "csp_comparison.csv")
+        comp.files.append("csp_comparison.csv")
+    plots = plot_comparison(comp.frame, comp.table, out, comp.window_fy)
     meta = {
         "root_seed": root,
         "first_quarter": str(comp.frame["date"].min().date()),
         "last_quarter": str(comp.frame["date"].max().date()),
+        "first_fy": int(comp.frame["fy"].min()),
+        "last_fy": int(comp.frame["fy"].max()),
+        "window_first_fy": comp.window_fy,
         "versions": io.versions(),
         "git": io.git_commit(),
     }
     paths = [Path(s) if s is not None else None for s in sources]
-    write_report(out / "report.html", comp, scenarios, paths, plots, comp.warnings, meta)
-    comp.files = ["timeseries.parquet", "comparison.csv", "report.html"] + [p.name for p in plots]
+    sections = extra.pop("sections", [])
+    brief_lines = extra.pop("brief_lines", [])
+    page = meta | {"csp_codes": csp_codes(scenarios[0]), "sections": sections}
+    write_report(out / "report.html", comp, scenarios, paths, plots, comp.warnings, page)
+    periods = Periods(comp.window_fy, int(comp.frame["fy"].min()), int(comp.frame["fy"].max()))
+    write_brief(out / "brief.md", comp.table, scenarios, periods, brief_lines)
+    comp.files += ["report.html", "brief.md"] + [p.name for p in plots]
     manifest = meta | {
         "scenarios": [s.name for s in scenarios],
         "scenario_files": [str(p.resolve()) if p is not None else None for p in paths],

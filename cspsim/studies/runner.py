@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cspsim.analysis.comparison import csp_values
 from cspsim.analysis.outputs import run_frame
 from cspsim.inputs.duties import load_duties
 from cspsim.inputs.geography import build_geography
@@ -32,7 +33,9 @@ __all__ = [
     "job_executor",
     "replicate_seeds",
     "run_job",
+    "run_job_by_csp",
     "run_jobs",
+    "run_jobs_by_csp",
 ]
 
 
@@ -71,6 +74,15 @@ def run_job(job: Job) -> pd.DataFrame:
     return frame
 
 
+def run_job_by_csp(job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replicate: its authority-type and national rows, and its CSP rows summed by
+    financial year (:func:`~cspsim.analysis.comparison.csp_values`), which are far smaller
+    to send back than every CSP's quarters."""
+    frame = run_job(Job(job.scenario, job.replicate, job.seed, job.base_dir, True, job.engine))
+    csp = frame["level"] == "csp"
+    return frame[~csp].reset_index(drop=True), csp_values(frame[csp])
+
+
 class ProgressCounter:
     """Counts finished runs and reports ``report(done, total)``."""
 
@@ -87,6 +99,10 @@ def _job_task(_: None, job: Job) -> pd.DataFrame:
     return run_job(job)
 
 
+def _job_by_csp_task(_: None, job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return run_job_by_csp(job)
+
+
 def run_jobs(
     jobs: Iterable[Job],
     workers: int = 1,
@@ -94,7 +110,8 @@ def run_jobs(
     scheduler: str | None = None,
     executor: Executor | None = None,
 ) -> list[pd.DataFrame]:
-    """Run jobs and return their frames in job order.
+    """Run jobs and return their frames in job order (see :func:`run_jobs_by_csp` for the
+    per-CSP sums as well).
 
     Args:
         jobs: Replicates to run.
@@ -108,6 +125,15 @@ def run_jobs(
         return executor.map(_job_task, jobs, progress)
     with job_executor(len(jobs), workers, scheduler) as ex:
         return ex.map(_job_task, jobs, progress)
+
+
+def run_jobs_by_csp(
+    jobs: Iterable[Job],
+    progress: Callable[[int], object] | None,
+    executor: Executor,
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """:func:`run_job_by_csp` of each job on an open executor, in job order."""
+    return executor.map(_job_by_csp_task, list(jobs), progress)
 
 
 def job_executor(n_jobs: int, workers: int = 1, scheduler: str | None = None) -> Executor:

@@ -1,0 +1,240 @@
+"""The words of a comparison report: values with their units, the headline sentences (policy
+window, then last year, then whole run), every partner ranked by its change in engagement,
+the glossary, how national money reaches the areas run, and the one-page ``brief.md``.
+
+Shared by :mod:`cspsim.analysis.report` (``report.html``) and :func:`write_brief`, so the
+page and the brief say the same thing in the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cspsim.analysis.comparison import fy_label
+from cspsim.inputs.geography import build_geography, england_population
+from cspsim.inputs.scenario import Scenario
+from cspsim.io import atomic_write
+from cspsim.vocab import PARTNER_TYPES
+
+#: What the report's words mean (shown in report.html and brief.md).
+GLOSSARY = {
+    "Share of demand met": "the partnership work done (FTE delivered) divided by the work "
+    "the duties in force need (FTE of demand), over all CSPs; 100% means every duty is fully "
+    "delivered.",
+    "FTE of demand": "full-time-equivalent staff a year that the CSP's duties need, from each "
+    "duty's workload per 100,000 residents; unmet demand is demand less delivery, in FTE.",
+    "Engagement": "how far a partner agency takes part in a CSP, from 0 to 1, shown as a "
+    "percentage. Strategic engagement is its involvement in the partnership's decisions "
+    "(the 2009 survey's table T19); operational engagement is the share of its expected "
+    "contribution of staff time that it commits (table T24). A CSP's value is the mean over "
+    "its areas weighted by residents (docs/ODD.md, outputs).",
+    "Capacity-limited": "a CSP in a quarter when its share of demand met is below the "
+    "registry's capacity_limited_threshold (an assumption, 90% by default).",
+    "Percentage points (pp)": "the difference between two percentages: 50% to 48% is -2 pp.",
+    "Policy window": "the financial years from the first in which a scenario's results "
+    "differ from the reference's (its first lever takes effect) to the end of the run.",
+    "95% interval": "the range that holds the paired difference 95 times in 100 given the "
+    "replicates run (and, with --uncertainty calibration, the parameter sets); an interval "
+    "that includes 0 cannot tell the direction of the change.",
+}
+
+#: How each unit of ``comparison.csv`` is shown, and the heading of its column.
+UNIT_WORDS = {
+    "share": "%",
+    "engagement_0_1": "% of full engagement",
+    "fte": "FTE",
+    "gbp_per_quarter": "£m per quarter",
+}
+
+
+def fmt(unit: str, v: float, diff: bool = False) -> str:
+    """A value (or, with ``diff``, a signed difference) in its unit, with the unit."""
+    if pd.isna(v):
+        return "–"
+    sign = "+" if diff else ""
+    if unit in ("share", "engagement_0_1"):
+        # Differences of policy levers are often a fraction of a point: two decimals.
+        return f"{100 * v:+.2f} pp" if diff else f"{100 * v:.1f}%"
+    if unit == "gbp_per_quarter":
+        return f"{v / 1e6:{sign},.2f} £m" if diff else f"£{v / 1e6:,.2f}m"
+    if unit == "fte":
+        return f"{v:{sign},.0f} FTE"
+    return f"{v:{sign},.2f}"
+
+
+def interval(unit: str, row: Any) -> str:
+    """A difference and its 95% interval: "-0.60 pp (95% interval -0.70 to -0.50 pp)"."""
+    lo, hi = fmt(unit, row["diff_lo"], True), fmt(unit, row["diff_hi"], True)
+    words = UNIT_WORDS.get(unit, "")
+    short = "pp" if unit in ("share", "engagement_0_1") else words.split()[0] if words else ""
+    return f"{fmt(unit, row['diff'], True)} (95% interval {lo.removesuffix(' ' + short)} to {hi})"
+
+
+def partner_words(partner: str) -> str:
+    """A partner type as people say it: ``fire_rescue`` -> "fire and rescue"."""
+    return {"fire_rescue": "fire and rescue"}.get(partner, partner.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The periods a report names: the policy window's first and last financial years,
+    and the run's."""
+
+    window_fy: int | None
+    first_fy: int
+    last_fy: int
+
+    def words(self, period: str) -> str:
+        """How the report names a period of ``comparison.csv``."""
+        if period == "window":
+            if self.window_fy is None:
+                return "the whole run (the scenarios never differ)"
+            return f"the policy window, {fy_label(self.window_fy)} to {fy_label(self.last_fy)}"
+        if period == "end":
+            return "the last year of the run (its last four quarters)"
+        return f"the whole run, {fy_label(self.first_fy)} to {fy_label(self.last_fy)}"
+
+
+def _row(table: pd.DataFrame, name: str, outcome: str, period: str) -> pd.Series:
+    sel = table[
+        (table["scenario"] == name)
+        & (table["level"] == "national")
+        & (table["outcome"] == outcome)
+        & (table["period"] == period)
+    ]
+    return sel.iloc[0]
+
+
+def _verdict(row: pd.Series) -> str:
+    if row["diff_lo"] > 0 or row["diff_hi"] < 0:
+        return "the 95% interval does not include zero, so the direction is settled"
+    return "the 95% interval includes zero, so the direction is not settled"
+
+
+def headline(table: pd.DataFrame, name: str, ref: str, periods: Periods) -> list[str]:
+    """Plain sentences (no markup) on one scenario against the reference: share of demand
+    met over the policy window, then in the last year, then over the whole run; unmet
+    demand and capacity in the window; the partner whose engagement changes most."""
+    w = _row(table, name, "share_met", "window")
+    change = "raises" if w["diff"] > 0 else "lowers" if w["diff"] < 0 else "does not change"
+    out = [
+        f"Over {periods.words('window')}, {name} {change} the share of demand met, against "
+        f"{ref}: {interval('share', w)}; {_verdict(w)}."
+    ]
+    end, whole = _row(table, name, "share_met", "end"), _row(table, name, "share_met", "all")
+    out.append(
+        f"In the last year the difference is {interval('share', end)}; over the whole run "
+        f"it is {interval('share', whole)}."
+    )
+    um, cl = (
+        _row(table, name, "unmet_fte", "window"),
+        _row(table, name, "capacity_limited", "window"),
+    )
+    out.append(
+        f"In the window, unmet demand changes by {interval('fte', um)} and the share of "
+        f"CSPs limited by capacity by {interval('share', cl)}."
+    )
+    ranked = partner_ranking(table, name)
+    if not ranked.empty:
+        top = ranked.iloc[0]
+        out.append(
+            f"The partner that moves most is {top['partner']} ({top['engagement']} "
+            f"engagement, {top['change over the window']}); every partner is ranked below."
+        )
+    return out
+
+
+def partner_ranking(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Every partner's strategic and operational engagement (all areas), ranked by the size
+    of its change over the policy window; one row per partner and kind of engagement."""
+    rows, absent = [], []
+    for kind in ("strategic", "operational"):
+        for p in PARTNER_TYPES:
+            outcome = f"eng_{kind}__{p}"
+            sel = table[
+                (table["scenario"] == name)
+                & (table["level"] == "national")
+                & (table["outcome"] == outcome)
+            ]
+            by = {str(r["period"]): r for r in sel.to_dict("records")}
+            w = by.get("window")
+            if w is None or pd.isna(w["diff"]):
+                absent.append({"rank": "–", "partner": partner_words(p), "engagement": kind})
+                continue
+            rows.append(
+                {
+                    "size": abs(w["diff"]),
+                    "partner": partner_words(p),
+                    "engagement": kind,
+                    "in the window (%)": fmt("engagement_0_1", w["mean"]),
+                    "change over the window": interval("engagement_0_1", w),
+                    "change in the last year": interval("engagement_0_1", by["end"]),
+                }
+            )
+    if not rows:
+        return pd.DataFrame()
+    ranked = pd.DataFrame(rows).sort_values("size", ascending=False, kind="stable")
+    ranked.insert(0, "rank", [str(k) for k in range(1, len(ranked) + 1)])
+    # A partner type with no agency in these areas (a county council among unitaries) is
+    # named last, so the table still lists every partner.
+    none = "not a partner in these areas"
+    gone = pd.DataFrame(absent).assign(**{"change over the window": none})
+    return pd.concat([ranked.drop(columns="size"), gone], ignore_index=True).fillna("–")
+
+
+def money_note(scenario: Scenario) -> str:
+    """How national money (grants, the PCC fund, new-burdens payments) reaches the areas the
+    scenario runs: by their share of England's population."""
+    geo = build_geography(scenario.geography)
+    england = england_population()
+    share = float(geo.population.sum()) / england
+    return (
+        f"National money (grants to CSPs, the PCCs' community safety fund, new-burdens "
+        f"payments) reaches each council area in proportion to its residents: its share of "
+        f"England's 2009 population ({england:,.0f}, configs/england_2009.toml). The "
+        f"{geo.n} council areas of {scenario.name} hold {geo.population.sum():,.0f} "
+        f"residents, {100 * share:.1f}% of England, so they receive {100 * share:.1f}% of "
+        "every national amount, and a cut to a national fund reaches them in that proportion."
+    )
+
+
+def write_brief(
+    path: Path,
+    table: pd.DataFrame,
+    scenarios: list[Scenario],
+    periods: Periods,
+    extra: list[str],
+) -> str:
+    """Write the one-page ``brief.md`` for a decision-maker and return its text.
+
+    Args:
+        extra: Lines added before the glossary (the uncertainty verdicts, the cost).
+    """
+    ref = scenarios[0].name
+    lines = [f"# What changes against {ref}", ""]
+    lines.append(f"**{ref}** (reference): {scenarios[0].description}")
+    for s in scenarios[1:]:
+        lines += ["", f"## {s.name}", "", f"*{s.description}*", ""]
+        lines += [f"- {sentence}" for sentence in headline(table, s.name, ref, periods)]
+        ranked = partner_ranking(table, s.name)
+        if not ranked.empty:
+            lines += [
+                "",
+                f"Partners ranked by change in engagement over {periods.words('window')}:",
+                "",
+            ]
+            cols = ["rank", "partner", "engagement", "change over the window"]
+            lines.append("| " + " | ".join(cols) + " |")
+            lines.append("|" + "---|" * len(cols))
+            for r in ranked[cols].to_dict("records"):
+                lines.append("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    lines += ["", *extra, "", money_note(scenarios[0]), "", "**Words used**", ""]
+    lines += [f"- *{k}*: {v}" for k, v in GLOSSARY.items()]
+    lines += ["", "Details, plots, per-CSP results and assumptions: report.html."]
+    text = "\n".join(lines) + "\n"
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return text
