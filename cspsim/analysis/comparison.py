@@ -237,7 +237,10 @@ class Comparison:
     which adds the warnings, the wall time and the files it wrote).
 
     ``window_fy`` is the first financial year of the policy window (:func:`policy_window`);
-    ``csp`` the per-CSP results over the window (:func:`csp_table`).
+    ``csp`` the per-CSP results over the window (:func:`csp_table`); ``parameter_sets`` the
+    calibration parameter sets each scenario ran under (1: the scenarios' own parameters;
+    more with ``--uncertainty calibration``, whose table has intervals over parameter sets
+    and replicates together, :mod:`cspsim.analysis.uncertainty`).
     """
 
     frame: pd.DataFrame
@@ -250,6 +253,7 @@ class Comparison:
     batches: list[int] = field(default_factory=list)
     window_fy: int | None = None
     csp: pd.DataFrame | None = None
+    parameter_sets: int = 1
     warnings: list[str] = field(default_factory=list)
     wall_time_s: float = 0.0
     files: list[str] = field(default_factory=list)

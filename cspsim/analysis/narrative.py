@@ -8,13 +8,15 @@ page and the brief say the same thing in the same words.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from cspsim.analysis.comparison import fy_label
+from cspsim.analysis.comparison import HEADLINE_PERIODS, fy_label, label
+from cspsim.analysis.uncertainty import SIGN_HOLDS
 from cspsim.inputs.geography import build_geography, england_population
 from cspsim.inputs.scenario import Scenario
 from cspsim.io import atomic_write
@@ -184,6 +186,66 @@ def partner_ranking(table: pd.DataFrame, name: str) -> pd.DataFrame:
     none = "not a partner in these areas"
     gone = pd.DataFrame(absent).assign(**{"change over the window": none})
     return pd.concat([ranked.drop(columns="size"), gone], ignore_index=True).fillna("–")
+
+
+def _verdicts(table: pd.DataFrame, ref: str) -> pd.DataFrame:
+    """The national headlines and every partner's engagement, in the window, the last year
+    and the whole run, of the scenarios other than the reference."""
+    keep = ["share_met", "unmet_fte", "capacity_limited", "spend_gbp"]
+    sel = table[
+        (table["scenario"] != ref)
+        & (table["level"] == "national")
+        & table["period"].isin(HEADLINE_PERIODS)
+        & (table["outcome"].isin(keep) | table["outcome"].str.startswith("eng_"))
+    ]
+    return sel.dropna(subset=["diff"])
+
+
+def _holds(share: float) -> str:
+    if pd.isna(share):
+        return "no change in any parameter set"
+    verdict = "holds" if share >= SIGN_HOLDS else "does not hold"
+    return f"{verdict} ({100 * share:.0f}% of parameter sets agree)"
+
+
+def calibration_html(table: pd.DataFrame, ref: str, cost: str, periods: Periods) -> list[str]:
+    """The report's section on parameter uncertainty: for each headline, its difference with
+    the interval over parameter sets and replicates, and whether its sign holds in at least
+    95% of the parameter sets."""
+    rows = [
+        {
+            "compared": r["scenario"],
+            "outcome": label(r["outcome"]),
+            "period": periods.words(r["period"]),
+            "difference (95% interval over parameters and replicates)": interval(r["unit"], r),
+            "sign of the difference": _holds(r["sign_share"]),
+        }
+        for r in _verdicts(table, ref).to_dict("records")
+    ]
+    return [
+        "<h2>Would the answer survive the calibration's uncertainty?</h2>",
+        "<p>Every scenario ran under parameter sets drawn from the calibration's near-optimal "
+        "set (the parameter values the 2009 survey cannot tell apart), each on the same "
+        "replicate seeds in every scenario. Intervals here and in every table of this report "
+        "span parameter sets and replicates together; a sign <i>holds</i> when at least "
+        f"{100 * SIGN_HOLDS:.0f}% of the parameter sets give a mean difference of that sign. "
+        f"Cost: {html.escape(cost)}.</p>",
+        pd.DataFrame(rows).to_html(index=False, escape=True, border=0),
+    ]
+
+
+def calibration_lines(table: pd.DataFrame, ref: str, cost: str, periods: Periods) -> list[str]:
+    """The brief's lines on parameter uncertainty (share of demand met in the window)."""
+    sel = _verdicts(table, ref)
+    sel = sel[(sel["outcome"] == "share_met") & (sel["period"] == "window")]
+    lines = ["**Under the calibration's parameter uncertainty**", ""]
+    for r in sel.to_dict("records"):
+        lines.append(
+            f"- {r['scenario']}: share of demand met over {periods.words('window')}, "
+            f"{interval('share', r)} over parameter sets and replicates; the sign "
+            f"{_holds(r['sign_share'])}."
+        )
+    return [*lines, f"- Cost: {cost}."]
 
 
 def money_note(scenario: Scenario) -> str:

@@ -223,8 +223,29 @@ def _groups_table(t: pd.DataFrame, scenarios: list[Scenario]) -> str:
     return "\n".join(parts)
 
 
+def _design(comp: Comparison, meta: dict[str, Any]) -> str:
+    """How the runs were paired and what the intervals span."""
+    seeds = f"root seed {meta['root_seed']}"
+    if comp.parameter_sets > 1:
+        return (
+            f"Every scenario ran under the same {comp.parameter_sets} parameter sets from the "
+            f"calibration's near-optimal set, {comp.replicates} replicate seeds each ({seeds}), "
+            "so differences are paired; intervals are 95% intervals over parameter sets and "
+            "replicates together."
+        )
+    return (
+        f"Every scenario ran on the same {comp.replicates} replicate seeds ({seeds}), so "
+        "differences are paired; intervals are 95% t-intervals across replicates."
+    )
+
+
 def _csp_html(csp: pd.DataFrame | None, ref: str, codes: dict[str, str]) -> list[str]:
-    if csp is None or csp.empty:
+    if csp is None:
+        return [
+            "<h2>Per-CSP results</h2><p>Not kept with --uncertainty calibration, which runs "
+            "each scenario hundreds of times: run the plain compare for them.</p>"
+        ]
+    if csp.empty:
         return []
     parts = ["<h2>Per-CSP results over the policy window</h2>"]
     sel = csp[(csp["outcome"] == "share_met") & (csp["scenario"] != ref)]
@@ -289,10 +310,8 @@ def write_report(
             for k, s in enumerate(scenarios)
         )
         + "</ul>",
-        f"<p>The headline period is {e(periods.words('window'))}. Every scenario ran on the "
-        f"same {comp.replicates} replicate seeds (root seed {meta['root_seed']}), so "
-        "differences are paired; intervals are 95% t-intervals across replicates. Simulated "
-        f"quarters: {meta['first_quarter']} to {meta['last_quarter']}.</p>",
+        f"<p>The headline period is {e(periods.words('window'))}. {_design(comp, meta)} "
+        f"Simulated quarters: {meta['first_quarter']} to {meta['last_quarter']}.</p>",
     ]
     if comp.precision is not None:
         verdict = "reached" if comp.reached else "NOT reached (replicate cap)"

@@ -44,6 +44,13 @@ from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
 from cspsim.studies.compare import csp_codes, run_comparison
 from cspsim.studies.executor import default_workers
 from cspsim.studies.runner import Job, ProgressCounter, check_buildable, replicate_seeds, run_jobs
+from cspsim.studies.uncertainty import (
+    UncertaintyError,
+    calibration_sets,
+    check_arms,
+    run_uncertain_comparison,
+    uncertainty_meta,
+)
 
 if TYPE_CHECKING:
     from cspsim.model.model import CSPModel
@@ -275,9 +282,18 @@ def compare(
     base_dirs: Sequence[Path | None] | None = None,
     out: str | Path | None = None,
     progress: Progress | None = None,
+    uncertainty: str = "replicates",
+    parameter_sets: int | None = None,
+    near_optimal: str | Path | None = None,
 ) -> Comparison:
     """Run scenarios on common random numbers and compare each with the first
     (``cspsim compare``); ``warnings`` on the result say what to be careful about.
+
+    With ``uncertainty="calibration"`` every scenario runs under ``parameter_sets`` sets
+    drawn from the calibration's near-optimal set (default: each of its points once; file
+    ``near_optimal``, default ``configs/calibrated_2009_near_optimal.csv``), ``replicates``
+    each, and intervals span parameter sets and replicates together
+    (:mod:`cspsim.studies.uncertainty`).
 
     Args:
         scenarios: Scenario files or objects; the first is the reference.
@@ -310,25 +326,40 @@ def compare(
     if max_replicates < n:
         raise ArgumentError("max_replicates", "must be at least replicates")
     _check(engine, workers)
+    try:
+        sets = calibration_sets(uncertainty, precision, parameter_sets, near_optimal)
+        if sets is not None:
+            check_arms(scs, list(sets[0]))
+    except UncertaintyError as exc:
+        raise ArgumentError("uncertainty", str(exc)) from None
     folder = _begin(out)
     root = scs[0].run.seed if seed is None else seed
-    workers = workers or default_workers(n * len(scs))
+    runs = n * len(scs) * (len(sets) if sets else 1)
+    workers = workers or default_workers(runs)
     t0 = time.perf_counter()
     if progress:
-        progress(0, n * len(scs))
-    comp = run_comparison(
-        scs, [b for _, _, b in loaded], root, n, precision=precision,
-        max_replicates=max_replicates, workers=workers, scheduler=scheduler, engine=engine,
-        progress=progress,
-    )  # fmt: skip
+        progress(0, runs)
+    bases = [b for _, _, b in loaded]
+    if sets is None:
+        comp = run_comparison(
+            scs, bases, root, n, precision=precision, max_replicates=max_replicates,
+            workers=workers, scheduler=scheduler, engine=engine, progress=progress,
+        )  # fmt: skip
+    else:
+        comp = run_uncertain_comparison(
+            scs, bases, root, n, sets, workers=workers, scheduler=scheduler, engine=engine,
+            progress=progress,
+        )  # fmt: skip
     comp.wall_time_s = time.perf_counter() - t0
     comp.warnings = _warnings(comp, scs, precision)
     if folder is not None:
-        meta = {
+        meta: dict[str, Any] = {
             "workers": workers,
             "engine": engine,
             **({"scheduler": scheduler} if scheduler else {}),
         }
+        if sets is not None:
+            meta |= uncertainty_meta(comp, scs[0].name, workers, near_optimal, runs)
         _write_comparison(comp, scs, [s for _, s, _ in loaded], folder, root, meta)
     return comp
 

@@ -20,7 +20,7 @@ import pandas as pd
 from cspsim.analysis.comparison import csp_values
 from cspsim.analysis.outputs import run_frame
 from cspsim.inputs.duties import load_duties
-from cspsim.inputs.geography import build_geography
+from cspsim.inputs.geography import Geography, build_geography
 from cspsim.inputs.scenario import Scenario
 from cspsim.model.model import CSPModel
 from cspsim.studies.executor import Executor, default_workers, make_executor
@@ -64,14 +64,34 @@ def run_job(job: Job) -> pd.DataFrame:
     passed to the model only when it is not the default (``"arrays"``).
     """
     kwargs: dict[str, Any] = {} if job.engine == "arrays" else {"engine": job.engine}
+    geo = _geography(job.scenario)
     model = CSPModel(
-        job.scenario, seed=job.seed, base_dir=job.base_dir, with_agents=False, **kwargs
+        job.scenario,
+        seed=job.seed,
+        base_dir=job.base_dir,
+        with_agents=False,
+        geography=geo,
+        **kwargs,
     )
     model.run()
-    frame = run_frame(model, job.scenario.name, job.replicate)
-    if not job.csp_rows:
-        frame = frame[frame["level"] != "csp"].reset_index(drop=True)
-    return frame
+    return run_frame(model, job.scenario.name, job.replicate, csp_rows=job.csp_rows)
+
+
+# Geographies built in this process, by their scenario section: a comparison's scenarios
+# and parameter sets share one, and building the synthetic England costs a national run's
+# construction time again. Bounded, as a worker may serve several comparisons.
+_GEOGRAPHIES: dict[str, Geography] = {}
+
+
+def _geography(scenario: Scenario) -> Geography:
+    """The scenario's geography, built once per process (it depends only on
+    ``[geography]``, which the model never changes)."""
+    key = scenario.geography.model_dump_json()
+    if key not in _GEOGRAPHIES:
+        if len(_GEOGRAPHIES) >= 8:
+            _GEOGRAPHIES.clear()
+        _GEOGRAPHIES[key] = build_geography(scenario.geography)
+    return _GEOGRAPHIES[key]
 
 
 def run_job_by_csp(job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
