@@ -63,9 +63,11 @@ def plot_comparison(
         if window_fy is not None:
             ax.axvline(pd.Timestamp(window_fy, 4, 1), color="k", ls=":", lw=1)
         ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set(xlabel="quarter (calendar year)")
     axes[0, 0].legend(fontsize=8)
     fig.suptitle(
-        "Scenarios over time (all areas): mean and 5-95% band across replicates"
+        "Scenarios over time (all areas): mean and 5-95% band across runs"
         + ("" if window_fy is None else f"; dotted line: policy window from {fy_label(window_fy)}")
     )
     path = folder / "compare_timeseries.png"

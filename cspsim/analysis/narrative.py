@@ -198,6 +198,11 @@ def _verdicts(table: pd.DataFrame, ref: str) -> pd.DataFrame:
         & table["period"].isin(HEADLINE_PERIODS)
         & (table["outcome"].isin(keep) | table["outcome"].str.startswith("eng_"))
     ]
+    outcomes = [*keep, *sorted(set(sel["outcome"]) - set(keep))]
+    rank = {o: k for k, o in enumerate([*outcomes, *HEADLINE_PERIODS])}
+    sel = sel.sort_values(
+        ["scenario", "outcome", "period"], key=lambda c: c.map(rank) if c.name != "scenario" else c
+    )
     return sel.dropna(subset=["diff"])
 
 

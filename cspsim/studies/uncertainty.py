@@ -9,6 +9,7 @@ The statistics are :mod:`cspsim.analysis.uncertainty`'s.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -173,7 +174,8 @@ def uncertainty_meta(
     cost = (
         f"{comp.parameter_sets} parameter sets × {comp.replicates} replicates × "
         f"{runs // (comp.parameter_sets * comp.replicates)} scenarios = {runs:,} runs in "
-        f"{comp.wall_time_s / 60:.1f} minutes on {workers} worker(s)"
+        f"{comp.wall_time_s / 60:.1f} minutes on {workers} worker(s) (load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end: other work slows it)"
     )
     periods = Periods(comp.window_fy, int(comp.frame["fy"].min()), int(comp.frame["fy"].max()))
     return {
