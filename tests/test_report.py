@@ -115,3 +115,24 @@ def test_brief_is_one_page_with_the_window_and_partners(compared):
         assert f"| {partner_words(p)} | strategic |" in brief
         assert f"| {partner_words(p)} | operational |" in brief
     assert len(brief.split()) < 900
+
+
+def test_different_periods_compare_the_shared_quarters(tmp_path):
+    """A lever after the reference's end is not seen, and the brief says why first."""
+    late = tmp_path / "late.toml"
+    late.write_text(
+        'name = "late"\nextends = "cleveland"\n[time]\nend = 2030-03-31\n'
+        "[parameters]\ncut_pct__police = 30\ncut_start_year__police = 2026\n"
+    )
+    out = tmp_path / "out"
+    args = ["compare", "cleveland", str(late), "--replicates", "2", "--workers", "1"]
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    table = pd.read_csv(out / "comparison.csv")
+    late_rows = table[table["scenario"] == "late"]
+    assert (late_rows["diff"].fillna(0) == 0).all()  # over the shared quarters: identical
+    assert not late_rows["period"].isin(["fy2026", "fy2029"]).any()
+    brief = (out / "brief.md").read_text()
+    assert brief.index("> **Warning:** The scenarios simulate different periods") < brief.index(
+        "## late"
+    )
+    assert "nothing it changes takes effect" in brief

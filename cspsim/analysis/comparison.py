@@ -40,6 +40,16 @@ def fy_label(fy: int) -> str:
     return f"{fy}/{(fy + 1) % 100:02d}"
 
 
+def shared_quarters(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the quarters every scenario simulated: paired differences are taken over
+    them only (a scenario run to 2030 against one that ends in 2024 is compared to 2024)."""
+    dates = [set(sub.unique()) for _, sub in frame.groupby("scenario", sort=False)["date"]]
+    common = set.intersection(*dates) if dates else set()
+    if all(d == common for d in dates):
+        return frame
+    return frame[frame["date"].isin(common)]
+
+
 def policy_window(frame: pd.DataFrame, reference: str) -> int | None:
     """The first financial year in which any scenario's results differ from the reference's.
 

@@ -9,6 +9,7 @@ page and the brief say the same thing in the same words.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ class Periods:
         """How the report names a period of ``comparison.csv``."""
         if period == "window":
             if self.window_fy is None:
-                return "the whole run (the scenarios never differ)"
+                return "the whole run (no scenario differs from the reference in it)"
             return f"the policy window, {fy_label(self.window_fy)} to {fy_label(self.last_fy)}"
         if period == "end":
             return "the last year of the run (its last four quarters)"
@@ -122,6 +123,11 @@ def headline(table: pd.DataFrame, name: str, ref: str, periods: Periods) -> list
     met over the policy window, then in the last year, then over the whole run; unmet
     demand and capacity in the window; the partner whose engagement changes most."""
     w = _row(table, name, "share_met", "window")
+    if w["diff"] == 0 and w["diff_lo"] == 0 and w["diff_hi"] == 0:
+        return [
+            f"{name} gives the same results as {ref} in every run over the quarters "
+            "compared: nothing it changes takes effect in them."
+        ]
     change = "raises" if w["diff"] > 0 else "lowers" if w["diff"] < 0 else "does not change"
     out = [
         f"Over {periods.words('window')}, {name} {change} the share of demand met, against "
@@ -275,14 +281,17 @@ def write_brief(
     scenarios: list[Scenario],
     periods: Periods,
     extra: list[str],
+    warnings: Sequence[str] = (),
 ) -> str:
     """Write the one-page ``brief.md`` for a decision-maker and return its text.
 
     Args:
         extra: Lines added before the glossary (the uncertainty verdicts, the cost).
+        warnings: What to be careful about, shown first.
     """
     ref = scenarios[0].name
     lines = [f"# What changes against {ref}", ""]
+    lines += [f"> **Warning:** {w}\n" for w in warnings]
     lines.append(f"**{ref}** (reference): {scenarios[0].description}")
     for s in scenarios[1:]:
         lines += ["", f"## {s.name}", "", f"*{s.description}*", ""]

@@ -369,9 +369,13 @@ def _warnings(comp: Comparison, scenarios: list[Scenario], precision: float | No
 
     warnings = []
     if len({(s.time.start, s.time.end) for s in scenarios}) > 1:
+        start = max(s.time.start for s in scenarios)
+        end = min(s.time.end for s in scenarios)
         warnings.append(
-            "The scenarios simulate different periods: compare the financial-year rows, not "
-            "'all' or 'end'."
+            f"The scenarios simulate different periods: they are compared over the quarters "
+            f"they share, {start} to {end}, so a lever that starts after {end} is not seen "
+            "(to compare policies after 2024, use a reference that runs as long: "
+            "projection_2030 is the baseline to March 2030)."
         )
     ref = scenarios[0].name
     if precision is not None and not comp.reached:
@@ -424,7 +428,7 @@ def _write_comparison(
     page = meta | {"csp_codes": csp_codes(scenarios[0]), "sections": sections}
     write_report(out / "report.html", comp, scenarios, paths, plots, comp.warnings, page)
     periods = Periods(comp.window_fy, int(comp.frame["fy"].min()), int(comp.frame["fy"].max()))
-    write_brief(out / "brief.md", comp.table, scenarios, periods, brief_lines)
+    write_brief(out / "brief.md", comp.table, scenarios, periods, brief_lines, comp.warnings)
     comp.files += ["report.html", "brief.md"] + [p.name for p in plots]
     manifest = meta | {
         "scenarios": [s.name for s in scenarios],

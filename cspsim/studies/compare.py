@@ -20,6 +20,7 @@ from cspsim.analysis.comparison import (
     headline_half_width,
     period_values,
     policy_window,
+    shared_quarters,
 )
 from cspsim.inputs.scenario import Scenario
 from cspsim.studies.runner import (
@@ -78,8 +79,9 @@ def run_comparison(
             batches.append(target - done)
             done = target
             frame = pd.concat(frames, ignore_index=True)
-            window = policy_window(frame, reference)
-            table = comparison_table(period_values(frame, window), reference)
+            shared = shared_quarters(frame)
+            window = policy_window(shared, reference)
+            table = comparison_table(period_values(shared, window), reference)
             hw = headline_half_width(table, reference)
             met = not math.isnan(hw) and hw <= precision if precision is not None else True
             if met or done >= max_replicates:
@@ -91,7 +93,8 @@ def run_comparison(
             target = int(min(max_replicates, max(done + 2, min(4 * done, math.ceil(need)))))
     reached = precision is None or (not math.isnan(hw) and hw <= precision)
     frame = frame.sort_values(["scenario", "replicate", "level", "unit", "step"], kind="stable")
-    csp = csp_table(pd.concat(csps, ignore_index=True), reference, window)
+    by_year = pd.concat(csps, ignore_index=True)
+    csp = csp_table(by_year[by_year["fy"].isin(set(shared["fy"]))], reference, window)
     seeds = replicate_seeds(root_seed, done)
     return Comparison(frame, table, seeds, done, precision, hw, reached, batches, window, csp)
 

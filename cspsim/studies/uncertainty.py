@@ -96,8 +96,14 @@ def calibration_sets(
 
 
 def check_arms(scenarios: list[Scenario], names: list[str]) -> None:
-    """Refuse a comparison whose scenarios set a calibrated parameter differently: the
-    parameter sets would overwrite what the scenario changes."""
+    """Refuse a comparison whose scenarios set a calibrated parameter differently (the
+    parameter sets would overwrite what the scenario changes) or simulate different
+    periods (each run is reduced to sums by period where it ran)."""
+    if len({(s.time.start, s.time.end) for s in scenarios}) > 1:
+        raise UncertaintyError(
+            "calibration needs scenarios that simulate the same quarters ([time] start and "
+            "end); projection_2030 is the baseline run to March 2030"
+        )
     ref = scenarios[0].parameters
     for s in scenarios[1:]:
         moved = [n for n in names if s.parameters.get(n) != ref.get(n)]
