@@ -383,7 +383,7 @@ def _warnings(comp: Comparison, scenarios: list[Scenario], precision: float | No
             f"Precision ±{precision:g} not reached with the cap of {comp.replicates} "
             f"replicates (half-width {comp.half_width:.4f}); raise --max-replicates."
         )
-    if precision is None:
+    if precision is None and comp.parameter_sets == 1:  # calibration: the verdicts say it
         for name in indistinct(comp.table, ref):
             warnings.append(
                 f"{name} vs {ref}: the 95% interval of the difference in share of demand met "
