@@ -170,11 +170,15 @@ def csp_values(frame: pd.DataFrame) -> pd.DataFrame:
     """A run frame's CSP rows summed by financial year: what :func:`csp_table` needs.
 
     Returns:
-        Columns scenario, replicate, unit (the CSP), fy, demand_fte, delivered_fte and
-        quarters (how many quarters of the year the CSP existed).
+        Columns scenario, replicate, unit (the CSP), csp_code (its code: ONS E22 code in
+        real England), fy, demand_fte, delivered_fte and quarters (how many quarters of the
+        year the CSP existed).
     """
     csp = frame[frame["level"] == "csp"]
-    g = csp.groupby(["scenario", "replicate", "unit", "fy"], sort=False)
+    code = csp["csp_code"] if "csp_code" in csp.columns else csp["unit"]
+    g = csp.assign(csp_code=code.fillna("")).groupby(
+        ["scenario", "replicate", "unit", "csp_code", "fy"], sort=False
+    )
     out = g[["demand_fte", "delivered_fte"]].sum()
     return out.assign(quarters=g.size()).reset_index()
 
@@ -191,7 +195,7 @@ def csp_table(values: pd.DataFrame, reference: str, window_fy: int | None) -> pd
         window_fy: First year of the window (None: the whole run).
     """
     sel = values if window_fy is None else values[values["fy"] >= window_fy]
-    g = sel.groupby(["scenario", "replicate", "unit"], sort=False)
+    g = sel.groupby(["scenario", "replicate", "unit", "csp_code"], sort=False)
     tot = g[["demand_fte", "delivered_fte", "quarters"]].sum()
     per = pd.DataFrame(
         {
@@ -200,18 +204,18 @@ def csp_table(values: pd.DataFrame, reference: str, window_fy: int | None) -> pd
         }
     ).reset_index()
     ref = per[per["scenario"] == reference].drop(columns="scenario")
-    paired = per.merge(ref, on=["replicate", "unit"], suffixes=("", "_ref"))
+    paired = per.merge(ref, on=["replicate", "unit", "csp_code"], suffixes=("", "_ref"))
     rows = []
     for outcome in ("share_met", "unmet_fte"):
         paired["diff"] = paired[outcome] - paired[f"{outcome}_ref"]
-        by = paired.groupby(["scenario", "unit"], sort=False)
+        by = paired.groupby(["scenario", "unit", "csp_code"], sort=False)
         part = _ci(by["diff"]).add_prefix("diff_").rename(columns={"diff_mean": "diff"})
         part = part.join(by[outcome].mean().rename("mean")).join(by.size().rename("n"))
         rows.append(part.reset_index().assign(outcome=outcome))
     table = pd.concat(rows, ignore_index=True).rename(columns={"unit": "csp"})
     table["unit"] = table["outcome"].map(outcome_unit)
     table["period"] = "window"
-    cols = ["scenario", "csp", "outcome", "unit", "period", "n", "mean", "diff"]
+    cols = ["scenario", "csp", "csp_code", "outcome", "unit", "period", "n", "mean", "diff"]
     return table[[*cols, "diff_lo", "diff_hi"]]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -239,6 +240,15 @@ def _design(comp: Comparison, meta: dict[str, Any]) -> str:
     )
 
 
+_ONS = re.compile(r"^[EWSN]\d{8}$")
+
+
+def _code(row: dict[str, Any], codes: dict[str, str]) -> str:
+    """A CSP's ONS code (E22 in real England), else its councils' codes, else "–"."""
+    code = str(row.get("csp_code", ""))
+    return code if _ONS.match(code) else codes.get(row["csp"], "–")
+
+
 def _csp_html(csp: pd.DataFrame | None, ref: str, codes: dict[str, str]) -> list[str]:
     if csp is None:
         return [
@@ -259,7 +269,7 @@ def _csp_html(csp: pd.DataFrame | None, ref: str, codes: dict[str, str]) -> list
         rows = [
             {
                 "CSP": r["csp"],
-                "ONS code(s) of its councils": codes.get(r["csp"], "–"),
+                "ONS code (of its councils where it has none)": _code(r, codes),
                 f"{ref}: share of demand met (%)": fmt("share", r["mean"] - r["diff"]),
                 "difference (pp, 95% interval)": interval("share", r),
             }
