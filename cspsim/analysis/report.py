@@ -9,6 +9,7 @@ import base64
 import html
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +244,7 @@ def _design(comp: Comparison, meta: dict[str, Any]) -> str:
 _ONS = re.compile(r"^[EWSN]\d{8}$")
 
 
-def _code(row: dict[str, Any], codes: dict[str, str]) -> str:
+def _code(row: Mapping[Any, Any], codes: dict[str, str]) -> str:
     """A CSP's ONS code (E22 in real England), else its councils' codes, else "–"."""
     code = str(row.get("csp_code", ""))
     return code if _ONS.match(code) else codes.get(row["csp"], "–")
