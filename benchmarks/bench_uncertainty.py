@@ -3,7 +3,7 @@
 Usage: ``.venv/bin/python benchmarks/bench_uncertainty.py [--sets 200] [--replicates 4]
 [--workers 2] [--out DIR]``
 
-Runs ``projection_2030`` against ``pcc_grant_cut_2026`` (England, 345 council areas, April
+Runs ``projection_2030`` against ``pcc_grant_cut_2026`` (the national model of England, April
 2009 to March 2030: 84 quarters) under ``--sets`` parameter sets drawn from the calibration's
 near-optimal set, ``--replicates`` each, on ``--workers`` local processes (the arrays
 engine), as ``cspsim compare`` does, report included when ``--out`` is given. Prints the
