@@ -509,21 +509,21 @@ def test_one_plus_four_hub_duties_shared(cleveland, variant):
 
 
 def test_reorganisation_counts_agencies(national_run):
-    """After 2022 health is served by ICBs (the data's STP footprints), probation by its
-    regions: as many as the geography has in England."""
+    """After 2022 health is served by ICBs (the data's STP footprints) and probation by its
+    delivery units (one per upper-tier council): as many as the geography has in England."""
     from cspsim.inputs.england import load_england
 
     ep = national_run.epoch
     eng = load_england()
-    on = dt.date(2024, 4, 1)
+    on = dt.date(2022, 7, 1)  # the ICBs' first day; PDUs as read by the model (2022)
     health = ep.agency_ptype == PARTNER_TYPES.index("health")
     probation = ep.agency_ptype == PARTNER_TYPES.index("probation")
-    assert ep.levels == {"health": "health_icb", "probation": "probation_region"}
+    assert ep.levels == {"health": "health_icb", "probation": "probation_pdu"}
     n_icb = len({s.agency_code for s in eng.footprint("icb", on)})
-    n_region = len({s.agency_code for s in eng.footprint("probation_region", on)})
+    n_pdu = len({s.agency_code for s in eng.footprint("pdu", dt.date(2022, 4, 1))})
     # One agency per area (the largest share of a split area): at most the data's count.
     assert 40 <= int(np.sum(ep.n_served[health] > 0)) <= n_icb
-    assert int(np.sum(ep.n_served[probation] > 0)) == n_region
+    assert int(np.sum(ep.n_served[probation] > 0)) == n_pdu
 
 
 # ---------------------------------------------------------------- determinism
