@@ -94,16 +94,27 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_registry(args: argparse.Namespace) -> int:
-    """Print the parameter registry."""
+    """Print the parameter registry, then the levers with what each one does."""
     if args.markdown:
         print(markdown_table())
         return 0
-    for heading, specs in (("parameters", registry()), ("levers", lever_specs())):
-        print(f"# {heading}")
-        for s in specs.values():
-            label = f"  {s.label}" if s.label else ""
-            print(
-                f"{s.name:36s} {s.default:>12g}  [{s.lower:g}, {s.upper:g}] {s.unit}  "
-                f"({s.agency}){label}"
-            )
+    print("# parameters (set in a scenario's [parameters])")
+    for s in registry().values():
+        label = f"  {s.label}" if s.label else ""
+        print(
+            f"{s.name:36s} {s.default:>12g}  [{s.lower:g}, {s.upper:g}] {s.unit}  "
+            f"({s.agency}){label}"
+        )
+    print(
+        "\n# levers (set in [parameters] like a parameter; each rewrites the scenario, "
+        "e.g. cut_pct__pcc_fund = 20)"
+    )
+    for s in lever_specs().values():
+        if s.kind == "choice":
+            bounds = "one of " + ", ".join(s.choices)
+        else:
+            bounds = f"default {s.default:g}, {s.lower:g} to {s.upper:g} {s.unit}"
+        print(f"{s.name}  ({s.label or s.agency}; {bounds})")
+        for line in textwrap.wrap(s.description, 84):
+            print(f"    {line}")
     return 0
