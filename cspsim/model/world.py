@@ -412,14 +412,44 @@ def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
     return pairs == np.unique(a).size == np.unique(b).size
 
 
+# Epochs of recent runs: bulk runs (replicates, sweeps, calibration) build many models of one
+# geography whose structure does not change between them. Keyed by what the epochs depend on;
+# the geography by identity (it is kept with the entry, so its id cannot be reused).
+_EPOCH_CACHE: dict[tuple, tuple[Geography, tuple[list[Epoch], np.ndarray, list[set[str]]]]] = {}
+_EPOCH_CACHE_SIZE = 4
+
+
 def build_epochs(
     scenario: Scenario, geo: Geography, duties: DutyTable, quarters: list[dt.date]
 ) -> tuple[list[Epoch], np.ndarray, list[set[str]]]:
-    """All epochs of a run.
+    """All epochs of a run (shared with earlier runs of the same structure: read only).
 
     Returns:
         (epochs, epoch index of each step, partner types reorganised at each epoch start).
     """
+    key = (
+        id(geo),
+        scenario.structure.model_dump_json(),
+        tuple(r.model_dump_json() for r in scenario.reorganisations),
+        duties.ids,
+        duties.weight.tobytes(),
+        duties.county_led.tobytes(),
+        tuple(quarters),
+    )
+    hit = _EPOCH_CACHE.get(key)
+    if hit is not None and hit[0] is geo:
+        return hit[1]
+    out = _build_epochs(scenario, geo, duties, quarters)
+    if len(_EPOCH_CACHE) >= _EPOCH_CACHE_SIZE:
+        _EPOCH_CACHE.pop(next(iter(_EPOCH_CACHE)))
+    _EPOCH_CACHE[key] = (geo, out)
+    return out
+
+
+def _build_epochs(
+    scenario: Scenario, geo: Geography, duties: DutyTable, quarters: list[dt.date]
+) -> tuple[list[Epoch], np.ndarray, list[set[str]]]:
+    """All epochs of a run, built (see :func:`build_epochs`)."""
     events: dict[int, list[tuple[str, str]]] = {}
     for r in scenario.reorganisations:
         step = (
