@@ -415,7 +415,9 @@ def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
 # Epochs of recent runs: bulk runs (replicates, sweeps, calibration) build many models of one
 # geography whose structure does not change between them. Keyed by what the epochs depend on;
 # the geography by identity (it is kept with the entry, so its id cannot be reused).
-_EPOCH_CACHE: dict[tuple[object, ...], tuple[Geography, tuple[list[Epoch], np.ndarray, list[set[str]]]]] = {}
+_EPOCH_CACHE: dict[
+    tuple[object, ...], tuple[Geography, tuple[list[Epoch], np.ndarray, list[set[str]]]]
+] = {}
 _EPOCH_CACHE_SIZE = 4
 
 
