@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cspsim.studies.sensitivity.methods import analyze as salib_analyze
+from cspsim.studies.sensitivity.outcomes import split_output
 from cspsim.studies.sensitivity.store import Store
 from cspsim.studies.sensitivity.sweep import Plan
 
@@ -178,8 +179,7 @@ def analyze_store(p: Plan, store: Store) -> Analysis:
     blocks_used: dict[str, int] = {}
     n_total = p.design.n_blocks()
     for name, y in Y.items():
-        outcome, _, year_text = name.partition("@")
-        year = int(year_text) if year_text else None
+        outcome, year = split_output(name)
         steps = fractions(p) if year is None else [n_total]
         for first in steps:
             Si, used = _one(p, y, first, notes, name)

@@ -22,6 +22,7 @@ from cspsim.studies.runner import replicate_seeds
 from cspsim.studies.sensitivity.checks import group_names, known_spec, varied_names
 from cspsim.studies.sensitivity.methods import METHODS, Method, options_of, run_options
 from cspsim.studies.sensitivity.methods import sample as draw
+from cspsim.studies.sensitivity.outcomes import per_year_name
 from cspsim.studies.sensitivity.schema import Loaded
 
 
@@ -148,19 +149,33 @@ def build_design(loaded: Loaded) -> Design:
     )
 
 
-def output_names(loaded: Loaded) -> list[str]:
-    """Store columns of the outputs: each outcome, then ``name@year`` for per-year indices."""
+def output_names(loaded: Loaded, old_form: bool = False) -> list[str]:
+    """Store columns of the outputs: each outcome, then ``NAME in YEAR`` for per-year indices
+    (``NAME@YEAR`` with ``old_form``, as stores written before that name was changed)."""
     names = list(loaded.spec.outcomes)
-    return names + [f"{n}@{y}" for n in loaded.spec.outcomes for y in loaded.spec.years]
+    per_year = (lambda n, y: f"{n}@{y}") if old_form else per_year_name
+    return names + [per_year(n, y) for n in loaded.spec.outcomes for y in loaded.spec.years]
 
 
-def design_key(loaded: Loaded, design: Design, X: np.ndarray, legacy: bool = False) -> str:
+#: Design keys of older stores that still hold the same runs: (every option hashed, old
+#: per-year column names). Analysis options left the key first, then the names changed.
+LEGACY_KEYS = ((False, True), (True, True))
+
+
+def design_key(
+    loaded: Loaded,
+    design: Design,
+    X: np.ndarray,
+    legacy: bool = False,
+    old_names: bool = False,
+) -> str:
     """Fingerprint of everything that determines the runs (the sample itself included, so a
     SALib that samples differently cannot resume an old store).
 
     Analysis-only options (``resamples``, ``conf_level``) are left out: they change no run, so
     a finished sweep can be re-analysed with others. ``legacy=True`` gives the key of stores
-    written before that change (which hashed every option), so they can still be resumed.
+    written before that change (which hashed every option), and ``old_names=True`` that of
+    stores with ``NAME@YEAR`` per-year columns, so they can still be resumed.
     """
     if not legacy:
         design = replace(design, options=run_options(design.options))
@@ -172,7 +187,7 @@ def design_key(loaded: Loaded, design: Design, X: np.ndarray, legacy: bool = Fal
         "model": loaded.spec.model,
         "scenario": scenario,
         "outcomes": {k: v.model_dump(mode="json") for k, v in loaded.outcomes.items()},
-        "outputs": output_names(loaded),
+        "outputs": output_names(loaded, old_names),
         "sample_sha256": hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest(),
     }
     text = json.dumps(payload, sort_keys=True, default=str)

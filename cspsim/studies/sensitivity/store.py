@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cspsim.io import atomic_write, write_json
+from cspsim.studies.sensitivity.outcomes import per_year_name, split_output
 
 MANIFEST = "manifest.json"
 _TEXT = ("error", "traceback")
@@ -95,6 +96,14 @@ class Store:
         paths = sorted(self.folder.glob("chunk-*.parquet"))
         if not paths:
             return pd.DataFrame(columns=["point", "replicate", "seed", "ok"])
-        frames = [pq.read_table(p, columns=columns).to_pandas() for p in paths]
+        frames = [_renamed(pq.read_table(p, columns=columns).to_pandas()) for p in paths]
         frame = pd.concat(frames, ignore_index=True)
         return frame.sort_values(["point", "replicate"], ignore_index=True)
+
+
+def _renamed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per-year columns of chunks written before their rename (``NAME@YEAR``) under their
+    present name (``NAME in YEAR``), so that old and resumed chunks line up."""
+    old = {c: per_year_name(*split) for c in frame.columns if "@" in c
+           and (split := split_output(c))[1] is not None}  # fmt: skip
+    return frame.rename(columns=old) if old else frame

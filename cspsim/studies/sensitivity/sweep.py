@@ -24,6 +24,7 @@ import pandas as pd
 from cspsim import io
 from cspsim.inputs.scenario import Scenario
 from cspsim.studies.sensitivity.design import (
+    LEGACY_KEYS,
     Design,
     build_design,
     design_key,
@@ -31,7 +32,7 @@ from cspsim.studies.sensitivity.design import (
     n_tasks,
     output_names,
 )
-from cspsim.studies.sensitivity.outcomes import OutcomeSpec
+from cspsim.studies.sensitivity.outcomes import OutcomeSpec, per_year_name
 from cspsim.studies.sensitivity.schema import Experiment, Loaded
 from cspsim.studies.sensitivity.store import Store
 from cspsim.studies.sensitivity.worker import Runtime, model_function, run_task
@@ -70,7 +71,7 @@ def plan(loaded: Loaded) -> Plan:
     key = design_key(loaded, design, X)
     outcomes: dict[str, OutcomeSpec] = dict(loaded.outcomes)
     for name, spec in loaded.outcomes.items():
-        outcomes |= {f"{name}@{y}": spec.for_year(y) for y in loaded.spec.years}
+        outcomes |= {per_year_name(name, y): spec.for_year(y) for y in loaded.spec.years}
     runtime = Runtime(
         key=key,
         model=loaded.spec.model,
@@ -86,8 +87,13 @@ def plan(loaded: Loaded) -> Plan:
 
 def holds(p: Plan, stored_key: str) -> bool:
     """Whether a store with design key ``stored_key`` holds this plan's runs (its key, or the
-    key of stores written before analysis options were left out of the key)."""
-    return stored_key in (p.key, design_key(p.loaded, p.design, p.X, legacy=True))
+    keys of older stores, see :data:`~cspsim.studies.sensitivity.design.LEGACY_KEYS`)."""
+    if stored_key == p.key:
+        return True
+    return any(
+        stored_key == design_key(p.loaded, p.design, p.X, legacy=old_options, old_names=names)
+        for old_options, names in LEGACY_KEYS
+    )
 
 
 def saved_experiment(loaded: Loaded) -> dict[str, Any]:
