@@ -31,6 +31,7 @@ from cspsim.studies.sensitivity.methods import analyze as salib_analyze
 from cspsim.studies.sensitivity.outcomes import split_output
 from cspsim.studies.sensitivity.store import Store
 from cspsim.studies.sensitivity.sweep import Plan
+from cspsim.studies.sensitivity.tables import by_policy
 
 INDEX_COLUMNS = [
     "method", "outcome", "year", "parameter", "parameter_2", "index", "value", "conf",
@@ -48,6 +49,8 @@ class Analysis:
     counts: dict[str, int]
     blocks_used: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    by_policy: pd.DataFrame | None = None  # exploration designs: outcomes by policy
+    runs: pd.DataFrame | None = None  # exploration designs: the stored runs
 
     @property
     def complete(self) -> bool:
@@ -173,6 +176,10 @@ def analyze_store(p: Plan, store: Store) -> Analysis:
     }
     complete = counts["missing"] == 0 and counts["failed"] == 0
     Y = point_outputs(p, runs)
+    if p.design.spec.exploration:  # no indices: the outcomes themselves, by policy
+        empty = pd.DataFrame(columns=INDEX_COLUMNS)
+        return Analysis(empty, empty, failures_frame(p, runs), counts,
+                        by_policy=by_policy(p, Y), runs=runs)  # fmt: skip
     rows: list[dict[str, Any]] = []
     conv: list[dict[str, Any]] = []
     notes: list[str] = []

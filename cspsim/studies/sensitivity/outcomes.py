@@ -147,6 +147,15 @@ class OutcomeSpec(BaseModel):
             return f"{unit} x quarters"
         return unit
 
+    def fingerprint(self) -> dict[str, Any]:
+        """The spec as a dict for design keys: the derived-outcome fields only when set, so
+        the keys of sweeps written before those fields existed are unchanged."""
+        out = self.model_dump(mode="json")
+        for name in _DERIVED_FIELDS:
+            if getattr(self, name) == OutcomeSpec.model_fields[name].default:
+                del out[name]
+        return out
+
     def periods(self) -> list[tuple[int, int]]:
         """The periods the outcome reads: ``years``, then ``minus`` or ``divided_by``."""
         other = self.minus or self.divided_by
@@ -158,6 +167,8 @@ class OutcomeSpec(BaseModel):
         return self.model_copy(update={"years": (year, year), "minus": None, "divided_by": None})
 
 
+#: Fields added for derived outcomes (left out of design keys while at their defaults).
+_DERIVED_FIELDS = ("areas", "minus", "divided_by", "share_below", "share_above", "among")
 #: Fields that hold a period (one year or [first, last]).
 _PERIODS = ("years", "minus", "divided_by")
 

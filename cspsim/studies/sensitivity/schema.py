@@ -28,7 +28,9 @@ from cspsim.paths import OUTCOMES_FILE
 from cspsim.studies.sensitivity.methods import METHODS, option_problems, options_of
 from cspsim.studies.sensitivity.outcomes import OutcomeFileError, OutcomeSpec, load_outcomes
 
-MethodName = Literal["sobol", "morris", "efast", "rbd_fast", "pawn", "dgsm", "delta"]
+MethodName = Literal[
+    "sobol", "morris", "efast", "rbd_fast", "pawn", "dgsm", "delta", "lhs", "factorial"
+]
 SHIPPED_OUTCOMES = OUTCOMES_FILE
 
 
@@ -55,6 +57,8 @@ class ParameterSpec(_Strict):
         mean: Mean of a truncated normal (before truncation).
         sd: Standard deviation of a truncated normal (before truncation).
         group: Group name (overrides ``groups = "agency"``/``"group"`` for this parameter).
+        levels: The values a ``factorial`` design crosses (numbers, or choice names); they
+            replace ``bounds`` and ``dist``.
     """
 
     bounds: tuple[float, float] | None = None
@@ -63,6 +67,14 @@ class ParameterSpec(_Strict):
     mean: float | None = None
     sd: Annotated[float, Field(gt=0)] | None = None
     group: str | None = None
+    levels: Annotated[tuple[float | str, ...], Field(min_length=1)] | None = None
+
+    @field_validator("levels")
+    @classmethod
+    def _distinct(cls, v: tuple[float | str, ...] | None) -> tuple[float | str, ...] | None:
+        if v is not None and len(set(v)) != len(v):
+            raise ValueError("a level is listed twice")
+        return v
 
     @field_validator("bounds")
     @classmethod
@@ -78,12 +90,19 @@ class ParameterSpec(_Strict):
         if given != wants[self.dist]:
             need = ", ".join(sorted(wants[self.dist])) or "none of peak, mean, sd"
             raise ValueError(f"dist '{self.dist}' takes {need}")
+        if self.levels is not None and (self.bounds is not None or self.dist != "unif"):
+            raise ValueError("levels replace bounds and dist: give one or the other")
         return self
 
 
 # The largest N an experiment may give (a power of 2, so Sobol' may use it): a sanity bound;
 # Sobol' with second-order indices then samples N(2D + 2) points, over 4 million for D = 30.
 MAX_N = 65_536
+#: Sanity bounds of exploration designs: policies, and level combinations of a factorial.
+MAX_POLICIES = 100
+MAX_FACTORIAL_POINTS = 16 * MAX_N
+#: Designs that explore (no sensitivity indices): Latin hypercube and full factorial.
+EXPLORATION = ("lhs", "factorial")
 
 
 class Experiment(_Strict):
@@ -94,7 +113,9 @@ class Experiment(_Strict):
     model: str = Field(default="cspsim", description='"cspsim" or "module:function"')
     scenario: str | None = Field(default=None, description="base scenario, relative to the file")
     method: MethodName
-    N: Annotated[int, Field(ge=1, le=MAX_N)]
+    N: Annotated[int, Field(ge=1, le=MAX_N)] | None = Field(
+        default=None, description="sample size; required except for factorial"
+    )
     replicates: Annotated[int, Field(ge=1, le=10_000)] = 1
     seed: Annotated[int, Field(ge=1, lt=2**32)]
     parameters: Literal["registry"] | dict[str, ParameterSpec]
@@ -103,6 +124,12 @@ class Experiment(_Strict):
     groups: Literal["agency", "group"] | None = None
     outcomes: Annotated[list[str], Field(min_length=1)]
     outcomes_file: str | None = None
+    policies: dict[str, dict[str, float | str]] = Field(
+        default={}, description="named lever settings, each run on every sampled scenario"
+    )
+    timeseries: list[str] = Field(
+        default=[], description="outcomes whose quarterly series each run also stores"
+    )
     years: list[int] = []
     options: dict[str, bool | int | float] = {}
     runs_per_task: Annotated[int, Field(ge=1, le=100_000)] | None = None
@@ -241,7 +268,18 @@ def method_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     given = values.get("options", {})
     bad = option_problems(method, given)
     problems = [(f"options.{k}", m) for k, m in bad]
-    if "N" in values:
+    if values.get("policies") and method.name not in EXPLORATION:
+        problems.append(
+            ("policies", f"only with an exploration design ({', '.join(EXPLORATION)}), "
+             f"not {method.name}")
+        )  # fmt: skip
+    if method.name == "factorial":
+        if values.get("N") is not None:
+            problems.append(("N", "factorial takes no N: its size is the product of the levels"))
+        return problems
+    if "N" in values and values["N"] is None:  # absent (a rejected N is not in values)
+        problems.append(("N", f"required for method {method.name}"))
+    elif "N" in values:
         good = {k: v for k, v in given.items() if k not in {k for k, _ in bad}}
         if msg := method.n_problem(values["N"], options_of(method, good)):
             problems.append(("N", msg))
