@@ -195,14 +195,17 @@ class OutcomeFileError(Exception):
         self.problems = problems
 
 
+def unknown_key(key: str, known: list[str]) -> str:
+    """The message for an unknown key, with the closest known one if there is one."""
+    close = difflib.get_close_matches(key, known, n=1)
+    return f"unknown key; did you mean '{close[0]}'?" if close else "unknown key"
+
+
 def _problem_line(path: Path, name: str, err: Any) -> str:
     """One line for a pydantic error of entry ``name``; unknown keys get a suggestion."""
     loc = ".".join(str(p) for p in (name, *err["loc"]))
     if err["type"] == "extra_forbidden":
-        key = str(err["loc"][-1])
-        close = difflib.get_close_matches(key, list(OutcomeSpec.model_fields), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"{path}: {loc}: unknown key{hint}"
+        return f"{path}: {loc}: {unknown_key(str(err['loc'][-1]), list(OutcomeSpec.model_fields))}"
     return f"{path}: {loc}: {err['msg'].removeprefix('Value error, ')}"
 
 

@@ -26,7 +26,12 @@ from pydantic import (
 
 from cspsim.paths import OUTCOMES_FILE
 from cspsim.studies.sensitivity.methods import METHODS, option_problems, options_of
-from cspsim.studies.sensitivity.outcomes import OutcomeFileError, OutcomeSpec, load_outcomes
+from cspsim.studies.sensitivity.outcomes import (
+    OutcomeFileError,
+    OutcomeSpec,
+    load_outcomes,
+    unknown_key,
+)
 
 MethodName = Literal[
     "sobol", "morris", "efast", "rbd_fast", "pawn", "dgsm", "delta", "lhs", "factorial"
@@ -175,7 +180,9 @@ def _errors(prefix: tuple, exc: ValidationError) -> list[tuple[str, str]]:
                     kinds = " or ".join(str(tuple(x["loc"])[-1]) for x in others)
                     out.append(_fmt((*prefix, *loc[:-1]), f"has the wrong type (expected {kinds})"))
                 continue
-        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = unknown_key(str(loc[-1]), list(ParameterSpec.model_fields))
         out.append(_fmt((*prefix, *loc), msg))
     return out
 
@@ -190,7 +197,7 @@ def parse_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, s
     """Validate each field on its own so that all structural problems are found at once."""
     values, problems = {}, []
     fields = Experiment.model_fields
-    problems += [(k, "unknown key") for k in raw if k not in fields]
+    problems += [(k, unknown_key(k, list(fields))) for k in raw if k not in fields]
     for name, info in fields.items():
         if name not in raw:
             if info.is_required():
