@@ -200,3 +200,23 @@ def test_time_series_per_run_match_the_outcomes(tmp_path):
     assert math.isclose(
         store.read()["share_met_2020_2024"].sum(), runs["share_met_2020_2024"].sum()
     )
+
+
+def test_experiments_table_names_choices(tmp_path):
+    """In experiments.parquet a choice lever is its name (categorical), a boolean an int."""
+    from cspsim.studies.sensitivity.tables import experiments_frame
+
+    path = experiment(tmp_path, f"""
+        scenario = "{(CONFIGS_DIR / "cleveland.toml").as_posix()}"
+        method = "factorial"
+        seed = 3
+        outcomes = ["share_met_2020_2024"]
+        [parameters]
+        structure_mode = {{ levels = ["merged", "separate"] }}
+        fund_coordinator = {{ levels = [0, 1] }}
+    """)  # fmt: skip
+    frame = experiments_frame(plan(load_experiment(path)))
+    assert list(frame["structure_mode"]) == ["merged", "merged", "separate", "separate"]
+    assert list(frame["structure_mode"].cat.categories) == ["separate", "merged",
+                                                            "one_plus_four"]  # fmt: skip
+    assert frame["fund_coordinator"].dtype == np.int64

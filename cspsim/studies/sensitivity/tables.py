@@ -6,7 +6,8 @@ outcomes of each), and a summary of every outcome by policy:
 
 * ``experiments.parquet``: one row per sample point: ``point``, ``policy`` and ``scenario``
   (the row of the sample of uncertainties; every policy runs on the same ones), then each
-  varied input as the model got it;
+  varied input as the model got it (integers for integer and boolean inputs, the choice's
+  name, categorical, for choice levers);
 * ``outcomes.parquet``: one row per run: ``point``, ``replicate``, ``seed``, ``ok``,
   ``policy``, ``scenario``, then each output (NaN where the run failed);
 * ``outcomes_by_policy.csv``: per policy and outcome, over the sample points whose
@@ -20,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from cspsim.studies.sensitivity.checks import known_spec
 
 if TYPE_CHECKING:
     from cspsim.studies.sensitivity.sweep import Plan
@@ -46,10 +49,13 @@ def experiments_frame(p: Plan) -> pd.DataFrame:
                                "scenario": scenario}  # fmt: skip
     X = p.X[:, 1:] if p.design.policies else p.X
     for j, v in enumerate(p.design.variables):
-        if v.discrete:
-            cols[v.name] = np.array([v.to_model(x) for x in X[:, j]], dtype=np.int64)
+        values = [v.to_model(x) for x in X[:, j]]
+        if v.kind == "choice" and p.loaded.spec.model == "cspsim":
+            names = pd.Index(known_spec(v.name).choices)
+            codes = np.array(values, dtype=np.int64)
+            cols[v.name] = pd.Categorical.from_codes(codes, categories=names)
         else:
-            cols[v.name] = np.array([v.to_model(x) for x in X[:, j]], dtype=float)
+            cols[v.name] = np.array(values, dtype=np.int64 if v.discrete else float)
     return pd.DataFrame(cols)
 
 
