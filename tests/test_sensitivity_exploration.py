@@ -60,17 +60,24 @@ def test_lhs_is_a_seeded_latin_hypercube(tmp_path):
     assert p.key != other.key
 
 
-def test_factorial_crosses_every_level(tmp_path):
-    """A factorial runs every combination of the levels once (no N); choices by name."""
-    path = experiment(tmp_path, f"""
+def factorial_file(tmp_path: Path, parameters: str) -> Path:
+    """A factorial experiment on Cleveland over the given ``[parameters]`` lines."""
+    head = f"""
         scenario = "{(CONFIGS_DIR / "cleveland.toml").as_posix()}"
         method = "factorial"
         seed = 3
         outcomes = ["share_met_2020_2024"]
         [parameters]
-        demand_scale = {{ levels = [0.8, 1.0, 1.2] }}
-        structure_mode = {{ levels = ["separate", "one_plus_four"] }}
-        fund_coordinator = {{ levels = [0, 1] }}
+    """
+    return experiment(tmp_path, textwrap.dedent(head) + textwrap.dedent(parameters))
+
+
+def test_factorial_crosses_every_level(tmp_path):
+    """A factorial runs every combination of the levels once (no N); choices by name."""
+    path = factorial_file(tmp_path, """
+        demand_scale = { levels = [0.8, 1.0, 1.2] }
+        structure_mode = { levels = ["separate", "one_plus_four"] }
+        fund_coordinator = { levels = [0, 1] }
     """)  # fmt: skip
     p = plan(load_experiment(path))
     want = list(itertools.product([0.8, 1.0, 1.2], [0.0, 2.0], [0.0, 1.0]))
@@ -206,14 +213,9 @@ def test_experiments_table_names_choices(tmp_path):
     """In experiments.parquet a choice lever is its name (categorical), a boolean an int."""
     from cspsim.studies.sensitivity.tables import experiments_frame
 
-    path = experiment(tmp_path, f"""
-        scenario = "{(CONFIGS_DIR / "cleveland.toml").as_posix()}"
-        method = "factorial"
-        seed = 3
-        outcomes = ["share_met_2020_2024"]
-        [parameters]
-        structure_mode = {{ levels = ["merged", "separate"] }}
-        fund_coordinator = {{ levels = [0, 1] }}
+    path = factorial_file(tmp_path, """
+        structure_mode = { levels = ["merged", "separate"] }
+        fund_coordinator = { levels = [0, 1] }
     """)  # fmt: skip
     frame = experiments_frame(plan(load_experiment(path)))
     assert list(frame["structure_mode"]) == ["merged", "merged", "separate", "separate"]
