@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_sweep.py [--runs 1440] [--dask-runs 20000]
-        [--memory-runs 20000] [--memory-model trivial|cleveland|policies]
+        [--memory-runs 20000] [--memory-model trivial|cleveland|policies|policies-trivial]
         [--scenario configs/baseline.toml] [--only throughput,overhead,dask,memory]
 
 Measures, on this machine:
@@ -172,7 +172,8 @@ w_statutory = {{}}
 def memory(tmp: Path, runs: int, model: str) -> None:
     """Section 4 (``model``: "trivial" function, the "cleveland" scenario, or "policies":
     ``experiments/policies_national.toml``, 3 policies x N scenarios x 2 replicates with a
-    stored time series, its report tables (experiments, outcomes, by policy) included)."""
+    stored time series, its report tables (experiments, outcomes, by policy) included; or
+    "policies-trivial": a Latin hypercube x 4 policies of the near-zero-cost function)."""
     if model == "cleveland":
         cfg = (ROOT / "configs" / "cleveland.toml").as_posix()
         path = write(tmp, "memory", CLEVELAND.format(scenario=cfg, N=runs))
@@ -183,6 +184,10 @@ def memory(tmp: Path, runs: int, model: str) -> None:
             tmp, "memory", text.replace("N = 100", f"N = {-(-runs // 6)}\nruns_per_task = 50")
         )
         (tmp / "outcomes.toml").write_bytes((ROOT / "experiments" / "outcomes.toml").read_bytes())
+    elif model == "policies-trivial":  # the same design shape (lhs x 4 policies), no model cost
+        text = TRIVIAL.format(N=runs // 4, rpt="runs_per_task = 50").replace("rbd_fast", "lhs")
+        policies = "".join(f"[policies.p{k}]\nc = {k / 4}\n" for k in range(4))
+        path = write(tmp, "memory", text.replace("c = { bounds = [0, 1] }\n", "") + policies)
     else:
         path = write(tmp, "memory", TRIVIAL.format(N=runs, rpt="runs_per_task = 50"))
     me = psutil.Process()
@@ -208,7 +213,7 @@ def memory(tmp: Path, runs: int, model: str) -> None:
     base, driver0 = rss(), me.memory_info().rss / 2**20
     thread.start()
     t, p, prog = timed_sweep(path, tmp / "mem", workers=2)
-    if model == "policies":
+    if model.startswith("policies"):
         t0 = time.perf_counter()
         analyze(p, tmp / "mem", plots=False)
         print(f"  report tables written in {time.perf_counter() - t0:.1f} s")
@@ -232,7 +237,9 @@ def main() -> None:
     ap.add_argument("--dask-runs", type=int, default=20000, help="runs for 3 (20000)")
     ap.add_argument("--memory-runs", type=int, default=20000, help="runs for 4 (20000)")
     ap.add_argument(
-        "--memory-model", choices=["trivial", "cleveland", "policies"], default="trivial"
+        "--memory-model",
+        choices=["trivial", "cleveland", "policies", "policies-trivial"],
+        default="trivial",
     )
     ap.add_argument("--scenario", default=str(ROOT / "configs" / "baseline.toml"))
     ap.add_argument("--only", default="throughput,overhead,dask,memory")
