@@ -183,12 +183,10 @@ def test_exploration_fields_against_the_method(tmp_path, head, tail, expected):
     assert any(expected in line for line in info.value.problems), info.value.problems
 
 
-def test_time_series_per_run_match_the_outcomes(tmp_path):
+def test_time_series_per_run_match_the_outcomes(tmp_path, policies_experiment):
     """Each run's stored quarterly series averages, over 2020-2024, to its outcome; a chunk
     whose series file is lost is run again on --resume."""
-    src = (REPO_DIR / "experiments" / "cleveland_policies.toml").read_text()
-    src = src.replace('"../configs/', f'"{CONFIGS_DIR.as_posix()}/')
-    path = experiment(tmp_path, src.replace("N = 12", "N = 3\nruns_per_task = 6"))
+    path = policies_experiment(3, 6)
     out = tmp_path / "out"
     args = ["sensitivity", str(path), "--out", str(out), "--workers", "1", "--quiet"]
     assert main(args) == 0

@@ -123,27 +123,15 @@ def test_kill_and_resume_gives_identical_results(tmp_path):
         assert (out / name).read_bytes() == (clean / name).read_bytes(), name
 
 
-def exploration_file(tmp_path: Path) -> Path:
-    """experiments/cleveland_policies.toml at N = 10 with 3 runs per task (20 tasks)."""
-    text = (REPO_DIR / "experiments" / "cleveland_policies.toml").read_text()
-    text = text.replace('"../configs/', f'"{CONFIGS_DIR.as_posix()}/')
-    path = tmp_path / "exp.toml"
-    path.write_text(text.replace("N = 12", "N = 10\nruns_per_task = 3"))
-    (tmp_path / "outcomes.toml").write_bytes(
-        (REPO_DIR / "experiments" / "outcomes.toml").read_bytes()
-    )
-    return path
-
-
 EXPLORATION_FILES = ["experiments.parquet", "outcomes.parquet", "outcomes_by_policy.csv",
                      "failures.csv", "samples.parquet"]  # fmt: skip
 
 
 @pytest.mark.slow
-def test_exploration_kill_and_resume_gives_identical_results(tmp_path):
+def test_exploration_kill_and_resume_gives_identical_results(tmp_path, policies_experiment):
     """A policies x scenarios sweep with time series, killed with SIGKILL and resumed, ends
     identical to one clean sweep: runs, series and every table."""
-    path = exploration_file(tmp_path)
+    path = policies_experiment(10, 3)
     out = tmp_path / "interrupted"
     proc = start(path, out)
     wait_for_chunks(out, proc, at_least=3)
