@@ -178,8 +178,8 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
 
     @property
     def funding_model(self) -> str:
-        """grant, central or bids."""
-        return self.model.config.pcc.funding_model
+        """grant, central or bids: the model in force at the current step."""
+        return str(self.model.sched.pcc_model[max(self.model.t, 0)])
 
 
 def _view_class(ptype: str, agent_class: type) -> type[PartnerAgency]:
