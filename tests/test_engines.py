@@ -116,6 +116,23 @@ def test_engines_equal_on_levers_that_change_during_a_run(cleveland, variant):
     assert_same_record(arrays, agents)
 
 
+def test_engines_equal_with_pcc_models_by_force(variant):
+    """Kent and Essex, 2009-2017: Kent's PCC invites bids from 2014, Essex's passes the fund
+    on as a board from 2015 (forces named, both spellings): both engines give the same run."""
+
+    def change(raw):
+        raw["geography"] = {"areas": ["Kent", "Essex"]}
+        raw["time"]["end"] = dt.date(2017, 3, 31)
+        raw["pcc"]["changes"] = [
+            {"date": dt.date(2014, 4, 1), "funding_model": "bids", "forces": ["Kent Police"]},
+            {"date": dt.date(2015, 4, 1), "funding_model": "board", "forces": ["essex"]},
+        ]
+
+    arrays, agents = run_both(variant(load_scenario("kent"), change), seed=6)
+    assert {str(m) for m in arrays.pcc_model[-1]} == {"bids", "board"}
+    assert_same_record(arrays, agents)
+
+
 def test_agents_hold_the_state(cleveland):
     """The agent engine's agents are the state: a council's team is its own attribute."""
     m = CSPModel(cleveland, seed=2, engine="agents")

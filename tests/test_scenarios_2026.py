@@ -193,6 +193,33 @@ def test_pcc_abolition_changes_the_funding_path_as_stated(name, cleveland_geo):
         assert np.all(_ledger(abo, "grants_to_teams_gbp", after) == 0)
 
 
+def test_pcc_abolition_leaves_the_mayoral_areas_alone():
+    """In real England the boards replace the PCCs only where no mayor holds police and crime
+    functions on the date: the five mayoral force areas keep their model."""
+    scenario = load_scenario("pcc_abolition_2028")
+    m = CSPModel(scenario, seed=1, with_agents=False)
+    forces = m.geo.footprint_names["police"]
+    last = dict(zip(forces, m.pcc_model[-1], strict=True))
+    assert last["Metropolitan Police"] == last["Greater Manchester Police"] == "grant"
+    assert last["Kent Police"] == last["Essex Police"] == "board"
+    assert sum(v == "grant" for v in last.values()) == 5
+    before = np.array([q < dt.date(2028, 4, 1) for q in m.sched.quarters])
+    assert set(m.pcc_model[before].ravel()) == {"grant"}
+
+
+def test_unknown_force_in_pcc_changes_is_one_line(tmp_path, capsys):
+    """A misspelt force in pcc.changes: exit 2, one line, the nearest force suggested."""
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        'name = "x"\nextends = "kent_2030.toml"\n[[pcc.changes]]\ndate = 2028-05-01\n'
+        'funding_model = "board"\nforces = ["Kent Polise"]\n',
+        encoding="utf-8",
+    )
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'Kent Police'" in err and len(err.strip().splitlines()) == 1
+
+
 def test_multi_year_settlements_end_late_allocation_from_2026(cleveland_geo):
     """From April 2026 no grant is lost to late annual allocation; before, the same."""
     ref = _runs(_on_cleveland("projection_2030", cleveland_geo))

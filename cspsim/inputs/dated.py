@@ -51,11 +51,29 @@ class CouncilReorganisation(_Strict):
         return v
 
 
+FundingModel = Literal["grant", "central", "bids", "board"]
+
+
 class PccChange(_Strict):
-    """The PCC fund's funding model from ``date`` (until a later change)."""
+    """The PCC fund's funding model from ``date`` (until a later change), in some forces.
+
+    Attributes:
+        date: First day of the new model.
+        funding_model: ``grant``, ``central``, ``bids``, or ``board`` (the whole fund passed
+            to CSPs by population, nothing kept: a board of council leaders).
+        forces: Which force areas: ``all``; ``mayoral`` (where a mayor holds police and crime
+            functions on the date, real places only) or ``other`` (the rest); or names of
+            police forces ("Kent Police" or "Kent").
+    """
 
     date: dt.date
-    funding_model: Literal["grant", "central", "bids"]
+    funding_model: FundingModel
+    forces: Literal["all", "mayoral", "other"] | list[str] = "all"
+
+    @property
+    def forces_key(self) -> str:
+        """The forces as one comparable key (for the order check)."""
+        return self.forces if isinstance(self.forces, str) else "|".join(sorted(self.forces))
 
 
 class AllocationChange(_Strict):
@@ -96,12 +114,16 @@ class AreaCut(_Strict):
 
 
 def ordered(changes: list, what: str) -> list:
-    """``changes`` if their dates are strictly increasing.
+    """``changes`` if their dates are strictly increasing (for each set of forces, for PCC
+    changes, which apply in the order given).
 
     Raises:
         ValueError: two changes share a date or are out of order.
     """
-    dates = [c.date for c in changes]
-    if any(b <= a for a, b in itertools.pairwise(dates)):
-        raise ValueError(f"{what}: dates must be in increasing order, got {dates}")
+    groups: dict[str, list[dt.date]] = {}
+    for c in changes:
+        groups.setdefault(getattr(c, "forces_key", ""), []).append(c.date)
+    for dates in groups.values():
+        if any(b <= a for a, b in itertools.pairwise(dates)):
+            raise ValueError(f"{what}: dates must be in increasing order, got {dates}")
     return changes

@@ -19,7 +19,7 @@ from cspsim.inputs.england import load_england
 from cspsim.inputs.errors import ScenarioError
 from cspsim.inputs.real_areas import LEVELS, police_bodies, real_periods, real_rows
 from cspsim.inputs.registry import file_levers
-from cspsim.inputs.reorganise import reorganised
+from cspsim.inputs.reorganise import ReorganiseError, reorganised
 from cspsim.inputs.scenario import GeographyConfig
 from cspsim.paths import CONFIGS_DIR
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS
@@ -385,7 +385,7 @@ def real_areas(cfg: GeographyConfig) -> Geography:
             file_levers()["unitary_target_population"].default,
         )
     except LookupError as exc:
-        where = "geography.reorganise" if "reorganise" in str(exc.args[0]) else "geography.areas"
+        where = "geography.reorganise" if isinstance(exc, ReorganiseError) else "geography.areas"
         raise ScenarioError([f"{where}: {exc.args[0]}"]) from None
     assert set(LEVELS) == set(FOOTPRINTS)  # the real-area rules cover every model level
     return _finish(rows, periods, police_bodies(codes))

@@ -24,6 +24,12 @@ from copy import deepcopy
 from cspsim.inputs.dated import CouncilReorganisation
 
 COUNTY_SUFFIX = " County Council"
+
+
+class ReorganiseError(LookupError):
+    """A scenario's future reorganisation cannot be applied (an unknown county, a bad date)."""
+
+
 PERIOD_KEYS = ("council_code", "council_name", "council_type", "csp_code", "csp_name")
 
 
@@ -47,7 +53,7 @@ def _selected(r: CouncilReorganisation, present: set[str]) -> set[str]:
     """The county councils ``r`` names, among those of the areas (``present``).
 
     Raises:
-        LookupError: a name is not a county with two-tier districts among the areas.
+        ReorganiseError: a name is not a county with two-tier districts among the areas.
     """
     if r.counties == "all":
         return present
@@ -62,11 +68,11 @@ def _selected(r: CouncilReorganisation, present: set[str]) -> set[str]:
         hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
         where = ", ".join(sorted(county_name(c) for c in present)) or "none"
         problems.append(
-            f"reorganise on {r.date}: {name!r} is not a county with two-tier districts in this "
+            f"on {r.date}: {name!r} is not a county with two-tier districts in this "
             f"geography then (counties: {where}){hint}"
         )
     if problems:
-        raise LookupError("; ".join(problems))
+        raise ReorganiseError("; ".join(problems))
     return out
 
 
@@ -89,12 +95,12 @@ def reorganised(
         default_target: Residents per new unitary where a change gives none.
 
     Raises:
-        LookupError: a change is dated on or before ``start``, or names an unknown county.
+        ReorganiseError: a change is dated on or before ``start``, or names an unknown county.
     """
     out = [dict(p) for p in periods]
     for r in sorted(changes, key=lambda c: c.date):
         if r.date <= start:
-            raise LookupError(f"reorganise: date {r.date} must be after the start, {start}")
+            raise ReorganiseError(f"date {r.date} must be after the start, {start}")
         before = [p for p in out if p["start"] <= r.date][-1]
         county_of = _districts(rows, before)
         counties = _selected(r, set(county_of.values()))

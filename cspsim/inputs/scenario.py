@@ -37,6 +37,7 @@ from cspsim.inputs.dated import (
     AllocationChange,
     AreaCut,
     CouncilReorganisation,
+    FundingModel,
     PccChange,
     ordered,
 )
@@ -352,7 +353,7 @@ class PCCConfig(_Strict):
     """Police and Crime Commissioners: when they arrive and how they pass money on."""
 
     elected: dt.date = dt.date(2012, 11, 22)
-    funding_model: Literal["grant", "central", "bids"] = "grant"
+    funding_model: FundingModel = "grant"
     changes: list[PccChange] = Field(
         default=[], description="the funding model from later dates (e.g. PCCs abolished)"
     )

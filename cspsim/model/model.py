@@ -29,7 +29,7 @@ from cspsim.inputs.geography import (
 from cspsim.inputs.scenario import GeographyConfig, Scenario
 from cspsim.model.agents import AgentStructure
 from cspsim.model.linkops import PartnerWeights
-from cspsim.model.overrides import council_index
+from cspsim.model.overrides import council_index, pcc_models
 from cspsim.model.record import record_agents, record_arrays
 from cspsim.model.schedule import build_schedule
 from cspsim.model.segments import build_epoch_tables, build_segments
@@ -98,6 +98,8 @@ class CSPModel(mesa.Model):
         self.sched = build_schedule(scenario, self.duties)
         # Each council's budget multiplier by step (the funding path and single-council cuts).
         self.council_index = council_index(scenario, geo, self.sched, P)
+        # The PCC funding model of each force area by step (``pcc.changes`` may name forces).
+        self.pcc_model = pcc_models(scenario, geo, self.sched)
         quarters = self.sched.quarters
         self.epochs, self.epoch_of_step, self._shocked = build_epochs(
             scenario, geo, self.duties, quarters

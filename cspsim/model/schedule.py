@@ -40,8 +40,9 @@ class Schedule:
         bound: Contributor bound to duty, shape (n_steps, 7, n_duties) (CONTRIBUTORS order).
         new_burdens_gbp: New-burdens money per duty per year, shape (n_steps, n_duties).
         levers_active: True once the coordinator/analyst levers apply.
-        pcc_model: The PCC fund's funding model in force at each step (``pcc.funding_model``,
-            then ``pcc.changes``), shape (n_steps,).
+        pcc_model: The PCC fund's funding model in force at each step in every force area
+            (``pcc.funding_model``, then the ``pcc.changes`` for all forces), shape (n_steps,);
+            by force: :func:`cspsim.model.overrides.pcc_models`.
         annual: Grants are allocated annually (late) rather than for several years at each
             step (``funding.allocation``, then ``funding.allocation_changes``), (n_steps,).
     """
@@ -120,7 +121,8 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
     lever_from = scenario.levers.from_date or scenario.time.start
     pcc_model = np.full(len(quarters), scenario.pcc.funding_model, dtype=object)
     for change in scenario.pcc.changes:
-        pcc_model[active(change.date)] = change.funding_model
+        if change.forces == "all":  # changes in some forces: ``overrides.pcc_models``
+            pcc_model[active(change.date)] = change.funding_model
     annual = np.full(len(quarters), scenario.funding.allocation == "annual")
     for alloc in scenario.funding.allocation_changes:
         annual[active(alloc.date)] = alloc.allocation == "annual"

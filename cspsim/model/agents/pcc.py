@@ -56,9 +56,10 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         return current[-1] if current else str(bodies[0]["name"])
 
     def funding_model(self, t: int) -> str:
-        """How the fund is passed on at step ``t`` (``grant``, ``central`` or ``bids``): the
-        scenario's model, changed on the dates of ``pcc.changes``."""
-        return str(self.model.sched.pcc_model[t])
+        """How the fund is passed on at step ``t`` (``grant``, ``central``, ``bids`` or
+        ``board``): the scenario's model, changed on the dates of ``pcc.changes`` that apply
+        to this force area."""
+        return str(self.model.pcc_model[t, self.force])
 
     def in_office(self, t: int) -> bool:
         """Whether PCCs have been elected by step ``t``."""
