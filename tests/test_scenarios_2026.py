@@ -97,6 +97,30 @@ def test_unitary_size_lever_sets_the_number_of_unitaries(target, unitaries):
     assert last.transition is not None and last.transition.sum() == 12
 
 
+WEST_KENT = ["Dartford", "Gravesham", "Sevenoaks", "Tonbridge and Malling", "Tunbridge Wells"]
+EAST_KENT = ["Ashford", "Canterbury", "Dover", "Shepway", "Swale", "E07000114", "Maidstone"]
+
+
+def test_published_groupings_replace_the_size_rule(variant):
+    """Given groups (names or ONS codes), Kent becomes exactly those unitaries; a district
+    left out is an error naming it."""
+    base = load_scenario("kent_reorganisation_2028")
+
+    def groups(given):
+        def change(raw):
+            raw["geography"]["reorganise"][0]["groups"] = given
+
+        return variant(base, change)
+
+    last = build_geography(groups([WEST_KENT, EAST_KENT]).geography).timeline()[-1]
+    codes = dict(zip(build_geography(base.geography).names, last.council, strict=True))
+    assert len({codes[n] for n in WEST_KENT}) == 1
+    assert codes["Thanet"] == codes["Ashford"] != codes["Dartford"]
+    assert sum(n.startswith("Kent") for n in last.council_names) == 2
+    with pytest.raises(ScenarioError, match="districts in no group: \\['Maidstone'\\]"):
+        build_geography(groups([WEST_KENT, EAST_KENT[:-1]]).geography)
+
+
 @pytest.mark.parametrize(
     ("geography", "expected"),
     [
@@ -115,6 +139,9 @@ def test_unitary_size_lever_sets_the_number_of_unitaries(target, unitaries):
         ('areas = ["Kent"]\n[[pcc.changes]]\ndate = 2028-05-01\nfunding_model = "central"\n'
          '[[pcc.changes]]\ndate = 2027-05-01\nfunding_model = "grant"',
          "increasing order"),
+        ('areas = ["Kent"]\n[[pcc.changes]]\ndate = 2028-05-01\nfunding_model = "board"\n'
+         'forces = "mayors"',
+         "give one of 'all', 'mayoral', 'other'"),
     ],
 )  # fmt: skip
 def test_bad_dated_changes_exit_2_with_one_line(tmp_path, capsys, geography, expected):

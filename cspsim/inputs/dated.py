@@ -37,11 +37,22 @@ class CouncilReorganisation(_Strict):
         target_population: Residents per new unitary; a county of population P becomes
             ``max(1, round(P / target))`` unitaries. None: the registry's
             ``unitary_target_population``.
+        groups: Published groupings, where known: each a list of the district councils (names
+            or ONS codes) that form one unitary. A county named in a group is grouped as given
+            (every district of it in exactly one group); the others by the size rule.
     """
 
     date: dt.date
     counties: Literal["all"] | list[str] = "all"
     target_population: float | None = Field(default=None, gt=0, le=MAX_TARGET_POPULATION)
+    groups: list[list[str]] = []
+
+    @field_validator("groups")
+    @classmethod
+    def _non_empty(cls, v: list[list[str]]) -> list[list[str]]:
+        if any(not g for g in v):
+            raise ValueError("each group names at least one district council")
+        return v
 
     @field_validator("counties")
     @classmethod
@@ -52,6 +63,7 @@ class CouncilReorganisation(_Strict):
 
 
 FundingModel = Literal["grant", "central", "bids", "board"]
+FORCE_SETS = ("all", "mayoral", "other")
 
 
 class PccChange(_Strict):
@@ -68,7 +80,19 @@ class PccChange(_Strict):
 
     date: dt.date
     funding_model: FundingModel
-    forces: Literal["all", "mayoral", "other"] | list[str] = "all"
+    forces: str | list[str] = "all"
+
+    @field_validator("forces")
+    @classmethod
+    def _forces(cls, v: str | list[str]) -> str | list[str]:
+        if isinstance(v, str) and v not in FORCE_SETS:
+            raise ValueError(
+                f"{v!r}: give one of {', '.join(repr(f) for f in FORCE_SETS)} or a list of "
+                'police forces (["Kent Police"])'
+            )
+        if isinstance(v, list) and not v:
+            raise ValueError("name at least one police force")
+        return v
 
     @property
     def forces_key(self) -> str:

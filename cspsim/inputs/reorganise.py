@@ -107,6 +107,7 @@ def reorganised(
         new = {k: list(v) for k, v in deepcopy(before).items() if k in PERIOD_KEYS}
         transition = [False] * len(rows)
         target = r.target_population or default_target
+        used: set[int] = set()  # the groups of r.groups a county took
         for county in sorted(counties):
             members = sorted(c for c, cc in county_of.items() if cc == county)
             pops = [
@@ -117,8 +118,12 @@ def reorganised(
                 )
                 for c in members
             ]
-            k = max(1, round(sum(pops) / target))
-            group = dict(zip(members, groups_of(pops, k), strict=True))
+            given = _given_groups(r, members, before, used)
+            if given is None:
+                k = max(1, round(sum(pops) / target))
+                group = dict(zip(members, groups_of(pops, k), strict=True))
+            else:
+                group, k = given
             for i in range(len(rows)):
                 old = before["council_code"][i]
                 if old not in group:
@@ -131,6 +136,11 @@ def reorganised(
                 ):
                     new[key][i] = value
                 transition[i] = True
+        if unused := [g for j, g in enumerate(r.groups) if j not in used]:
+            raise ReorganiseError(
+                f"on {r.date}: groups {unused} name no two-tier district of the counties "
+                "reorganised (names or ONS codes of district councils in force then)"
+            )
         later = [p for p in out if p["start"] > r.date]
         out = [p for p in out if p["start"] < r.date]
         out.append({"start": r.date, **new, "transition": transition})
@@ -142,6 +152,43 @@ def reorganised(
                         merged[key][i] = new[key][i]
             out.append({"start": p["start"], **merged})
     return out
+
+
+def _given_groups(
+    r: CouncilReorganisation, members: list[str], period: dict, used: set[int]
+) -> tuple[dict[str, int], int] | None:
+    """The published grouping of one county's district councils (``members``, codes), if
+    ``r.groups`` names any of them: (group of each council, number of groups); the groups
+    taken are added to ``used``.
+
+    Raises:
+        ReorganiseError: a group mixes this county's districts with other names, or a
+            district is in no group or in two.
+    """
+    names = dict(zip(period["council_code"], period["council_name"], strict=True))
+    lookup = {key.casefold(): c for c in members for key in (c, names[c])}
+    mine = []
+    for j, group in enumerate(r.groups):
+        found = [lookup.get(n.strip().casefold()) for n in group]
+        if any(found):
+            if not all(found):
+                stray = [n for n, f in zip(group, found, strict=True) if f is None]
+                raise ReorganiseError(
+                    f"on {r.date}: group {group} mixes districts of one county with {stray}"
+                )
+            mine.append([f for f in found if f is not None])
+            used.add(j)
+    if not mine:
+        return None
+    out: dict[str, int] = {}
+    for g, councils in enumerate(mine):
+        for c in councils:
+            if c in out:
+                raise ReorganiseError(f"on {r.date}: {names[c]!r} is in two groups")
+            out[c] = g
+    if missing := [names[c] for c in members if c not in out]:
+        raise ReorganiseError(f"on {r.date}: districts in no group: {missing}")
+    return out, len(mine)
 
 
 def _districts(rows: list[dict], period: dict) -> dict[str, str]:
