@@ -59,6 +59,24 @@ def test_reorganisation_removes_two_tier_overhead_and_county_partner(kent_runs):
         np.testing.assert_allclose(b.rec.delivered[early], a.rec.delivered[early])
 
 
+def test_national_reorganisation_ends_two_tier_and_keeps_the_others():
+    """England, April 2028: no area is two-tier and no county council is a partner; every
+    unitary, metropolitan and London council is as in the projection."""
+    ref = CSPModel(load_scenario("projection_2030"), seed=1, with_agents=False)
+    lgr = CSPModel(load_scenario("local_government_reorganisation_2028"), seed=1, with_agents=False)
+    county = PARTNER_TYPES.index("county_council")
+    before, after = ref.epochs[-1], lgr.epochs[-1]
+    assert before.two_tier.sum() > 100 and not after.two_tier.any()
+    assert (after.link_of[county] >= 0).sum() == 0
+    assert lgr.epochs[-1].transition is not None
+    moved = lgr.epochs[-1].transition
+    assert np.array_equal(moved, before.two_tier)
+    p_ref, p_lgr = ref.geo.timeline()[-1], lgr.geo.timeline()[-1]
+    kept = ~moved
+    codes = np.array(p_ref.council_codes)[p_ref.council][kept]
+    assert list(codes) == list(np.array(p_lgr.council_codes)[p_lgr.council][kept])
+
+
 def test_reorganisation_shakes_partners_in_the_new_unitaries(kent_runs):
     """The transition shock: in the quarter the unitaries start, police engagement in the
     districts is lower with the shock than without it (council_reorganisation_shock = 0),
