@@ -180,6 +180,18 @@ def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
         )
     if "allocation" in v:
         funding["allocation"] = _choice("allocation", v["allocation"])
+    if "time_limited_grants_end_year" in v:
+        end = _april(v["time_limited_grants_end_year"])
+        funding["grants"] = [
+            {**g, "end": end} if g.get("time_limited") else dict(g)
+            for g in funding.get("grants", [])
+        ]
+    if "unitary_target_population" in v:
+        geography = out.setdefault("geography", {})
+        geography["reorganise"] = [
+            {**r, "target_population": float(v["unitary_target_population"])}
+            for r in geography.get("reorganise", [])
+        ]
     lv = out.setdefault("levers", {})
     for name in ("fund_coordinator", "fund_analyst"):
         if name in v:

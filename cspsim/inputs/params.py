@@ -188,6 +188,18 @@ class Params:
     share. Source: assumption; seed 001 (reforms 'minimised the ability of these services to be
     flexible')."""
 
+    council_reorganisation_shock: float
+    """Share of every partner's engagement lost in the areas whose council is replaced by a new
+    unitary in a scenario's future reorganisation (the transition shock). Unit: share. Source:
+    assumption: as reorganisation_shock (seed 001); the transition to new unitaries in a scenario's
+    [[geography.reorganise]]."""
+
+    section_114_cut_pct: float
+    """Cut to a council's budget while a section 114 notice is in force ([[funding.area_cuts]] with
+    section_114 = true and no pct). Unit: percent. Source: assumption: a section 114 notice (Local
+    Government Finance Act 1988 s114) stops all new spending except on statutory services; the share
+    of a council's community safety budget that is not statutory is not published."""
+
     chair_police_engagement_bonus: float
     """Extra pull on police engagement where a senior police officer chairs the CSP. Unit: logit.
     Source: assumption; 2009 survey T12-T17 (police chairs rated knowledgeable and influential)."""

@@ -29,6 +29,7 @@ from cspsim.inputs.geography import (
 from cspsim.inputs.scenario import GeographyConfig, Scenario
 from cspsim.model.agents import AgentStructure
 from cspsim.model.linkops import PartnerWeights
+from cspsim.model.overrides import council_index, pcc_models
 from cspsim.model.record import record_agents, record_arrays
 from cspsim.model.schedule import build_schedule
 from cspsim.model.segments import build_epoch_tables, build_segments
@@ -95,6 +96,10 @@ class CSPModel(mesa.Model):
         self.duties = duties if duties is not None else load_duties(scenario, base_dir)
         self.geo = geo = geography if geography is not None else build_geography(scenario.geography)
         self.sched = build_schedule(scenario, self.duties)
+        # Each council's budget multiplier by step (the funding path and single-council cuts).
+        self.council_index = council_index(scenario, geo, self.sched, P)
+        # The PCC funding model of each force area by step (``pcc.changes`` may name forces).
+        self.pcc_model = pcc_models(scenario, geo, self.sched)
         quarters = self.sched.quarters
         self.epochs, self.epoch_of_step, self._shocked = build_epochs(
             scenario, geo, self.duties, quarters
@@ -241,6 +246,9 @@ class CSPModel(mesa.Model):
         if t > 0 and t == seg.tables.start:  # a reorganisation shakes engagement
             for p in self._shocked_rows[self.epoch_of_step[t]]:
                 self.state.engagement[p] *= 1 - self.P.reorganisation_shock
+            moved = self.epochs[self.epoch_of_step[t]].transition
+            if moved is not None:  # new unitaries: every partner's engagement there
+                self.state.engagement[:, moved] *= 1 - self.P.council_reorganisation_shock
         money = self.budget_tables.inputs
         funded_gbp, lost = budgets.step_arrays(self, self.budget_tables, t, post_draws)
         # 7.2 Demand: constant within a segment (``seg.work``).

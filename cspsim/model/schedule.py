@@ -40,6 +40,11 @@ class Schedule:
         bound: Contributor bound to duty, shape (n_steps, 7, n_duties) (CONTRIBUTORS order).
         new_burdens_gbp: New-burdens money per duty per year, shape (n_steps, n_duties).
         levers_active: True once the coordinator/analyst levers apply.
+        pcc_model: The PCC fund's funding model in force at each step in every force area
+            (``pcc.funding_model``, then the ``pcc.changes`` for all forces), shape (n_steps,);
+            by force: :func:`cspsim.model.overrides.pcc_models`.
+        annual: Grants are allocated annually (late) rather than for several years at each
+            step (``funding.allocation``, then ``funding.allocation_changes``), (n_steps,).
     """
 
     quarters: list[dt.date]
@@ -55,6 +60,8 @@ class Schedule:
     bound: np.ndarray
     new_burdens_gbp: np.ndarray
     levers_active: np.ndarray
+    pcc_model: np.ndarray
+    annual: np.ndarray
 
     @property
     def n_steps(self) -> int:
@@ -92,6 +99,8 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
     via_pcc_rf = np.zeros(len(quarters))
     for g in scenario.funding.grants:
         amounts = yearly_amounts(g.gbp_per_year, fy)
+        if g.end is not None:  # a time-limited grant: nothing from its end on
+            amounts = np.where(active(g.end), 0.0, amounts)
         if g.path == "pcc":
             via_pcc += np.where(pcc_active, amounts, 0.0)
             if g.ring_fenced:
@@ -110,6 +119,13 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
                 bound[:, x, d] = active(max(since, duties.start[d]))
     new_burdens = duty_active * duties.new_burdens_gbp[None, :]
     lever_from = scenario.levers.from_date or scenario.time.start
+    pcc_model = np.full(len(quarters), scenario.pcc.funding_model, dtype=object)
+    for change in scenario.pcc.changes:
+        if change.forces == "all":  # changes in some forces: ``overrides.pcc_models``
+            pcc_model[active(change.date)] = change.funding_model
+    annual = np.full(len(quarters), scenario.funding.allocation == "annual")
+    for alloc in scenario.funding.allocation_changes:
+        annual[active(alloc.date)] = alloc.allocation == "annual"
     return Schedule(
         quarters=quarters,
         fy=fy,
@@ -124,6 +140,8 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
         bound=bound,
         new_burdens_gbp=new_burdens,
         levers_active=active(lever_from),
+        pcc_model=pcc_model,
+        annual=annual,
     )
 
 

@@ -178,8 +178,9 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
 
     @property
     def funding_model(self) -> str:
-        """grant, central or bids."""
-        return self.model.config.pcc.funding_model
+        """grant, central, bids or board: the model in force in the force area now."""
+        k = self.model.geo.footprint_names["police"].index(self.force)
+        return str(self.model.pcc_model[max(self.model.t, 0), k])
 
 
 def _view_class(ptype: str, agent_class: type) -> type[PartnerAgency]:

@@ -67,6 +67,9 @@ class Epoch:
         hubs_served: Sub-regional hubs (1+4) served by each agency.
         levels: Footprint level of each reorganised partner type (e.g. health: health_ccg).
         period: Index of the councils and CSPs in force (``Geography.timeline()``).
+        transition: Areas whose council a scenario's future reorganisation replaces at this
+            epoch's start (every partner's engagement there takes the transition shock,
+            ``council_reorganisation_shock``), (n_areas,) bool; None when none.
     """
 
     start_step: int
@@ -94,6 +97,7 @@ class Epoch:
     hubs_served: np.ndarray
     levels: dict[str, str] = field(default_factory=dict)
     period: int = 0
+    transition: np.ndarray | None = None
 
     @property
     def n_links(self) -> int:
@@ -490,9 +494,10 @@ def _build_epochs(
                 levels[agency] = level
         structured = scenario.structure.mode != "separate" and b >= struct_step
         period = int(np.searchsorted(period_step, b, side="right")) - 1
-        epochs.append(
-            build_epoch(scenario, geo, duties, b, structured, dict(levels), cache, period)
-        )
+        ep = build_epoch(scenario, geo, duties, b, structured, dict(levels), cache, period)
+        if b > 0 and period_step[period] == b:  # the councils change now
+            ep.transition = geo.timeline()[period].transition
+        epochs.append(ep)
         shocked.append(changed)
     epoch_of_step = (
         np.searchsorted([e.start_step for e in epochs], np.arange(len(quarters)), side="right") - 1

@@ -99,7 +99,8 @@ class Council(mesa.Agent):
             post_draws: This quarter's uniform draws, (post, lose / regain, area).
         """
         m, P, sc = self.model, self.model.P, self.model.sched
-        pressure = float(np.clip(1.0 - sc.budget_index[t, 0], 0.0, 1.0))
+        index = float(m.council_index[t, self.area])  # the funding path, and this council's
+        pressure = float(np.clip(1.0 - index, 0.0, 1.0))
         direct = sc.grant_direct_gbp[t] * self.pop_share
         kept_direct, lost_direct = self._keep(
             direct, sc.grant_direct_gbp[t], sc.grant_direct_ring_fenced[t], pressure
@@ -109,7 +110,7 @@ class Council(mesa.Agent):
         )
         grant = kept_direct + kept_pcc
         late = 0.0
-        if m.config.funding.allocation == "annual" and sc.year_start[t]:
+        if sc.annual[t] and sc.year_start[t]:
             late = grant * P.late_allocation_loss  # a late, annual allocation loses time
             grant = grant - late
         self.ledger = {
@@ -118,7 +119,7 @@ class Council(mesa.Agent):
             "late_gbp": late,
         }
         self.grant_gbp = grant
-        self.funded_gbp = self.base_gbp * sc.budget_index[t, 0] + grant + self._lever_gbp(t)
+        self.funded_gbp = self.base_gbp * index + grant + self._lever_gbp(t)
         self.set_team(t)
         self.turnover_loss = self._turnover_loss(t)
         self.keep_or_lose_posts(t, post_draws[:, :, self.area])
@@ -154,7 +155,7 @@ class Council(mesa.Agent):
         m, P = self.model, self.model.P
         if not m.sched.year_start[t]:
             return 0.0
-        annual = m.config.funding.allocation == "annual"
+        annual = bool(m.sched.annual[t])
         rate = P.turnover_annual_allocation if annual else P.turnover_multi_year_allocation
         grant_share = self.grant_gbp / self.funded_gbp if self.funded_gbp > 0 else 0.0
         return float(budgets.turnover_loss(True, grant_share, rate, P.new_staff_productivity_loss))
