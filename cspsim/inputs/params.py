@@ -183,6 +183,13 @@ class Params:
     seed 003 (two-tier areas: 'numerous strategic group meetings'; a coterminous unitary CSP is less
     burdensome)."""
 
+    police_dilution_weight: float
+    """Share of the dilution pull (w_dilution) that applies to police: 1 = a force's attention
+    spread evenly over all its CSPs, 0 = each CSP served as if by its own force. Unit: ratio.
+    Source: assumption; Crime and Disorder Act 1998 s5 (every chief officer of police with any part
+    of the area is a responsible authority): each CSP has a local police commander and neighbourhood
+    team, so a force's attention is not spread evenly over its CSPs (issue 12)."""
+
     reorganisation_shock: float
     """Share of engagement lost on a partner's links when its organisation is restructured. Unit:
     share. Source: assumption; seed 001 (reforms 'minimised the ability of these services to be

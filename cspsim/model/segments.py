@@ -87,12 +87,14 @@ class Segment:
 
 
 def segment_starts(sched: Schedule, epoch_of_step: np.ndarray) -> list[int]:
-    """First step of each segment: where the epoch, duties in force or bindings change."""
-    d, b = sched.duty_active, sched.bound
+    """First step of each segment: where the epoch, duties in force (or their workload),
+    bindings or the cost of an FTE change."""
+    d, b = sched.duty_level, sched.bound
     change = (
         (np.diff(epoch_of_step) != 0)
         | (d[1:] != d[:-1]).any(axis=1)
         | (b[1:] != b[:-1]).any(axis=(1, 2))
+        | (sched.cost_per_fte_gbp[1:] != sched.cost_per_fte_gbp[:-1])
     )
     return [0, *(np.flatnonzero(change) + 1).tolist()]
 
@@ -109,10 +111,10 @@ def build_segments(
     segments = []
     bound_share0 = None  # bound shares at the first step: statutory pressure is the change
     for start, stop in zip(starts, stops, strict=True):
-        key = sched.duty_active[start].tobytes() + sched.bound[start].tobytes()
+        key = sched.duty_level[start].tobytes() + sched.bound[start].tobytes()
         if key not in workloads:
             workloads[key] = workload(
-                m.demand_full, m.W, sched.duty_active[start], sched.bound[start], bound_w
+                m.demand_full, m.W, sched.duty_level[start], sched.bound[start], bound_w
             )
         work = workloads[key]
         if bound_share0 is None:

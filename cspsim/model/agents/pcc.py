@@ -72,7 +72,7 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
             c.pcc_grant_gbp = gbp
         self.central_gbp = float(central[0])
         self.central_fte = (
-            self.central_gbp / P.cost_per_fte_gbp * P.central_commissioning_efficiency
+            self.central_gbp / m.sched.cost_per_fte_gbp[t] * P.central_commissioning_efficiency
         )
 
     def bid_strength(self, council: Council) -> float:

@@ -173,9 +173,9 @@ def build_step_inputs(
     scenario: Scenario, P: Params, sched: Schedule, geo: Geography, pop_share: np.ndarray
 ) -> StepInputs:
     """Money by step: every budget-phase quantity that does not depend on the state."""
-    cost = P.cost_per_fte_gbp
+    cost = sched.cost_per_fte_gbp[:, None]
     idx = sched.budget_index
-    council_pressure = np.clip(1.0 - idx[:, 0], 0.0, 1.0)
+    council_pressure = sched.council_pressure
     cp = council_pressure[:, None]
     g = sched.grant_direct_gbp
     direct = g[:, None] * pop_share
@@ -232,7 +232,9 @@ def build_step_inputs(
         central_fte=central_fte,
         has_central=(central_fte != 0).any(axis=1),
         central_spend_gbp=central[:, force] * geo.population / pop_force,
-        lever_gbp=cost * (levers.fund_coordinator + levers.fund_analyst) * sched.levers_active,
+        lever_gbp=sched.cost_per_fte_gbp
+        * (levers.fund_coordinator + levers.fund_analyst)
+        * sched.levers_active,
         bids=(model == "bids") & sched.pcc_active,
         grant=grant,
         late=late,
@@ -287,7 +289,7 @@ def step_arrays(
         None outside the first quarter of a financial year).
     """
     P, s, sc, st = m.P, m.state, m.sched, tab.inputs
-    cost = P.cost_per_fte_gbp
+    cost = sc.cost_per_fte_gbp[t]
     if st.grant is None:  # "bids": the PCC's money follows each team's bid strength
         strength = 1 + P.gain_analyst * s.analyst + P.gain_coordinator * s.coordinator
         to_area, _ = pcc_pass_on(
