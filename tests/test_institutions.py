@@ -234,3 +234,56 @@ def test_duty_workload_and_split_are_levers(baseline):
     c = CONTRIBUTORS.index("council")
     assert changed.weight[c, d] == pytest.approx(min(1.5 * base.weight[c, d], 1.0))
     assert changed.weight[:, d].sum() == pytest.approx(1.0)
+
+
+def _two_forces(cleveland, variant, changes):
+    """Cleveland's four areas split between two forces, with the given PCC model changes."""
+
+    def change(raw):
+        for a in raw["geography"]["areas"][:2]:
+            a["force"] = "North"
+        raw["pcc"]["changes"] = changes
+
+    return variant(cleveland, change)
+
+
+def test_pcc_funding_model_per_force_and_changing_during_a_run(cleveland, variant):
+    """One force's PCC switches to central commissioning in 2016: its CSPs get none of its
+    fund from then on, the other force's CSPs still get theirs; both engines agree."""
+    sc = _two_forces(
+        cleveland,
+        variant,
+        [
+            {"date": dt.date(2016, 4, 1), "model": "central", "forces": ["North"]},
+            {"date": dt.date(2019, 4, 1), "model": "bids", "forces": ["Cleveland"]},
+        ],
+    )
+    arrays = CSPModel(sc, seed=5, engine="arrays").run()
+    agents = CSPModel(sc, seed=5, engine="agents").run()
+    for name in ("team_fte", "delivered", "spend_gbp", "eng_strategic"):
+        np.testing.assert_allclose(
+            getattr(agents.rec, name), getattr(arrays.rec, name), rtol=1e-9, atol=1e-9
+        )
+    for name, values in arrays.rec.ledger.items():
+        np.testing.assert_allclose(agents.rec.ledger[name], values, rtol=1e-9, atol=1e-9)
+    q = arrays.sched.quarters
+    before, after = q.index(dt.date(2015, 4, 1)), q.index(dt.date(2017, 4, 1))
+    central = arrays.rec.ledger["pcc_central_gbp"]
+    assert central[after] > central[before]
+    names = list(arrays.geo.footprint_names["police"])
+    north, rest = names.index("North"), names.index("Cleveland")
+    assert arrays.pcc_models[before, north] == arrays.pcc_models[before, rest] == 0
+    assert arrays.pcc_models[after, north] == 1 and arrays.pcc_models[-1, rest] == 2
+    views = {p.force: p for p in arrays.views["pccs"]}
+    assert views["North"].funding_model == "central" and views["Cleveland"].funding_model == "bids"
+
+
+def test_unknown_force_in_a_pcc_change_is_a_clear_error(cleveland, variant):
+    """A model change naming a force that is not in the areas is one clear error."""
+    sc = _two_forces(
+        cleveland,
+        variant,
+        [{"date": dt.date(2016, 4, 1), "model": "central", "forces": ["Nowhere"]}],
+    )
+    with pytest.raises(ScenarioError, match="unknown force"):
+        CSPModel(sc, seed=1)

@@ -359,6 +359,12 @@ class Params:
     every respondent reads it exactly). Unit: share. Source: assumption (ordered-probit answer
     model: respondents read the same state differently); calibrated against the 2009 survey."""
 
+    survey_team_smaller_margin: float
+    """Share of its FTE a team must have lost since an earlier year before the synthetic survey
+    answers that it is smaller. Unit: share. Source: assumption: a manager calls the team smaller
+    once it has lost more than this share of its FTE since the earlier year (issue 12; e.g. the LGA
+    2016 survey)."""
+
     survey_confidence_not_very: float
     """Share of demand met at or above which a manager is 'not very' rather than 'not at all'
     confident in capacity for the next 12 months. Unit: share. Source: assumption; calibrated

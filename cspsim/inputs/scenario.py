@@ -329,11 +329,30 @@ class StructureConfig(_Strict):
     start: dt.date | None = None
 
 
+FundingModel = Literal["grant", "central", "bids"]
+
+
+class PCCModelChange(_Strict):
+    """A change of funding model during a run, for some forces or all (seed 001: grant,
+    commissioning or bids differ between PCCs)."""
+
+    date: dt.date
+    model: FundingModel
+    forces: list[str] | None = Field(
+        default=None, description="police force areas it applies to (None = every force)"
+    )
+
+
 class PCCConfig(_Strict):
-    """Police and Crime Commissioners: when they arrive and how they pass money on."""
+    """Police and Crime Commissioners: when they arrive and how they pass money on.
+
+    ``funding_model`` is every force's model from the start; ``changes`` switch the model of
+    some or all forces from a date, in date order.
+    """
 
     elected: dt.date = dt.date(2012, 11, 22)
-    funding_model: Literal["grant", "central", "bids"] = "grant"
+    funding_model: FundingModel = "grant"
+    changes: list[PCCModelChange] = []
 
 
 class Reorganisation(_Strict):

@@ -96,6 +96,8 @@ class CSPModel(mesa.Model):
         self.geo = geo = geography if geography is not None else build_geography(scenario.geography)
         self.sched = build_schedule(scenario, self.duties, P.cost_per_fte_gbp)
         quarters = self.sched.quarters
+        # Each force's PCC funding model by step (codes into budgets.FUNDING_MODELS).
+        self.pcc_models = budgets.pcc_models(scenario, geo, quarters)
         self.epochs, self.epoch_of_step, self._shocked = build_epochs(
             scenario, geo, self.duties, quarters
         )

@@ -12,6 +12,7 @@ import mesa
 import numpy as np
 
 from cspsim.model.agents.partner import AGENCY_CLASSES
+from cspsim.model.submodels.budgets import FUNDING_MODELS
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, PARTNER_TYPES, PER_100K
 
 if TYPE_CHECKING:
@@ -178,8 +179,10 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
 
     @property
     def funding_model(self) -> str:
-        """grant, central or bids."""
-        return self.model.config.pcc.funding_model
+        """grant, central or bids, at the current step."""
+        m = self.model
+        k = list(m.geo.footprint_names["police"]).index(self.force)
+        return FUNDING_MODELS[int(m.pcc_models[max(m.t, 0), k])]
 
 
 def _view_class(ptype: str, agent_class: type) -> type[PartnerAgency]:

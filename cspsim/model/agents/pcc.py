@@ -42,16 +42,20 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         self.councils = councils
         for c in councils:
             c.pcc = self
-        self.funding_model = model.config.pcc.funding_model
         self.fund_gbp = self.central_gbp = self.central_fte = 0.0
 
     def in_office(self, t: int) -> bool:
         """Whether PCCs have been elected by step ``t``."""
         return bool(self.model.sched.pcc_active[t])
 
+    def funding_model(self, t: int) -> str:
+        """How it passes its fund on at step ``t``: grant, central or bids (the scenario's
+        model, then its dated changes for this force)."""
+        return budgets.FUNDING_MODELS[int(self.model.pcc_models[t, self.force])]
+
     def invites_bids(self, t: int) -> bool:
         """Whether CSP teams spend time bidding for the PCC's money this quarter."""
-        return self.funding_model == "bids" and self.in_office(t)
+        return self.funding_model(t) == "bids" and self.in_office(t)
 
     def pass_on_fund(self, t: int) -> None:
         """Split this year's fund between its own commissioning and the councils' teams."""
@@ -59,12 +63,12 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         pop_share = sum(c.pop_share for c in self.councils)
         self.fund_gbp = m.sched.grant_pcc_gbp[t] * pop_share
         population = np.array([c.population for c in self.councils])
-        strength = np.array([self.bid_strength(c) for c in self.councils])
+        strength = np.array([self.bid_strength(c, t) for c in self.councils])
         to_area, central = budgets.pcc_pass_on(
             np.array([self.fund_gbp]),
             np.zeros(len(self.councils), dtype=np.int64),
             population,
-            self.funding_model,
+            self.funding_model(t),
             P.pcc_retained_share,
             strength,
         )
@@ -75,9 +79,9 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
             self.central_gbp / m.sched.cost_per_fte_gbp[t] * P.central_commissioning_efficiency
         )
 
-    def bid_strength(self, council: Council) -> float:
+    def bid_strength(self, council: Council, t: int) -> float:
         """How strong a council's bid is: analysts and coordinators write better bids."""
-        if self.funding_model != "bids":
+        if self.funding_model(t) != "bids":
             return 1.0
         P = self.model.P
         return (

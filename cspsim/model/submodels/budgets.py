@@ -13,15 +13,18 @@ teams grow towards what their budget pays for, posts at risk may be lost.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
+from cspsim.inputs.errors import ScenarioError
 from cspsim.inputs.geography import Geography
 from cspsim.inputs.params import Params
 from cspsim.inputs.scenario import Scenario
 from cspsim.model.schedule import PARTNER_COLUMNS, Schedule
+from cspsim.model.timeline import active_from
 from cspsim.model.types import FloatArray
 from cspsim.vocab import QUARTERS_PER_YEAR
 
@@ -66,6 +69,36 @@ def divert(
         return amount, np.zeros_like(amount)
     lost = amount * np.clip(diversion * pressure, 0.0, 1.0)
     return amount - lost, lost
+
+
+FUNDING_MODELS = ("grant", "central", "bids")
+
+
+def pcc_models(scenario: Scenario, geo: Geography, quarters: list[dt.date]) -> np.ndarray:
+    """Funding model of each force's PCC at each step, as codes into ``FUNDING_MODELS``,
+    shape (n_steps, n_forces): the scenario's ``funding_model``, then its ``changes``.
+
+    Raises:
+        ScenarioError: a change naming a force that is not in the geography.
+    """
+    names = list(geo.footprint_names["police"])
+    codes = np.full((len(quarters), len(names)), FUNDING_MODELS.index(scenario.pcc.funding_model))
+    problems = []
+    for ch in sorted(scenario.pcc.changes, key=lambda c: c.date):
+        unknown = sorted(set(ch.forces or []) - set(names))
+        if unknown:
+            problems.append(f"pcc.changes: unknown force(s) {unknown}; known: {names}")
+            continue
+        cols = (
+            [names.index(f) for f in ch.forces]
+            if ch.forces is not None
+            else list(range(len(names)))
+        )
+        rows = active_from(quarters, ch.date)
+        codes[np.ix_(rows, cols)] = FUNDING_MODELS.index(ch.model)
+    if problems:
+        raise ScenarioError(problems)
+    return codes
 
 
 def pcc_pass_on(
@@ -147,10 +180,13 @@ class StepInputs:
         has_central: Some PCC commissions centrally, (T,).
         central_spend_gbp: Centrally commissioned money by area (population share), (T, n).
         lever_gbp: Money per area from the coordinator / analyst levers, (T,).
-        bids: Teams spend time bidding to the PCC, (T,).
+        bids: Teams spend time bidding to their PCC, (T, n_areas).
+        any_bids: Some PCC invites bids at some step of the run.
+        to_area: PCC money to each area before diversion, (T, n_areas); for areas whose PCC
+            invites bids it is worked out each step (it depends on the teams' posts).
         grant: Grant reaching teams after diversion and late allocation, (T, n_areas); None
-            under the ``bids`` funding model, where it depends on the teams' posts.
-        late: Grant lost to late allocation, (T, n_areas); None under ``bids``.
+            when some PCC invites bids during the run.
+        late: Grant lost to late allocation, (T, n_areas); None when ``grant`` is.
         ledger: Ledger entries known in advance (GBP per quarter), by name, each (T,).
     """
 
@@ -164,15 +200,25 @@ class StepInputs:
     central_spend_gbp: np.ndarray
     lever_gbp: np.ndarray
     bids: np.ndarray
+    any_bids: bool
+    to_area: np.ndarray
     grant: np.ndarray | None
     late: np.ndarray | None
     ledger: dict[str, np.ndarray]
 
 
 def build_step_inputs(
-    scenario: Scenario, P: Params, sched: Schedule, geo: Geography, pop_share: np.ndarray
+    scenario: Scenario,
+    P: Params,
+    sched: Schedule,
+    geo: Geography,
+    pop_share: np.ndarray,
+    models: np.ndarray,
 ) -> StepInputs:
-    """Money by step: every budget-phase quantity that does not depend on the state."""
+    """Money by step: every budget-phase quantity that does not depend on the state.
+
+    ``models`` is each force's funding model by step (:func:`pcc_models`).
+    """
     cost = sched.cost_per_fte_gbp[:, None]
     idx = sched.budget_index
     council_pressure = sched.council_pressure
@@ -184,20 +230,27 @@ def build_step_inputs(
     kept = kept + direct * rf[:, None]
     force = geo.footprint["police"]
     fund_force = sched.grant_pcc_gbp[:, None] * np.bincount(force, weights=pop_share)
-    # The PCC's split depends on the step only through the fund, which changes yearly.
-    model = scenario.pcc.funding_model
+    # The PCC's split depends on the step only through the fund and the forces' models,
+    # which change yearly or at a dated change: worked out once per distinct pair.
     to_area = np.zeros_like(direct)
     central = np.zeros_like(fund_force)
-    for value in np.unique(sched.grant_pcc_gbp):
-        rows = sched.grant_pcc_gbp == value
-        to_area[rows], central[rows] = pcc_pass_on(
-            fund_force[np.argmax(rows)],
-            force,
-            geo.population,
-            model,
-            P.pcc_retained_share,
-            np.ones(geo.n),  # bid strength: only used under "bids", where grant is per step
-        )
+    key = np.column_stack([sched.grant_pcc_gbp, models])
+    _, first, which = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    for k, t0 in enumerate(first):
+        rows = which.ravel() == k
+        for code in np.unique(models[t0]):
+            by_force = models[t0] == code
+            a, c = pcc_pass_on(
+                fund_force[t0],
+                force,
+                geo.population,
+                FUNDING_MODELS[code],
+                P.pcc_retained_share,
+                np.ones(geo.n),  # bid strength: under "bids" the grant is worked out per step
+            )
+            to_area[np.ix_(rows, by_force[force])] = a[by_force[force]]
+            central[np.ix_(rows, by_force)] = c[by_force]
+    bids = (models[:, force] == FUNDING_MODELS.index("bids")) & sched.pcc_active[:, None]
     ledger = {
         "grants_in_gbp": (direct.sum(axis=1) + fund_force.sum(axis=1)) / QUARTERS_PER_YEAR,
         "pcc_central_gbp": central.sum(axis=1) / QUARTERS_PER_YEAR,
@@ -205,7 +258,7 @@ def build_step_inputs(
     grant = late = None
     gp = sched.grant_pcc_gbp
     rf_pcc = np.where(gp != 0, sched.grant_pcc_ring_fenced / np.where(gp != 0, gp, 1.0), 0.0)
-    if model != "bids":
+    if not bids.any():
         to_area_kept, to_area_div = divert(
             to_area * (1 - rf_pcc[:, None]), cp, P.grant_diversion, False
         )
@@ -235,7 +288,9 @@ def build_step_inputs(
         lever_gbp=sched.cost_per_fte_gbp
         * (levers.fund_coordinator + levers.fund_analyst)
         * sched.levers_active,
-        bids=(model == "bids") & sched.pcc_active,
+        bids=bids,
+        any_bids=bool(bids.any()),
+        to_area=to_area,
         grant=grant,
         late=late,
         ledger=ledger,
@@ -265,7 +320,7 @@ def build_tables(m: CSPModel) -> BudgetTables:
     """The budget phase's tables for model ``m``."""
     P, levers = m.P, m.config.levers
     return BudgetTables(
-        inputs=build_step_inputs(m.config, P, m.sched, m.geo, m.pop_share),
+        inputs=build_step_inputs(m.config, P, m.sched, m.geo, m.pop_share, m.pcc_models),
         force=m.geo.footprint["police"],
         annual=m.config.funding.allocation == "annual",
         post_min_fte=np.array([[P.coordinator_min_fte], [P.analyst_min_fte]]),
@@ -290,11 +345,14 @@ def step_arrays(
     """
     P, s, sc, st = m.P, m.state, m.sched, tab.inputs
     cost = sc.cost_per_fte_gbp[t]
-    if st.grant is None:  # "bids": the PCC's money follows each team's bid strength
-        strength = 1 + P.gain_analyst * s.analyst + P.gain_coordinator * s.coordinator
-        to_area, _ = pcc_pass_on(
-            st.fund_force[t], tab.force, m.pop, "bids", P.pcc_retained_share, strength
-        )
+    if st.grant is None:  # some PCC invites bids: its money follows each team's bid strength
+        to_area = st.to_area[t]
+        if st.bids[t].any():
+            strength = 1 + P.gain_analyst * s.analyst + P.gain_coordinator * s.coordinator
+            by_bid, _ = pcc_pass_on(
+                st.fund_force[t], tab.force, m.pop, "bids", P.pcc_retained_share, strength
+            )
+            to_area = np.where(st.bids[t], by_bid, to_area)
         gp = sc.grant_pcc_gbp[t]
         rf = sc.grant_pcc_ring_fenced[t] / gp if gp else 0.0
         to_area_kept, to_area_div = divert(

@@ -336,8 +336,8 @@ def step_arrays(
         avail = team * s.ownership - tab.reporting_fte
     else:
         avail = team * (1 - lost) * s.ownership - tab.reporting_fte
-    if money.bids[t]:
-        avail = avail - P.bid_cost_fte
+    if money.bids[t].any():
+        avail = avail - P.bid_cost_fte * money.bids[t]
     if tab.mgmt_fte is not None:
         avail = avail - tab.mgmt_fte
     council_avail = np.maximum(avail, 0.0)
