@@ -181,8 +181,10 @@ def test_time_limited_funds_start_and_stop(baseline, variant):
     )
     sched = build_schedule(sc, load_duties(sc), 40000.0)
     fy = sched.fy
-    pcc = sched.grant_pcc_gbp
-    assert pcc[fy == 2018].max() < pcc[fy == 2019].min()  # VRUs from 2019
+    pcc = sched.grant_pcc_gbp + sched.grant_pcc_central_gbp
+    central = sched.grant_pcc_central_gbp  # VRUs and Safer Streets: the PCC commissions them
+    assert central[fy == 2018].max() == 0 < central[fy == 2019].min()  # VRUs from 2019
+    assert pcc[fy == 2018].max() < pcc[fy == 2019].min()
     assert pcc[fy == 2025].max() < pcc[fy == 2024].min()  # Safer Streets, SVD grant end
     svd = grants["serious_violence_duty_grant"].gbp_per_year
     assert svd[2022] > 0 and svd[2025] == 0
@@ -195,7 +197,7 @@ def test_a_broken_funds_file_is_one_clear_error(baseline, variant, tmp_path):
         "name,path,start_fy,end_fy,gbp_per_year,ring_fenced,source\nx,bank,2019,,1,true,s\n"
     )
     sc = variant(baseline, lambda r: r["funding"].update(funds_files=[str(bad)]))
-    with pytest.raises(ScenarioError, match="path must be csp or pcc"):
+    with pytest.raises(ScenarioError, match="path must be csp, pcc, pcc_central or capital"):
         scenario_grants(sc)
     bad.write_text(
         "name,path,start_fy,end_fy,gbp_per_year,ring_fenced,source\nx,pcc,2019,,1,true,\n"

@@ -85,8 +85,10 @@ class Params:
     probability. Source: 2009 survey T12 (portfolio holder 22% + other elected member 6%)."""
 
     cost_per_fte_gbp: float
-    """Annual cost of one FTE of community safety capacity (all agencies). Unit: gbp_per_year.
-    Source: assumption: salary plus on-costs of a mid-grade public-sector officer, 2009 prices."""
+    """Annual cost of one FTE of community safety capacity (all agencies) in 2009-10. Unit:
+    gbp_per_year. Source: assumption: salary plus on-costs of a mid-grade public-sector officer in
+    2009-10; later years move with the scenario's funding.cost_per_fte_index (NJC pay awards in the
+    history, configs/series/public_sector_pay.csv)."""
 
     police_fte_per_100k: float
     """Police capacity available for partnership work, per 100,000 residents, 2009. Unit:

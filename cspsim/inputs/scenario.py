@@ -267,10 +267,17 @@ class Cut(_Strict):
 
 
 class Grant(_Strict):
-    """A funding stream to CSPs, by financial year (the last value carries forward)."""
+    """A funding stream, by financial year (the last value carries forward).
+
+    ``path``: ``csp`` (paid to CSPs), ``pcc`` (to PCCs, passed on by their funding model) or
+    ``pcc_central`` (to PCCs for their own commissioning, whatever their model: violence
+    reduction units) or ``capital`` (capital works such as Safer Streets lighting and CCTV:
+    listed with their dates, but they buy no staff capacity, so the model leaves them out).
+    Before PCCs are in office the ``pcc`` and ``pcc_central`` paths are paid to CSPs.
+    """
 
     name: str
-    path: Literal["csp", "pcc"] = "csp"
+    path: Literal["csp", "pcc", "pcc_central", "capital"] = "csp"
     gbp_per_year: dict[Year, Money]
     ring_fenced: bool = False
 

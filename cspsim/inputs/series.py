@@ -121,8 +121,9 @@ def council_cash_index(path: Path | None = None) -> dict[int, float]:
 def read_funds(path: Path) -> list[dict[str, object]]:
     """Funding streams of a funds file, as scenario grants (``[[funding.grants]]`` entries).
 
-    Columns: ``name``, ``path`` (``csp`` or ``pcc``), ``start_fy``, ``end_fy`` (last
-    financial year paid; empty = continues), ``gbp_per_year``, ``ring_fenced``, ``source``.
+    Columns: ``name``, ``path`` (``csp``, ``pcc``, ``pcc_central`` or ``capital``), ``start_fy``,
+    ``end_fy`` (last financial year paid; empty = continues), ``gbp_per_year``,
+    ``ring_fenced``, ``source``.
     Rows with the same name are one stream (e.g. a fund whose size changed); a stream pays
     nothing after its last ``end_fy``.
 
@@ -137,8 +138,11 @@ def read_funds(path: Path) -> list[dict[str, object]]:
     rows: list[dict[Any, Any]] = frame.sort_values("start_fy", kind="stable").to_dict("records")
     for row in rows:
         name = str(row["name"])
-        if row["path"] not in ("csp", "pcc"):
-            raise ValueError(f"{path}: {name}: path must be csp or pcc, got {row['path']!r}")
+        if row["path"] not in ("csp", "pcc", "pcc_central", "capital"):
+            raise ValueError(
+                f"{path}: {name}: path must be csp, pcc, pcc_central or capital, "
+                f"got {row['path']!r}"
+            )
         gbp = float(row["gbp_per_year"])
         if not gbp >= 0:
             raise ValueError(f"{path}: {name}: gbp_per_year must be >= 0")

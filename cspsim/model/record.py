@@ -81,7 +81,8 @@ def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:
     rec.eng_strategic[t], rec.eng_operational[t] = strategic, operational
     led = rec.ledger
     led["grants_in_gbp"][t] = (
-        sum(c.ledger["direct_gbp"] for c in councils) + sum(p.fund_gbp for p in agents.pcc_list)
+        sum(c.ledger["direct_gbp"] for c in councils)
+        + sum(p.fund_gbp + p.central_fund_gbp for p in agents.pcc_list)
     ) / QUARTERS_PER_YEAR
     led["pcc_central_gbp"][t] = sum(p.central_gbp for p in agents.pcc_list) / QUARTERS_PER_YEAR
     led["grants_to_teams_gbp"][t] = sum(c.grant_gbp for c in councils) / QUARTERS_PER_YEAR

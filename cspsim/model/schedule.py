@@ -36,6 +36,8 @@ class Schedule:
         grant_direct_ring_fenced: Ring-fenced part of ``grant_direct_gbp``.
         grant_pcc_gbp: Grants paid to PCCs (or to CSPs before PCCs exist), per year.
         grant_pcc_ring_fenced: Ring-fenced part of ``grant_pcc_gbp`` (never diverted).
+        grant_pcc_central_gbp: Grants paid to PCCs for their own commissioning, per year
+            (0 before PCCs are in office, when they are paid to CSPs directly).
         pcc_active: True once PCCs are in office.
         duty_active: Shape (n_steps, n_duties): in force (after its start, before its end).
         duty_level: Workload multiplier of each duty, shape (n_steps, n_duties): 0 where
@@ -59,6 +61,7 @@ class Schedule:
     grant_direct_ring_fenced: np.ndarray
     grant_pcc_gbp: np.ndarray
     grant_pcc_ring_fenced: np.ndarray
+    grant_pcc_central_gbp: np.ndarray
     pcc_active: np.ndarray
     duty_active: np.ndarray
     duty_level: np.ndarray
@@ -112,12 +115,18 @@ def build_schedule(scenario: Scenario, duties: DutyTable, cost_per_fte_gbp: floa
     direct_rf = np.zeros(len(quarters))
     via_pcc = np.zeros(len(quarters))
     via_pcc_rf = np.zeros(len(quarters))
+    pcc_central = np.zeros(len(quarters))
     for g in scenario_grants(scenario):
+        if g.path == "capital":  # buys no staff capacity (see Grant)
+            continue
         amounts = yearly_amounts(g.gbp_per_year, fy)
         if g.path == "pcc":
             via_pcc += np.where(pcc_active, amounts, 0.0)
             if g.ring_fenced:
                 via_pcc_rf += np.where(pcc_active, amounts, 0.0)
+            amounts = np.where(pcc_active, 0.0, amounts)
+        elif g.path == "pcc_central":
+            pcc_central += np.where(pcc_active, amounts, 0.0)
             amounts = np.where(pcc_active, 0.0, amounts)
         direct += amounts
         if g.ring_fenced:
@@ -149,6 +158,7 @@ def build_schedule(scenario: Scenario, duties: DutyTable, cost_per_fte_gbp: floa
         grant_direct_ring_fenced=direct_rf,
         grant_pcc_gbp=via_pcc,
         grant_pcc_ring_fenced=via_pcc_rf,
+        grant_pcc_central_gbp=pcc_central,
         pcc_active=pcc_active,
         duty_active=duty_active,
         duty_level=duty_level,

@@ -251,8 +251,12 @@ def build_step_inputs(
             to_area[np.ix_(rows, by_force[force])] = a[by_force[force]]
             central[np.ix_(rows, by_force)] = c[by_force]
     bids = (models[:, force] == FUNDING_MODELS.index("bids")) & sched.pcc_active[:, None]
+    # Money for the PCC's own commissioning (VRUs, Safer Streets) whatever its model.
+    fund_central = sched.grant_pcc_central_gbp[:, None] * np.bincount(force, weights=pop_share)
+    central = central + fund_central
     ledger = {
-        "grants_in_gbp": (direct.sum(axis=1) + fund_force.sum(axis=1)) / QUARTERS_PER_YEAR,
+        "grants_in_gbp": (direct.sum(axis=1) + fund_force.sum(axis=1) + fund_central.sum(axis=1))
+        / QUARTERS_PER_YEAR,
         "pcc_central_gbp": central.sum(axis=1) / QUARTERS_PER_YEAR,
     }
     grant = late = None
