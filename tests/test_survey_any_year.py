@@ -105,3 +105,26 @@ def test_confidence_in_delivering_the_plan_follows_share_met(params, hand_state)
         return float(rows["value"].item())
 
     assert very(0.95) > very(0.5)
+
+
+def test_a_later_survey_validates_team_size_as_a_model_answer(tmp_path, params, hand_state):
+    """Team size in a later survey is compared as the model's answer (its relative error
+    listed with the values), not as a 2009 input check."""
+    targets = _targets(
+        tmp_path,
+        """
+        Q3,team_size_fte,unitary,median_fte,value,8,,
+        Q3,team_size_fte,unitary,mean_fte,value,10,,
+        """,
+    )
+    state = hand_state(
+        [{"unit": f"u{i}", "authority_type": "unitary", "team_fte": v}
+         for i, v in enumerate((8.0, 10.0, 12.0))]
+    )  # fmt: skip
+    table, fit = validate_state(state, params(), targets, seed=1, draws=10)
+    assert (table["status"] == "compared").all()
+    assert fit["input_checks"] == []
+    assert fit["value_errors"] == [
+        {"table": "Q3", "group": "unitary", "item": "median_fte", "relative_error": 0.25},
+        {"table": "Q3", "group": "unitary", "item": "mean_fte", "relative_error": 0.0},
+    ]

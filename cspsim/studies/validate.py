@@ -213,18 +213,21 @@ def validation_table(
 def fit_summary(
     targets: pd.DataFrame, expected: pd.DataFrame, meta: dict[str, Any]
 ) -> dict[str, Any]:
-    """Distances per block, mean TVD over model blocks, per table, and the input checks."""
+    """Distances per block, mean TVD over model blocks, per table, the input checks, and
+    the relative errors of the values the model answers (team size in a later year)."""
     blocks, reasons = target_blocks(targets)
     dist = distances(blocks, expected)
     items: list[dict[str, Any]] = []
     inputs: list[dict[str, Any]] = []
+    values: list[dict[str, Any]] = []
     for b in blocks:
         if b.key not in dist:
             continue
         _, group, item = b.key
         entry = {"table": b.table, "group": group, "item": item}
         if b.question.kind in VALUE_KINDS:
-            inputs.append(entry | {"relative_error": round(dist[b.key], 4)})
+            errors = inputs if b.question.role == "input" else values
+            errors.append(entry | {"relative_error": round(dist[b.key], 4)})
         elif b.question.role == "input":
             inputs.append(entry | {"tvd": round(dist[b.key], 4)})
         else:
@@ -243,6 +246,7 @@ def fit_summary(
         },
         "items": items,
         "input_checks": inputs,
+        "value_errors": values,
         "rows": {"targets": len(targets), "in_compared_blocks": compared},
     }
 
