@@ -12,8 +12,9 @@ import pytest
 from cspsim.inputs import series
 from cspsim.inputs.duties import load_duties
 from cspsim.inputs.errors import ScenarioError
+from cspsim.inputs.funds import scenario_grants
 from cspsim.inputs.levers import apply_levers
-from cspsim.inputs.scenario import load_scenario, scenario_from_dict, scenario_grants
+from cspsim.inputs.scenario import load_scenario, scenario_from_dict
 from cspsim.model.model import CSPModel
 from cspsim.model.schedule import build_schedule
 from cspsim.model.submodels.demand import workload

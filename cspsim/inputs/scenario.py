@@ -39,8 +39,6 @@ from cspsim.inputs.files import FileProblem, read_toml
 from cspsim.inputs.levers import apply_levers, is_lever, split_values
 from cspsim.inputs.real_areas import councils, unknown_name
 from cspsim.inputs.registry import registry
-from cspsim.inputs.series import read_funds
-from cspsim.paths import CONFIGS_DIR
 
 AuthorityType = Literal["district_borough", "unitary", "metropolitan", "london_borough"]
 Agency = Literal[
@@ -630,28 +628,3 @@ def with_values(scenario: Scenario, values: dict[str, Any]) -> Scenario:
     raw = scenario.model_dump()
     raw["parameters"] = {**raw["parameters"], **values}
     return scenario_from_dict(raw)
-
-
-def scenario_grants(scenario: Scenario) -> list[Grant]:
-    """The scenario's grants: those written in it, then those of its funds files.
-
-    A relative funds file is looked for next to the scenario file, then in ``configs/``.
-
-    Raises:
-        ScenarioError: a funds file that is missing or malformed, in one line each.
-    """
-    grants = list(scenario.funding.grants)
-    problems = []
-    for name in scenario.funding.funds_files:
-        candidate = Path(name)
-        if not candidate.is_absolute():
-            folders = [Path(scenario.source_file).parent] if scenario.source_file else []
-            found = [f / candidate for f in (*folders, CONFIGS_DIR) if (f / candidate).is_file()]
-            candidate = found[0] if found else CONFIGS_DIR / candidate
-        try:
-            grants += [Grant.model_validate(g) for g in read_funds(candidate)]
-        except (ValueError, ValidationError) as exc:
-            problems.append(f"funding.funds_files: {str(exc).splitlines()[0]}")
-    if problems:
-        raise ScenarioError(problems)
-    return grants

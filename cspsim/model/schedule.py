@@ -9,7 +9,8 @@ from typing import cast
 import numpy as np
 
 from cspsim.inputs.duties import DutyTable
-from cspsim.inputs.scenario import Agency, Scenario, scenario_grants
+from cspsim.inputs.funds import scenario_grants
+from cspsim.inputs.scenario import Agency, Scenario
 from cspsim.model.timeline import (
     active_from,
     cut_multiplier,
