@@ -74,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print_headline(result.summary, out, result.wall_time_s, result.replicates, result.workers)
         if not args.no_plots and "map.png" not in result.files:
             print("No map.png: the map needs real council areas (ONS names or codes).")
-        if scenario.geography.named:  # real areas: the ONS data must be attributed
+        if scenario.geography.real:  # real areas: the ONS data must be attributed
             from cspsim.inputs.england import ATTRIBUTION
 
             print(ATTRIBUTION)

@@ -184,7 +184,7 @@ class GeographyConfig(_Strict):
     the scenario records on its geography (:attr:`start`) when it is validated.
     """
 
-    kind: Literal["synthetic_england", "areas"] = "synthetic_england"
+    kind: Literal["real_england", "synthetic_england", "areas"] = "synthetic_england"
     seed: int = Field(default=1, ge=0)
     areas: Annotated[
         Annotated[list[AreaConfig], Tag("tables")] | Annotated[list[str], Tag("names")],
@@ -238,6 +238,12 @@ class GeographyConfig(_Strict):
     def named(self) -> bool:
         """Whether the areas are real places given by name (``areas = ["Kent"]``)."""
         return bool(self.areas) and all(isinstance(a, str) for a in self.areas)
+
+    @property
+    def real(self) -> bool:
+        """Whether the areas come from the ONS data (real England, or real places by name):
+        what is shown from them must carry the ONS attribution."""
+        return self.kind == "real_england" or self.named
 
     @property
     def area_names(self) -> list[str]:
@@ -365,7 +371,7 @@ class Reorganisation(_Strict):
 
     agency: Literal["health", "probation"]
     date: dt.date
-    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region"]
+    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region", "pdu"]
 
 
 class LeversConfig(_Strict):
@@ -470,7 +476,7 @@ def _bind_start(scenario: Scenario) -> None:
     set in place because the scenario is frozen (this runs while it is being made).
     """
     geo = scenario.geography
-    if geo.named and geo._start != scenario.time.start:
+    if (geo.named or geo.kind == "real_england") and geo._start != scenario.time.start:
         geo = geo.model_copy()
         geo._start = scenario.time.start
         scenario.__dict__["geography"] = geo

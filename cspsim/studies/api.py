@@ -36,7 +36,7 @@ import pandas as pd
 
 from cspsim import io
 from cspsim.analysis.comparison import Comparison
-from cspsim.analysis.outputs import HEADLINE
+from cspsim.analysis.outputs import HEADLINE, area_table
 from cspsim.analysis.stats import summarise
 from cspsim.analysis.survey import survey_readout
 from cspsim.inputs.england import ATTRIBUTION
@@ -80,6 +80,8 @@ class RunResult:
         files: Files written to ``out`` (none without ``out``).
         csp_of_area: Each council area's CSP (``unit`` of the frame) in the first quarter
             and in the last, for the map.
+        areas: Each council area's council and CSP by period, with ONS codes (``areas.csv``;
+            see :func:`cspsim.analysis.outputs.area_table`).
     """
 
     scenario: Scenario
@@ -93,6 +95,7 @@ class RunResult:
     wall_time_s: float
     files: list[str] = field(default_factory=list)
     csp_of_area: dict[str, tuple[str, str]] = field(default_factory=dict)
+    areas: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def replicates(self) -> int:
@@ -197,6 +200,7 @@ def run(
         workers=workers,
         wall_time_s=time.perf_counter() - t0,
         csp_of_area=_csp_of_area(model0),
+        areas=area_table(model0),
     )
     if folder is not None:
         _write_run(result, folder, plots, source, engine, scheduler)
@@ -223,7 +227,8 @@ def _write_run(
     io.write_parquet(r.frame, out / "timeseries.parquet")
     io.write_csv(r.summary, out / "summary.csv")
     io.write_csv(r.survey, out / f"survey_{r.survey_year}.csv")
-    r.files = ["timeseries.parquet", "summary.csv", f"survey_{r.survey_year}.csv"]
+    io.write_csv(r.areas, out / "areas.csv")
+    r.files = ["timeseries.parquet", "summary.csv", f"survey_{r.survey_year}.csv", "areas.csv"]
     if plots:
         from cspsim.analysis.maps import plot_map
         from cspsim.analysis.plots import plot_run  # matplotlib is slow to import
@@ -241,7 +246,7 @@ def _write_run(
         "workers": r.workers,
         "engine": engine,
         **({"scheduler": scheduler} if scheduler else {}),
-        **({"attribution": ATTRIBUTION} if r.scenario.geography.named else {}),
+        **({"attribution": ATTRIBUTION} if r.scenario.geography.real else {}),
         "wall_time_s": round(r.wall_time_s, 3),
         "files": r.files,
         "versions": io.versions(),
@@ -386,7 +391,7 @@ def _write_comparison(
         "scenarios": [s.name for s in scenarios],
         "scenario_files": [str(p.resolve()) if p is not None else None for p in paths],
         "resolved_configs": [s.model_dump(mode="json") for s in scenarios],
-        **({"attribution": ATTRIBUTION} if any(s.geography.named for s in scenarios) else {}),
+        **({"attribution": ATTRIBUTION} if any(s.geography.real for s in scenarios) else {}),
         "seeds": comp.seeds,
         "replicates": comp.replicates,
         "precision": comp.precision,
