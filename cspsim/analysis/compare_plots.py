@@ -1,4 +1,5 @@
-"""PNG plots of a scenario comparison."""
+"""PNG plots of a scenario comparison: every axis with its unit, financial years written
+"2012/13", the policy window marked."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cspsim.analysis.comparison import label
+from cspsim.analysis.comparison import fy_label, label
 from cspsim.analysis.plots import _band, _save
 from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
@@ -23,9 +24,30 @@ def _colours(names: list[str]) -> dict[str, tuple]:
     return {n: cmap(k % 10) for k, n in enumerate(names)}
 
 
-def plot_comparison(frame: pd.DataFrame, table: pd.DataFrame, folder: Path) -> list[Path]:
-    """Write the comparison plots; returns the files written (first scenario = reference)."""
-    names = list(dict.fromkeys(frame["scenario"]))
+_AXIS = {
+    "share_met": "share of demand met (0-1)",
+    "unmet_fte": "unmet demand (FTE)",
+    "capacity_limited": "share of CSPs (0-1)",
+    "team_fte": "team size (FTE)",
+}
+
+
+def _window_words(window_fy: int | None) -> str:
+    return "whole run" if window_fy is None else f"policy window from {fy_label(window_fy)}"
+
+
+def plot_comparison(
+    frame: pd.DataFrame, table: pd.DataFrame, folder: Path, window_fy: int | None = None
+) -> list[Path]:
+    """Write the comparison plots; returns the files written (first scenario = reference).
+
+    Args:
+        window_fy: First financial year of the policy window (None: the whole run); the
+            difference panels show the window.
+    """
+    # The table keeps the scenarios' order (the reference first); the frame is sorted by name.
+    names = list(dict.fromkeys(table["scenario"]))
+    period = "window" if "window" in set(table["period"]) else "all"
     ref, others = names[0], names[1:]
     colour = _colours(names)
     nat = frame[frame["level"] == "national"]
@@ -37,10 +59,17 @@ def plot_comparison(frame: pd.DataFrame, table: pd.DataFrame, folder: Path) -> l
     ):
         for n in names:
             _band(ax, nat[nat["scenario"] == n], outcome, n, colour[n])
-        ax.set(title=label(outcome))
+        ax.set(title=label(outcome), ylabel=_AXIS[outcome])
+        if window_fy is not None:
+            ax.axvline(pd.Timestamp(window_fy, 4, 1), color="k", ls=":", lw=1)
         ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set(xlabel="quarter (calendar year)")
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle("Scenarios over time (all areas): mean and 5-95% band across replicates")
+    fig.suptitle(
+        "Scenarios over time (all areas): mean and 5-95% band across runs"
+        + ("" if window_fy is None else f"; dotted line: policy window from {fy_label(window_fy)}")
+    )
     path = folder / "compare_timeseries.png"
     _save(fig, path)
     written.append(path)
@@ -55,7 +84,7 @@ def plot_comparison(frame: pd.DataFrame, table: pd.DataFrame, folder: Path) -> l
         figsize=(14, 0.6 * len(_SHARES) * max(1, len(others) / 2) + 2),
         gridspec_kw={"width_ratios": [3, 1, 1]},
     )
-    allp = t[t["period"] == "all"]
+    allp = t[t["period"] == period]
     height = 0.8 / len(others)
     for k, n in enumerate(others):
         sub = allp[allp["scenario"] == n].set_index("outcome")
@@ -71,7 +100,8 @@ def plot_comparison(frame: pd.DataFrame, table: pd.DataFrame, folder: Path) -> l
             capsize=2,
         )
         for ax, outcome in zip(axes[1:], ("unmet_fte", "spend_gbp"), strict=True):
-            row = sub.loc[outcome]
+            scale = 1e6 if outcome == "spend_gbp" else 1.0  # spend in £m
+            row = sub.loc[outcome, ["diff", "diff_lo", "diff_hi"]].astype(float) / scale
             ax.barh(
                 k,
                 row["diff"],
@@ -83,14 +113,17 @@ def plot_comparison(frame: pd.DataFrame, table: pd.DataFrame, folder: Path) -> l
         np.arange(len(_SHARES)) + 0.4 - height / 2, [label(o) for o in _SHARES], fontsize=8
     )
     axes[0].axvline(0, color="k", lw=0.8)
-    axes[0].set(xlabel=f"difference from {ref} (percentage points)")
+    axes[0].set(xlabel="difference (percentage points)")
     axes[0].legend(fontsize=8)
     for ax, outcome in zip(axes[1:], ("unmet_fte", "spend_gbp"), strict=True):
         ax.set_yticks(range(len(others)), others, fontsize=8)
         ax.axvline(0, color="k", lw=0.8)
-        short = {"unmet_fte": "Unmet demand (FTE)", "spend_gbp": "Spend (GBP per quarter)"}
-        ax.set(title=short[outcome], xlabel=f"difference from {ref}")
-    fig.suptitle("Paired differences over the whole run, all areas, with 95% intervals")
+        short = {"unmet_fte": "Unmet demand", "spend_gbp": "Spend"}
+        unit = {"unmet_fte": "FTE", "spend_gbp": "£m per quarter"}[outcome]
+        ax.set(title=f"{short[outcome]}\n({unit})", xlabel="difference")
+    fig.suptitle(
+        f"Paired differences from {ref}, {_window_words(window_fy)}, all areas, with 95% intervals"
+    )
     path = folder / "compare_differences.png"
     _save(fig, path)
     written.append(path)
@@ -105,16 +138,20 @@ def plot_comparison(frame: pd.DataFrame, table: pd.DataFrame, folder: Path) -> l
             sub["year"], 100 * sub["diff_lo"], 100 * sub["diff_hi"], color=colour[n], alpha=0.2
         )
     axes[0].axhline(0, color="k", lw=0.8)
+    years = sorted(fy["year"].unique())
+    every = max(1, len(years) // 8)
+    axes[0].set_xticks(years[::every], [fy_label(y) for y in years[::every]], fontsize=8)
     axes[0].set(
         title=f"Share of demand met: difference from {ref} by financial year",
-        ylabel="percentage points",
+        ylabel="difference (percentage points)",
+        xlabel="financial year (April to March)",
     )
     axes[0].legend(fontsize=8)
     axes[0].grid(alpha=0.3)
     bt = table[
         (table["level"] == "authority_type")
         & (table["outcome"] == "share_met")
-        & (table["period"] == "all")
+        & (table["period"] == period)
         & (table["scenario"] != ref)
     ]
     groups = [g for g in AUTHORITY_TYPES if g in set(bt["group"])]
@@ -135,7 +172,11 @@ def plot_comparison(frame: pd.DataFrame, table: pd.DataFrame, folder: Path) -> l
         np.arange(len(groups)) + 0.4 - width / 2, [g.replace("_", " ") for g in groups]
     )
     axes[1].axhline(0, color="k", lw=0.8)
-    axes[1].set(title="by authority type, whole run", ylabel="percentage points")
+    axes[1].set(
+        title=f"Share of demand met by authority type, {_window_words(window_fy)}",
+        ylabel="difference (percentage points)",
+    )
+    axes[1].legend(fontsize=8, title=f"difference from {ref}")
     path = folder / "compare_by_time_and_type.png"
     _save(fig, path)
     written.append(path)

@@ -169,14 +169,15 @@ def area_table(m: CSPModel) -> pd.DataFrame:
     return out.reset_index().sort_values(["lad_name", "from"], kind="stable", ignore_index=True)
 
 
-def run_frame(m: CSPModel, scenario: str, replicate: int) -> pd.DataFrame:
+def run_frame(m: CSPModel, scenario: str, replicate: int, csp_rows: bool = True) -> pd.DataFrame:
     """All outcomes of one run: a row per (step, CSP), then per (step, authority type), then
     per step for all areas, distinguished by the ``level`` column (csp, authority_type,
     national). CSP rows carry the CSP's name (``unit``) and code (``csp_code``: ONS E22 code
     in real England, see docs/GEOGRAPHY.md; the area's name elsewhere). Shares and
     engagements of groups are means over their CSPs (as a survey would report); FTE and money
     are totals; ``share_met`` of a group is its total delivery over its
-    total demand, and likewise per duty.
+    total demand, and likewise per duty. ``csp_rows=False`` leaves out the CSP rows (the
+    groups' rows are the same; building the CSP rows is most of the cost).
     """
     duty_cols = {duty_outcome(d): k for k, d in enumerate(m.duties.ids)}
     cols: dict[str, list[np.ndarray]] = {}
@@ -192,16 +193,17 @@ def run_frame(m: CSPModel, scenario: str, replicate: int) -> pd.DataFrame:
             continue
         s, c = block["share_met"].shape
         ctype = np.array(AUTHORITY_TYPES, dtype=object)[ep.csp_type]
-        add(
-            {
-                "level": np.full(s * c, "csp", dtype=object),
-                "unit": np.tile(np.array(ep.csp_names, dtype=object), s),
-                "csp_code": np.tile(np.array(ep.csp_codes, dtype=object), s),
-                "authority_type": np.tile(ctype, s),
-                "step": np.repeat(steps, c),
-            }
-            | {name: v.ravel() for name, v in block.items()}
-        )
+        if csp_rows:
+            add(
+                {
+                    "level": np.full(s * c, "csp", dtype=object),
+                    "unit": np.tile(np.array(ep.csp_names, dtype=object), s),
+                    "csp_code": np.tile(np.array(ep.csp_codes, dtype=object), s),
+                    "authority_type": np.tile(ctype, s),
+                    "step": np.repeat(steps, c),
+                }
+                | {name: v.ravel() for name, v in block.items()}
+            )
         groups = [("national", "all", np.ones(c, dtype=bool))] + [
             ("authority_type", t, ctype == t) for t in AUTHORITY_TYPES if (ctype == t).any()
         ]

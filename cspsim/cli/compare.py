@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cspsim.cli.common import (
+    FORCE_HELP,
     WORKERS_HELP,
     ProgressBar,
     UserError,
@@ -49,6 +50,26 @@ def add_parser(sub: Subparsers) -> None:
     k.add_argument(
         "--scheduler", help="run on a Dask cluster: its scheduler's address (tcp://HOST:PORT)"
     )
+    k.add_argument("--force", action="store_true", help=FORCE_HELP)
+    k.add_argument(
+        "--uncertainty",
+        choices=("replicates", "calibration"),
+        default="replicates",
+        help="what the intervals span: replicates (default), or calibration: every scenario "
+        "also runs under parameter sets from the calibration's near-optimal set, and the "
+        "report says whether each headline's sign holds in 95%% of them",
+    )
+    k.add_argument(
+        "--parameter-sets",
+        type=int,
+        help="with --uncertainty calibration: sets drawn (with replacement) from the "
+        "near-optimal set (default: each of its points once)",
+    )
+    k.add_argument(
+        "--near-optimal",
+        help="with --uncertainty calibration: the near-optimal set, a CSV of parameter "
+        "columns (default: configs/calibrated_2009_near_optimal.csv, from cspsim calibrate)",
+    )
     k.add_argument("--quiet", action="store_true", help="no progress bar or readout")
     k.set_defaults(func=cmd_compare)
 
@@ -81,21 +102,33 @@ def cmd_compare(args: argparse.Namespace) -> int:
             sources=args.scenarios,
             out=out,
             progress=bar,
+            force=args.force,
+            uncertainty=args.uncertainty,
+            parameter_sets=args.parameter_sets,
+            near_optimal=args.near_optimal,
         )
     for w in comp.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
         ref = scenarios[0].name
         t = comp.table
-        sel = t[(t["level"] == "national") & (t["outcome"] == "share_met") & (t["period"] == "all")]
+        sel = t[
+            (t["level"] == "national") & (t["outcome"] == "share_met") & (t["period"] == "window")
+        ]
+        sets = f" x {comp.parameter_sets} parameter sets" if comp.parameter_sets > 1 else ""
+        window = (
+            "whole run"
+            if comp.window_fy is None
+            else f"policy window from {comp.window_fy}/{(comp.window_fy + 1) % 100:02d}"
+        )
         print(
-            f"\n{comp.replicates} paired replicates per scenario in {comp.wall_time_s:.1f} s. "
-            f"Share of demand met, whole run, difference from {ref}:"
+            f"\n{comp.replicates} paired replicates{sets} per scenario in "
+            f"{comp.wall_time_s:.1f} s. Share of demand met, {window}, difference from {ref}:"
         )
         for r in sel.to_dict("records"):
             print(
                 f"  {r['scenario']:28s} {100 * r['mean']:5.1f}%   {100 * r['diff']:+5.2f} pp "
                 f"[{100 * r['diff_lo']:+.2f}, {100 * r['diff_hi']:+.2f}]"
             )
-        print(f"Report: {out / 'report.html'}")
+        print(f"Report: {out / 'report.html'} (one page: {out / 'brief.md'})")
     return 0

@@ -8,6 +8,7 @@ parameter each rewrites the scenario. A lever that is not set changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from copy import deepcopy
 from functools import cache
 from typing import Any
@@ -67,11 +68,22 @@ def is_lever(name: str) -> bool:
     return name in lever_specs()
 
 
+def unknown_name_message(name: str) -> str:
+    """Why ``name`` is not a parameter or lever, with the nearest valid names if any
+    ("did you mean cut_pct__pcc_fund?") and where to list them all."""
+    names = [*lever_specs(), *registry()]
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.75)
+    msg = f"unknown parameter or lever '{name}'"
+    if close:
+        msg += f"; did you mean {' or '.join(close)}?"
+    return msg + " (`cspsim registry` lists them with their meaning)"
+
+
 def check_value(name: str, value: Any) -> str | None:
     """Problem with a value for a parameter or lever, or None if it is acceptable."""
     spec = lever_specs().get(name) or registry().get(name)
     if spec is None:
-        return f"unknown parameter '{name}' (see configs/parameters.toml)"
+        return unknown_name_message(name)
     if spec.kind == "choice" and isinstance(value, str):
         return None if value in spec.choices else f"'{name}' must be one of {list(spec.choices)}"
     if isinstance(value, bool):

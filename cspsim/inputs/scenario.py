@@ -12,11 +12,13 @@ through :class:`ScenarioError`.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from collections.abc import Mapping
 from copy import deepcopy
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -36,7 +38,7 @@ from cspsim.inputs.catalogue import resolve_scenario, shipped_parent
 from cspsim.inputs.duties import load_duties
 from cspsim.inputs.errors import ScenarioError
 from cspsim.inputs.files import FileProblem, read_toml
-from cspsim.inputs.levers import apply_levers, is_lever, split_values
+from cspsim.inputs.levers import apply_levers, is_lever, split_values, unknown_name_message
 from cspsim.inputs.real_areas import councils, unknown_name
 from cspsim.inputs.registry import registry
 
@@ -53,6 +55,8 @@ FIRST_YEAR, LAST_YEAR = 1998, 2050  # funding years (the 1998 Act to the last en
 MAX_POPULATION = 20_000_000  # one council area (the largest, Birmingham, has about 1.2 million)
 MAX_GBP_PER_YEAR = 1e11  # a grant or new-burdens payment, GBP a year
 MAX_INDEX = 10_000  # a funding index (2009 = 100)
+MAX_TEAM_FTE = 10_000  # one area's community safety team, fte (real teams: tens at most)
+MAX_WORKLOAD_SCALE = 1_000  # a duty's workload multiplier (1 = the catalogue's)
 MAX_REPLICATES = 10_000  # run.replicates, and the --replicates of every command
 
 
@@ -149,7 +153,9 @@ class AreaConfig(_Strict):
     health: str | None = None
     fire_rescue: str | None = None
     youth_offending: str | None = None
-    team_fte: float | None = Field(default=None, ge=0)
+    team_fte: Annotated[float, _finite(0, MAX_TEAM_FTE, "fte; a sanity bound")] | None = Field(
+        default=None, ge=0
+    )
     has_analyst: bool | None = None
     has_coordinator: bool | None = None
     chair: Literal["council_officer", "police", "elected_member"] | None = None
@@ -316,7 +322,9 @@ class DutyOverride(_Strict):
 
     enabled: bool = True
     start: dt.date | None = None
-    workload_scale: float = Field(default=1.0, ge=0)
+    workload_scale: Annotated[float, _finite(0, MAX_WORKLOAD_SCALE, "a sanity bound")] = Field(
+        default=1.0, ge=0
+    )
     lead_share_scale: float = Field(default=1.0, ge=0, le=10)
     new_burdens_gbp_per_year: Money | None = None
 
@@ -418,7 +426,7 @@ class Scenario(_Strict):
         for name, value in v.items():
             msg: str | None
             if name not in reg:
-                msg = f"unknown parameter '{name}' (see configs/parameters.toml)"
+                msg = unknown_name_message(name)
             elif (msg := reg[name].check(value)) is None:
                 continue
             problems.append(
@@ -526,6 +534,48 @@ def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     return _deep_merge(merged, raw)
 
 
+# Where the PCCs' money is: not an agency with a budget of its own in the model but a fund
+# (grants with path = "pcc"), which the lever cuts.
+PCC_FUND_HINT = (
+    "the PCCs' community safety fund is not an agency budget here: cut it with the lever "
+    "cut_pct__pcc_fund (and cut_start_year__pcc_fund) in [parameters], or change its grants "
+    '(funding.grants with path = "pcc")'
+)
+
+
+def _means_pcc(parts: list[Any], value: Any) -> bool:
+    """Whether an agency name that failed validation was meant as the PCC."""
+    named = isinstance(value, str) and value.lower().startswith("pcc")
+    return named and any(p in ("agency", "index") for p in parts)
+
+
+def _fields_at(parts: list[Any]) -> list[str]:
+    """The keys a scenario accepts at a location (dotted path ``parts``, the last one being
+    the unknown key), or [] where the location is not a fixed table."""
+    model: Any = Scenario
+    for part in parts[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if fields is None or part not in fields:
+            return []
+        model = fields[part].annotation
+        while get_origin(model) in (list, Union, UnionType):  # list[X], X | None
+            model = next(a for a in get_args(model) if a is not type(None))
+    fields = getattr(model, "model_fields", None)
+    return sorted(fields) if fields else []
+
+
+def _key_hint(parts: list[Any]) -> str:
+    """ "; did you mean X?" for an unknown key with a close valid one, else ""."""
+    if not parts or not isinstance(parts[-1], str):
+        return ""
+    valid = [f for f in _fields_at(parts) if f not in ("source_file", "lever_values")]
+    close = difflib.get_close_matches(parts[-1], valid, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return hint + (f" ({PCC_FUND_HINT})" if "pcc" in parts[-1].lower() else "")
+
+
 def _format_error(path: Path, err: ErrorDetails) -> str:
     parts = list(err["loc"])
     parts = [
@@ -537,7 +587,9 @@ def _format_error(path: Path, err: ErrorDetails) -> str:
         loc = ".".join(str(p) for p in parts[:-1])  # a year out of range (funding by year)
         msg = f"year {err['input']} is out of range: must be {FIRST_YEAR} to {LAST_YEAR}"
     if err["type"] == "extra_forbidden":
-        msg = "unknown key"
+        msg = "unknown key" + _key_hint(parts)
+    elif err["type"] == "literal_error" and _means_pcc(parts, err["input"]):
+        msg += f"; {PCC_FUND_HINT}"
     elif err["type"] == "missing":
         msg = "required field is missing"
     return f"{path}: {loc}: {msg}"

@@ -20,7 +20,9 @@ folder of ``source``, the file they came from).
 
 Errors, all raised before any run: :class:`~cspsim.inputs.scenario.ScenarioError` (one
 line per problem, naming the file), :class:`ArgumentError` (a ``ValueError``: an argument
-out of range) and :class:`OutputError` (``out`` cannot be prepared).
+out of range) and :class:`OutputError` (``out`` cannot be prepared: raised before any run;
+or written: a full disk, say). ``out`` is written whole (:func:`cspsim.io.prepare_output`):
+into a staging folder beside it, which replaces it only once every file is written.
 """
 
 from __future__ import annotations
@@ -40,10 +42,19 @@ from cspsim.analysis.outputs import HEADLINE, area_table
 from cspsim.analysis.stats import summarise
 from cspsim.analysis.survey import survey_readout
 from cspsim.inputs.england import ATTRIBUTION
-from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
-from cspsim.studies.compare import run_comparison
+from cspsim.inputs.scenario import MAX_REPLICATES, Scenario, ScenarioError, load_scenario
+from cspsim.io import OutputError as OutputError  # raised here, documented above
+from cspsim.io import StagedOutput
+from cspsim.studies.compare import csp_codes, run_comparison
 from cspsim.studies.executor import default_workers
 from cspsim.studies.runner import Job, ProgressCounter, check_buildable, replicate_seeds, run_jobs
+from cspsim.studies.uncertainty import (
+    UncertaintyError,
+    calibration_sets,
+    check_arms,
+    run_uncertain_comparison,
+    uncertainty_meta,
+)
 
 if TYPE_CHECKING:
     from cspsim.model.model import CSPModel
@@ -52,8 +63,9 @@ ENGINES = ("arrays", "agents")
 Progress = Callable[[int, int], None]  # progress(done, total)
 
 
-class OutputError(OSError):
-    """The output folder cannot be prepared."""
+#: Bytes of ``timeseries.parquet`` per area, quarter and replicate (measured: about 230,
+#: with the CSP, authority-type and national rows).
+SERIES_BYTES_PER_AREA = 384
 
 
 class ArgumentError(ValueError):
@@ -125,15 +137,20 @@ def _build(scenario: Scenario, source: str | Path | None, base_dir: Path | None)
         raise ScenarioError([f"{source}: {p}" for p in exc.problems]) from None
 
 
-def _begin(out: str | Path | None) -> Path | None:
+def _begin(out: str | Path | None, model: CSPModel, runs: int) -> StagedOutput | None:
+    """Check ``out`` and start writing it, before any run (None: nothing to write)."""
     if out is None:
         return None
-    out = Path(out)
-    try:
-        io.begin_output(out)
-    except OSError as exc:
-        raise OutputError(str(exc)) from exc
-    return out
+    per_run = len(model.sched.quarters) * len(model.geo.names) * SERIES_BYTES_PER_AREA
+    return io.prepare_output(out, per_run * runs + io.FIXED_OUTPUT_BYTES)
+
+
+def _replicates(name: str, n: int, force: bool) -> None:
+    """A replicate count beyond :data:`MAX_REPLICATES` needs ``force``."""
+    if n > MAX_REPLICATES and not force:
+        raise ArgumentError(
+            name, f"{n}: at most {MAX_REPLICATES:,} (the cap of run.replicates; force to exceed)"
+        )
 
 
 def _check(engine: str, workers: int | None) -> None:
@@ -156,6 +173,7 @@ def run(
     out: str | Path | None = None,
     plots: bool = True,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run replicates of a scenario (``cspsim run``).
 
@@ -170,16 +188,18 @@ def run(
         out: Also write the result files and manifest here.
         plots: With ``out``, write the PNG plots too.
         progress: Called as ``progress(done, total)`` when a replicate finishes.
+        force: Allow more than :data:`~cspsim.inputs.scenario.MAX_REPLICATES` replicates.
     """
     scenario, source, base_dir = _resolve(scenario, source, base_dir)
     n = scenario.run.replicates if replicates is None else replicates
     if n < 1:
         raise ArgumentError("replicates", "must be at least 1")
+    _replicates("replicates", n, force)
     if seed is not None and seed < 0:
         raise ArgumentError("seed", "must be a non-negative integer")
     _check(engine, workers)
     model0 = _build(scenario, source, base_dir)
-    folder = _begin(out)
+    staged = _begin(out, model0, n)
     root = scenario.run.seed if seed is None else seed
     seeds = replicate_seeds(root, n)
     workers = workers or default_workers(n)
@@ -187,7 +207,8 @@ def run(
     t0 = time.perf_counter()
     counter = ProgressCounter(progress, 0, n)
     counter(0)
-    frame = pd.concat(run_jobs(jobs, workers, counter, scheduler), ignore_index=True)
+    with io.discard_on_error(staged):
+        frame = pd.concat(run_jobs(jobs, workers, counter, scheduler), ignore_index=True)
     year = model0.sched.quarters[0].year
     result = RunResult(
         scenario=scenario,
@@ -202,8 +223,8 @@ def run(
         csp_of_area=_csp_of_area(model0),
         areas=area_table(model0),
     )
-    if folder is not None:
-        _write_run(result, folder, plots, source, engine, scheduler)
+    if staged is not None:
+        staged.write(lambda folder: _write_run(result, folder, plots, source, engine, scheduler))
     return result
 
 
@@ -280,9 +301,19 @@ def compare(
     base_dirs: Sequence[Path | None] | None = None,
     out: str | Path | None = None,
     progress: Progress | None = None,
+    force: bool = False,
+    uncertainty: str = "replicates",
+    parameter_sets: int | None = None,
+    near_optimal: str | Path | None = None,
 ) -> Comparison:
     """Run scenarios on common random numbers and compare each with the first
     (``cspsim compare``); ``warnings`` on the result say what to be careful about.
+
+    With ``uncertainty="calibration"`` every scenario runs under ``parameter_sets`` sets
+    drawn from the calibration's near-optimal set (default: each of its points once; file
+    ``near_optimal``, default ``configs/calibrated_2009_near_optimal.csv``), ``replicates``
+    each, and intervals span parameter sets and replicates together
+    (:mod:`cspsim.studies.uncertainty`).
 
     Args:
         scenarios: Scenario files or objects; the first is the reference.
@@ -293,6 +324,7 @@ def compare(
         workers, scheduler, engine, progress: As for :func:`run`.
         sources, base_dirs: Where scenario objects came from, one per scenario.
         out: Also write the files of ``cspsim compare`` here (report, tables, plots).
+        force: As for :func:`run` (``replicates`` and ``max_replicates``).
     """
     sources = list(sources) if sources is not None else [None] * len(scenarios)
     base_dirs = list(base_dirs) if base_dirs is not None else [None] * len(scenarios)
@@ -314,27 +346,47 @@ def compare(
         raise ArgumentError("precision", "must be positive (e.g. 0.005 = half a percentage point)")
     if max_replicates < n:
         raise ArgumentError("max_replicates", "must be at least replicates")
+    _replicates("replicates", n, force)
+    _replicates("max_replicates", max_replicates if precision is not None else n, force)
     _check(engine, workers)
-    folder = _begin(out)
+    try:
+        sets = calibration_sets(uncertainty, precision, parameter_sets, near_optimal)
+        if sets is not None:
+            check_arms(scs, list(sets[0]))
+    except UncertaintyError as exc:
+        raise ArgumentError("uncertainty", str(exc)) from None
+    most = max_replicates if precision is not None else n
+    staged = _begin(out, _build(*loaded[0]), most * len(scs))
     root = scs[0].run.seed if seed is None else seed
-    workers = workers or default_workers(n * len(scs))
+    runs = n * len(scs) * (len(sets) if sets else 1)
+    workers = workers or default_workers(runs)
     t0 = time.perf_counter()
     if progress:
-        progress(0, n * len(scs))
-    comp = run_comparison(
-        scs, [b for _, _, b in loaded], root, n, precision=precision,
-        max_replicates=max_replicates, workers=workers, scheduler=scheduler, engine=engine,
-        progress=progress,
-    )  # fmt: skip
+        progress(0, runs)
+    bases = [b for _, _, b in loaded]
+    with io.discard_on_error(staged):
+        if sets is None:
+            comp = run_comparison(
+                scs, bases, root, n, precision=precision, max_replicates=max_replicates,
+                workers=workers, scheduler=scheduler, engine=engine, progress=progress,
+            )  # fmt: skip
+        else:
+            comp = run_uncertain_comparison(
+                scs, bases, root, n, sets, workers=workers, scheduler=scheduler,
+                engine=engine, progress=progress,
+            )  # fmt: skip
     comp.wall_time_s = time.perf_counter() - t0
     comp.warnings = _warnings(comp, scs, precision)
-    if folder is not None:
-        meta = {
+    if staged is not None:
+        meta: dict[str, Any] = {
             "workers": workers,
             "engine": engine,
             **({"scheduler": scheduler} if scheduler else {}),
         }
-        _write_comparison(comp, scs, [s for _, s, _ in loaded], folder, root, meta)
+        if sets is not None:
+            meta |= uncertainty_meta(comp, scs[0].name, workers, near_optimal, runs)
+        srcs = [s for _, s, _ in loaded]
+        staged.write(lambda folder: _write_comparison(comp, scs, srcs, folder, root, meta))
     return comp
 
 
@@ -343,9 +395,13 @@ def _warnings(comp: Comparison, scenarios: list[Scenario], precision: float | No
 
     warnings = []
     if len({(s.time.start, s.time.end) for s in scenarios}) > 1:
+        start = max(s.time.start for s in scenarios)
+        end = min(s.time.end for s in scenarios)
         warnings.append(
-            "The scenarios simulate different periods: compare the financial-year rows, not "
-            "'all' or 'end'."
+            f"The scenarios simulate different periods: they are compared over the quarters "
+            f"they share, {start} to {end}, so a lever that starts after {end} is not seen "
+            "(to compare policies after 2024, use a reference that runs as long: "
+            "projection_2030 is the baseline to March 2030)."
         )
     ref = scenarios[0].name
     if precision is not None and not comp.reached:
@@ -353,7 +409,7 @@ def _warnings(comp: Comparison, scenarios: list[Scenario], precision: float | No
             f"Precision ±{precision:g} not reached with the cap of {comp.replicates} "
             f"replicates (half-width {comp.half_width:.4f}); raise --max-replicates."
         )
-    if precision is None:
+    if precision is None and comp.parameter_sets == 1:  # calibration: the verdicts say it
         for name in indistinct(comp.table, ref):
             warnings.append(
                 f"{name} vs {ref}: the 95% interval of the difference in share of demand met "
@@ -372,21 +428,34 @@ def _write_comparison(
     extra: dict[str, Any],
 ) -> None:
     from cspsim.analysis.compare_plots import plot_comparison
+    from cspsim.analysis.narrative import Periods, write_brief
     from cspsim.analysis.report import write_report
 
     io.write_parquet(comp.frame, out / "timeseries.parquet")
     io.write_csv(comp.table, out / "comparison.csv")
-    plots = plot_comparison(comp.frame, comp.table, out)
+    comp.files = ["timeseries.parquet", "comparison.csv"]
+    if comp.csp is not None:
+        io.write_csv(comp.csp, out / "csp_comparison.csv")
+        comp.files.append("csp_comparison.csv")
+    plots = plot_comparison(comp.frame, comp.table, out, comp.window_fy)
     meta = {
         "root_seed": root,
         "first_quarter": str(comp.frame["date"].min().date()),
         "last_quarter": str(comp.frame["date"].max().date()),
+        "first_fy": int(comp.frame["fy"].min()),
+        "last_fy": int(comp.frame["fy"].max()),
+        "window_first_fy": comp.window_fy,
         "versions": io.versions(),
         "git": io.git_commit(),
     }
     paths = [Path(s) if s is not None else None for s in sources]
-    write_report(out / "report.html", comp, scenarios, paths, plots, comp.warnings, meta)
-    comp.files = ["timeseries.parquet", "comparison.csv", "report.html"] + [p.name for p in plots]
+    sections = extra.pop("sections", [])
+    brief_lines = extra.pop("brief_lines", [])
+    page = meta | {"csp_codes": csp_codes(scenarios[0]), "sections": sections}
+    write_report(out / "report.html", comp, scenarios, paths, plots, comp.warnings, page)
+    periods = Periods(comp.window_fy, int(comp.frame["fy"].min()), int(comp.frame["fy"].max()))
+    write_brief(out / "brief.md", comp.table, scenarios, periods, brief_lines, comp.warnings)
+    comp.files += ["report.html", "brief.md"] + [p.name for p in plots]
     manifest = meta | {
         "scenarios": [s.name for s in scenarios],
         "scenario_files": [str(p.resolve()) if p is not None else None for p in paths],

@@ -16,11 +16,21 @@ import pandas as pd
 from cspsim.analysis.comparison import (
     Comparison,
     comparison_table,
+    csp_table,
     headline_half_width,
     period_values,
+    policy_window,
+    shared_quarters,
 )
 from cspsim.inputs.scenario import Scenario
-from cspsim.studies.runner import Job, ProgressCounter, job_executor, replicate_seeds, run_jobs
+from cspsim.studies.runner import (
+    Job,
+    ProgressCounter,
+    check_buildable,
+    job_executor,
+    replicate_seeds,
+    run_jobs_by_csp,
+)
 
 
 def run_comparison(
@@ -50,6 +60,7 @@ def run_comparison(
     reference = scenarios[0].name
     target = replicates
     frames: list[pd.DataFrame] = []
+    csps: list[pd.DataFrame] = []
     done, batches = 0, []
     most = max(replicates, max_replicates) if precision is not None else replicates
     # One executor for every batch (--precision may add batches).
@@ -62,11 +73,15 @@ def run_comparison(
                 for sc, base in zip(scenarios, base_dirs, strict=True)
             ]
             counter = ProgressCounter(progress, len(scenarios) * done, len(scenarios) * target)
-            frames.extend(run_jobs(jobs, progress=counter, executor=ex))
+            for agg, csp in run_jobs_by_csp(jobs, counter, ex):
+                frames.append(agg)
+                csps.append(csp)
             batches.append(target - done)
             done = target
             frame = pd.concat(frames, ignore_index=True)
-            table = comparison_table(period_values(frame), reference)
+            shared = shared_quarters(frame)
+            window = policy_window(shared, reference)
+            table = comparison_table(period_values(shared, window), reference)
             hw = headline_half_width(table, reference)
             met = not math.isnan(hw) and hw <= precision if precision is not None else True
             if met or done >= max_replicates:
@@ -78,6 +93,28 @@ def run_comparison(
             target = int(min(max_replicates, max(done + 2, min(4 * done, math.ceil(need)))))
     reached = precision is None or (not math.isnan(hw) and hw <= precision)
     frame = frame.sort_values(["scenario", "replicate", "level", "unit", "step"], kind="stable")
-    return Comparison(
-        frame, table, replicate_seeds(root_seed, done), done, precision, hw, reached, batches
-    )
+    by_year = pd.concat(csps, ignore_index=True)
+    csp = csp_table(by_year[by_year["fy"].isin(set(shared["fy"]))], reference, window)
+    seeds = replicate_seeds(root_seed, done)
+    return Comparison(frame, table, seeds, done, precision, hw, reached, batches, window, csp)
+
+
+def csp_codes(scenario: Scenario) -> dict[str, str]:
+    """Each CSP's councils' ONS codes ("E06000001, E06000002"), for a scenario of real
+    places or of areas given by table under real councils' names (empty for the synthetic
+    England, and for an area whose name is not a council's)."""
+    if not scenario.geography.areas:
+        return {}
+    from cspsim.inputs.real_areas import councils
+
+    model = check_buildable(scenario)
+    out: dict[str, list[str]] = {}
+    for ep in model.epochs:
+        for a, name in enumerate(model.geo.names):
+            try:
+                codes = councils([name], scenario.time.start)
+            except LookupError:
+                continue
+            found = out.setdefault(ep.csp_names[ep.csp_of_area[a]], [])
+            found += [c for c in codes if c not in found]
+    return {csp: ", ".join(codes) for csp, codes in out.items()}

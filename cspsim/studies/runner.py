@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cspsim.analysis.comparison import csp_values
 from cspsim.analysis.outputs import run_frame
 from cspsim.inputs.duties import load_duties
-from cspsim.inputs.geography import build_geography
+from cspsim.inputs.geography import Geography, build_geography
 from cspsim.inputs.scenario import Scenario
 from cspsim.model.model import CSPModel
 from cspsim.studies.executor import Executor, default_workers, make_executor
@@ -32,7 +33,9 @@ __all__ = [
     "job_executor",
     "replicate_seeds",
     "run_job",
+    "run_job_by_csp",
     "run_jobs",
+    "run_jobs_by_csp",
 ]
 
 
@@ -61,14 +64,43 @@ def run_job(job: Job) -> pd.DataFrame:
     passed to the model only when it is not the default (``"arrays"``).
     """
     kwargs: dict[str, Any] = {} if job.engine == "arrays" else {"engine": job.engine}
+    geo = _geography(job.scenario)
     model = CSPModel(
-        job.scenario, seed=job.seed, base_dir=job.base_dir, with_agents=False, **kwargs
+        job.scenario,
+        seed=job.seed,
+        base_dir=job.base_dir,
+        with_agents=False,
+        geography=geo,
+        **kwargs,
     )
     model.run()
-    frame = run_frame(model, job.scenario.name, job.replicate)
-    if not job.csp_rows:
-        frame = frame[frame["level"] != "csp"].reset_index(drop=True)
-    return frame
+    return run_frame(model, job.scenario.name, job.replicate, csp_rows=job.csp_rows)
+
+
+# Geographies built in this process, by their scenario section: a comparison's scenarios
+# and parameter sets share one, and building the synthetic England costs a national run's
+# construction time again. Bounded, as a worker may serve several comparisons.
+_GEOGRAPHIES: dict[str, Geography] = {}
+
+
+def _geography(scenario: Scenario) -> Geography:
+    """The scenario's geography, built once per process (it depends only on
+    ``[geography]``, which the model never changes)."""
+    key = scenario.geography.model_dump_json()
+    if key not in _GEOGRAPHIES:
+        if len(_GEOGRAPHIES) >= 8:
+            _GEOGRAPHIES.clear()
+        _GEOGRAPHIES[key] = build_geography(scenario.geography)
+    return _GEOGRAPHIES[key]
+
+
+def run_job_by_csp(job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replicate: its authority-type and national rows, and its CSP rows summed by
+    financial year (:func:`~cspsim.analysis.comparison.csp_values`), which are far smaller
+    to send back than every CSP's quarters."""
+    frame = run_job(Job(job.scenario, job.replicate, job.seed, job.base_dir, True, job.engine))
+    csp = frame["level"] == "csp"
+    return frame[~csp].reset_index(drop=True), csp_values(frame[csp])
 
 
 class ProgressCounter:
@@ -87,6 +119,10 @@ def _job_task(_: None, job: Job) -> pd.DataFrame:
     return run_job(job)
 
 
+def _job_by_csp_task(_: None, job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return run_job_by_csp(job)
+
+
 def run_jobs(
     jobs: Iterable[Job],
     workers: int = 1,
@@ -94,7 +130,8 @@ def run_jobs(
     scheduler: str | None = None,
     executor: Executor | None = None,
 ) -> list[pd.DataFrame]:
-    """Run jobs and return their frames in job order.
+    """Run jobs and return their frames in job order (see :func:`run_jobs_by_csp` for the
+    per-CSP sums as well).
 
     Args:
         jobs: Replicates to run.
@@ -108,6 +145,15 @@ def run_jobs(
         return executor.map(_job_task, jobs, progress)
     with job_executor(len(jobs), workers, scheduler) as ex:
         return ex.map(_job_task, jobs, progress)
+
+
+def run_jobs_by_csp(
+    jobs: Iterable[Job],
+    progress: Callable[[int], object] | None,
+    executor: Executor,
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """:func:`run_job_by_csp` of each job on an open executor, in job order."""
+    return executor.map(_job_by_csp_task, list(jobs), progress)
 
 
 def job_executor(n_jobs: int, workers: int = 1, scheduler: str | None = None) -> Executor:
