@@ -259,15 +259,20 @@ def test_what_the_lessons_tell_trainers_to_look_for_still_holds():
         < base.share_met_by_duty(run.n - 1)["crime_disorder_asb"]
     )
     _, run, base = _lesson_effects("merge_or_not")
-    for partner in ("police", "health", "fire_rescue"):
+    for partner in ("health", "fire_rescue"):
         assert run.eng_strategic[last, p[partner]] > base.eng_strategic[last, p[partner]]
     # Probation: while its CRC served the four CSPs (to June 2021; its delivery units since
     # serve one borough each, so a merger no longer saves it meetings).
     q2020 = 46  # 2020 Q4 (October 2020), the last full year of the CRCs
     assert run.eng_strategic[q2020, p["probation"]] > base.eng_strategic[q2020, p["probation"]]
+    # Police attention was local already (police_dilution_weight): merging moves it little.
+    police = p["police"]
+    assert abs(run.eng_strategic[last, police] - base.eng_strategic[last, police]) < 0.05
     assert run.share_met[last] < base.share_met[last] - 0.03
     _, run, base = _lesson_effects("coordinator_and_analyst")
-    assert run.share_met[last] > base.share_met[last] + 0.05
+    # Two posts per CSP: a few points of demand met (fewer since the domestic abuse, DHR and
+    # modern slavery workloads grow with their sourced series, issue 12).
+    assert run.share_met[last] > base.share_met[last] + 0.03
     assert run.spend_gbp[last] < 1.3 * base.spend_gbp[last]
     _, run, base = _lesson_effects("backbone_investment")
     k = run.n - 1

@@ -146,6 +146,8 @@ def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             ("duty_start_year__", "start"),
             ("duty_on__", "enabled"),
             ("duty_new_burdens_scale__", "new_burdens_gbp_per_year"),
+            ("duty_workload_scale__", "workload_scale"),
+            ("duty_lead_share_scale__", "lead_share_scale"),
         ):
             if name.startswith(prefix):
                 duty_id = name.removeprefix(prefix)
@@ -154,6 +156,8 @@ def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
                     ov[key] = _april(value)
                 elif key == "enabled":
                     ov[key] = bool(round(float(value)))
+                elif key in ("workload_scale", "lead_share_scale"):
+                    ov[key] = float(value)
                 else:
                     ov[key] = _catalogue_burdens(duty_id) * float(value)
                 overrides[duty_id] = ov

@@ -85,8 +85,10 @@ class Params:
     probability. Source: 2009 survey T12 (portfolio holder 22% + other elected member 6%)."""
 
     cost_per_fte_gbp: float
-    """Annual cost of one FTE of community safety capacity (all agencies). Unit: gbp_per_year.
-    Source: assumption: salary plus on-costs of a mid-grade public-sector officer, 2009 prices."""
+    """Annual cost of one FTE of community safety capacity (all agencies) in 2009-10. Unit:
+    gbp_per_year. Source: assumption: salary plus on-costs of a mid-grade public-sector officer in
+    2009-10; later years move with the scenario's funding.cost_per_fte_index (NJC pay awards in the
+    history, configs/series/public_sector_pay.csv)."""
 
     police_fte_per_100k: float
     """Police capacity available for partnership work, per 100,000 residents, 2009. Unit:
@@ -182,6 +184,13 @@ class Params:
     to the national average (the two-tier dilution). Unit: logit_per_log_csps. Source: assumption;
     seed 003 (two-tier areas: 'numerous strategic group meetings'; a coterminous unitary CSP is less
     burdensome)."""
+
+    police_dilution_weight: float
+    """Share of the dilution pull (w_dilution) that applies to police: 1 = a force's attention
+    spread evenly over all its CSPs, 0 = each CSP served as if by its own force. Unit: ratio.
+    Source: assumption; Crime and Disorder Act 1998 s5 (every chief officer of police with any part
+    of the area is a responsible authority): each CSP has a local police commander and neighbourhood
+    team, so a force's attention is not spread evenly over its CSPs (issue 12)."""
 
     reorganisation_shock: float
     """Share of engagement lost on a partner's links when its organisation is restructured. Unit:
@@ -363,6 +372,12 @@ class Params:
     """Spread of a respondent's reading of the state before it is cut into answer categories (0 =
     every respondent reads it exactly). Unit: share. Source: assumption (ordered-probit answer
     model: respondents read the same state differently); calibrated against the 2009 survey."""
+
+    survey_team_smaller_margin: float
+    """Share of its FTE a team must have lost since an earlier year before the synthetic survey
+    answers that it is smaller. Unit: share. Source: assumption: a manager calls the team smaller
+    once it has lost more than this share of its FTE since the earlier year (issue 12; e.g. the LGA
+    2016 survey)."""
 
     survey_confidence_not_very: float
     """Share of demand met at or above which a manager is 'not very' rather than 'not at all'

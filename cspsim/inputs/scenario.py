@@ -292,10 +292,17 @@ class Cut(_Strict):
 
 
 class Grant(_Strict):
-    """A funding stream to CSPs, by financial year (the last value carries forward)."""
+    """A funding stream, by financial year (the last value carries forward).
+
+    ``path``: ``csp`` (paid to CSPs), ``pcc`` (to PCCs, passed on by their funding model) or
+    ``pcc_central`` (to PCCs for their own commissioning, whatever their model: violence
+    reduction units) or ``capital`` (capital works such as Safer Streets lighting and CCTV:
+    listed with their dates, but they buy no staff capacity, so the model leaves them out).
+    Before PCCs are in office the ``pcc`` and ``pcc_central`` paths are paid to CSPs.
+    """
 
     name: str
-    path: Literal["csp", "pcc"] = "csp"
+    path: Literal["csp", "pcc", "pcc_central", "capital"] = "csp"
     gbp_per_year: dict[Year, Money]
     ring_fenced: bool = False
     end: dt.date | None = Field(default=None, description="no money from this day on")
@@ -317,8 +324,17 @@ class FundingConfig(_Strict):
     allocation: Literal["annual", "multi_year"] = "annual"
     allocation_changes: list[AllocationChange] = []
     index: dict[Agency, dict[Year, Index]] = {}
+    cost_per_fte_index: dict[Year, Index] = Field(
+        default={},
+        description="cost of one FTE by financial year, 2009 = 100 (empty = flat)",
+    )
     cuts: list[Cut] = []
     grants: list[Grant] = []
+    funds_files: list[str] = Field(
+        default=[],
+        description="dated funds files (CSV, see cspsim.inputs.series.read_funds), read as "
+        "more grants; relative to the scenario's folder, else configs/",
+    )
     area_cuts: list[AreaCut] = []
 
     @field_validator("allocation_changes")
@@ -335,6 +351,7 @@ class DutyOverride(_Strict):
     workload_scale: Annotated[float, _finite(0, MAX_WORKLOAD_SCALE, "a sanity bound")] = Field(
         default=1.0, ge=0
     )
+    lead_share_scale: float = Field(default=1.0, ge=0, le=10)
     new_burdens_gbp_per_year: Money | None = None
 
 
@@ -358,7 +375,11 @@ class StructureConfig(_Strict):
 
 
 class PCCConfig(_Strict):
-    """Police and Crime Commissioners: when they arrive and how they pass money on."""
+    """Police and Crime Commissioners: when they arrive and how they pass money on.
+
+    ``funding_model`` is every force's model from the start; ``changes`` switch the model of
+    some or all forces from a date, in date order.
+    """
 
     elected: dt.date = dt.date(2012, 11, 22)
     funding_model: FundingModel = "grant"

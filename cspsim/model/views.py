@@ -158,7 +158,7 @@ class PartnerAgency(mesa.Agent):
     @property
     def budget_gbp(self) -> float:
         """Annual budget for partnership work (GBP)."""
-        return self.capacity_fte * self.model.P.cost_per_fte_gbp
+        return self.capacity_fte * float(self.model.sched.cost_per_fte_gbp[max(self.model.t, 0)])
 
 
 class PoliceAndCrimeCommissioner(mesa.Agent):

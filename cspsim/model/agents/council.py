@@ -99,8 +99,10 @@ class Council(mesa.Agent):
             post_draws: This quarter's uniform draws, (post, lose / regain, area).
         """
         m, P, sc = self.model, self.model.P, self.model.sched
-        index = float(m.council_index[t, self.area])  # the funding path, and this council's
-        pressure = float(np.clip(1.0 - index, 0.0, 1.0))
+        # The funding path and this council's own cuts, against the cost of staff by year.
+        index = float(m.council_index[t, self.area])
+        cost_ratio = float(sc.cost_per_fte_gbp[t]) / P.cost_per_fte_gbp
+        pressure = float(np.clip(1.0 - index / cost_ratio, 0.0, 1.0))
         direct = sc.grant_direct_gbp[t] * self.pop_share
         kept_direct, lost_direct = self._keep(
             direct, sc.grant_direct_gbp[t], sc.grant_direct_ring_fenced[t], pressure
@@ -129,7 +131,7 @@ class Council(mesa.Agent):
         m = self.model
         levers = m.config.levers
         posts = levers.fund_coordinator + levers.fund_analyst
-        gbp: float = m.P.cost_per_fte_gbp * posts * m.sched.levers_active[t]
+        gbp: float = m.sched.cost_per_fte_gbp[t] * posts * m.sched.levers_active[t]
         return gbp
 
     def _keep(
@@ -144,11 +146,9 @@ class Council(mesa.Agent):
 
     def set_team(self, t: int) -> None:
         """Hire towards what the budget pays for (at once in the first quarter); cuts bite."""
-        P = self.model.P
+        P, cost = self.model.P, self.model.sched.cost_per_fte_gbp[t]
         rate = P.staff_adjust_rate if t else 1.0
-        self.team_fte = float(
-            budgets.staff_update(self.team_fte, self.funded_gbp / P.cost_per_fte_gbp, rate)
-        )
+        self.team_fte = float(budgets.staff_update(self.team_fte, self.funded_gbp / cost, rate))
 
     def _turnover_loss(self, t: int) -> float:
         """Share of this quarter's capacity lost replacing grant-funded leavers (each April)."""
@@ -188,7 +188,7 @@ class Council(mesa.Agent):
         the council's share of county-led duties).
         """
         m = self.model
-        self.demand_fte = m.demand_full[self.area] * m.sched.duty_active[t]
+        self.demand_fte = m.demand_full[self.area] * m.sched.duty_level[t]
         partners = self.weights[1:]
         self.partner_need_fte, self.partner_bound_fte = demand.expected_shares(
             partners, self.demand_fte, m.sched.bound[t][1:]
@@ -231,7 +231,7 @@ class Council(mesa.Agent):
         """New-burdens money for the duties in force, as capacity by duty (fte); national
         money reaches the area by its population share."""
         m = self.model
-        fte: np.ndarray = m.sched.new_burdens_gbp[t] * self.pop_share / m.P.cost_per_fte_gbp
+        fte: np.ndarray = m.sched.new_burdens_gbp[t] * self.pop_share / m.sched.cost_per_fte_gbp[t]
         return fte
 
     def partner_fte(self) -> float:

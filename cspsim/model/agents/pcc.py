@@ -25,6 +25,7 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         name: Force area name.
         councils: The council areas of the force.
         fund_gbp: This year's community safety fund (GBP per year).
+        central_fund_gbp: This year's money for its own commissioning (GBP per year).
         central_gbp: The part it commissions itself (GBP per year).
         central_fte: That money as delivery capacity (fte).
 
@@ -42,7 +43,7 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         self.councils = councils
         for c in councils:
             c.pcc = self
-        self.fund_gbp = self.central_gbp = self.central_fte = 0.0
+        self.fund_gbp = self.central_fund_gbp = self.central_gbp = self.central_fte = 0.0
 
     def holder(self, t: int) -> str:
         """Who holds police and crime functions for the force area at step ``t`` (real
@@ -86,9 +87,11 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         )
         for c, gbp in zip(self.councils, to_area.tolist(), strict=True):
             c.pcc_grant_gbp = gbp
-        self.central_gbp = float(central[0])
+        # Plus the money it gets for its own commissioning (VRUs, Safer Streets).
+        self.central_fund_gbp = float(m.sched.grant_pcc_central_gbp[t] * pop_share)
+        self.central_gbp = float(central[0]) + self.central_fund_gbp
         self.central_fte = (
-            self.central_gbp / P.cost_per_fte_gbp * P.central_commissioning_efficiency
+            self.central_gbp / m.sched.cost_per_fte_gbp[t] * P.central_commissioning_efficiency
         )
 
     def bid_strength(self, council: Council, t: int) -> float:

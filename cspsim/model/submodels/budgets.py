@@ -190,11 +190,14 @@ def build_step_inputs(
     path times any change to one council's budget (:func:`cspsim.model.overrides.council_index`);
     ``pcc_model`` the PCC funding model of each force area by step, (T, n_forces)
     (:func:`cspsim.model.overrides.pcc_models`). The allocation method may change during the
-    run too (``Schedule.annual``).
+    run too (``Schedule.annual``). Staff cost follows pay by year (``Schedule.cost_per_fte_gbp``),
+    and a council's budget pressure is the share of its 2009 staff its budget no longer pays
+    for (its budget multiplier over the cost index).
     """
-    cost = P.cost_per_fte_gbp
+    cost = sched.cost_per_fte_gbp[:, None]
     idx = sched.budget_index
-    cp = np.clip(1.0 - council_index, 0.0, 1.0)
+    cost_index = sched.cost_per_fte_gbp / P.cost_per_fte_gbp
+    cp = np.clip(1.0 - council_index / cost_index[:, None], 0.0, 1.0)
     g = sched.grant_direct_gbp
     direct = g[:, None] * pop_share
     rf = np.where(g != 0, sched.grant_direct_ring_fenced / np.where(g != 0, g, 1.0), 0.0)
@@ -203,6 +206,9 @@ def build_step_inputs(
     force = geo.footprint["police"]
     fund_force = sched.grant_pcc_gbp[:, None] * np.bincount(force, weights=pop_share)
     to_area, central = _pass_on_by_step(sched.grant_pcc_gbp, fund_force, pcc_model, geo, P)
+    # Money for the PCC's own commissioning (VRUs, Safer Streets) whatever its model.
+    fund_central = sched.grant_pcc_central_gbp[:, None] * np.bincount(force, weights=pop_share)
+    central = central + fund_central
     gp = sched.grant_pcc_gbp
     rf_pcc = np.where(gp != 0, sched.grant_pcc_ring_fenced / np.where(gp != 0, gp, 1.0), 0.0)
     to_area_kept, to_area_div = divert(
@@ -216,7 +222,8 @@ def build_step_inputs(
     grant = grant - late
     # Under "bids" the budget phase works these three out each step (they depend on posts).
     ledger = {
-        "grants_in_gbp": (direct.sum(axis=1) + fund_force.sum(axis=1)) / QUARTERS_PER_YEAR,
+        "grants_in_gbp": (direct.sum(axis=1) + fund_force.sum(axis=1) + fund_central.sum(axis=1))
+        / QUARTERS_PER_YEAR,
         "pcc_central_gbp": central.sum(axis=1) / QUARTERS_PER_YEAR,
         "grants_to_teams_gbp": grant.sum(axis=1) / QUARTERS_PER_YEAR,
         "grants_diverted_gbp": (diverted.sum(axis=1) + to_area_div.sum(axis=1)) / QUARTERS_PER_YEAR,
@@ -236,7 +243,9 @@ def build_step_inputs(
         central_fte=central_fte,
         has_central=(central_fte != 0).any(axis=1),
         central_spend_gbp=central[:, force] * geo.population / pop_force,
-        lever_gbp=cost * (levers.fund_coordinator + levers.fund_analyst) * sched.levers_active,
+        lever_gbp=sched.cost_per_fte_gbp
+        * (levers.fund_coordinator + levers.fund_analyst)
+        * sched.levers_active,
         bids=(pcc_model[:, force] == "bids") & sched.pcc_active[:, None],
         grant=grant,
         late=late,
@@ -318,7 +327,7 @@ def step_arrays(
         None outside the first quarter of a financial year).
     """
     P, s, sc, st = m.P, m.state, m.sched, tab.inputs
-    cost = P.cost_per_fte_gbp
+    cost = sc.cost_per_fte_gbp[t]
     grant = st.grant[t]
     bids = st.bids[t]
     if bids.any():  # "bids": the PCC's money follows each team's bid strength
