@@ -299,3 +299,19 @@ def test_browser_files_follow_the_installed_solara(tmp_path):
     assert {"@widgetti/solara-vuetify3-app", "requirejs", "echarts"} <= set(assets)
     assert all(a.version[0].isdigit() for a in assets.values())
     assert len(missing_assets(tmp_path)) == len(required_assets())  # an empty folder
+
+
+def test_a_busy_port_fails_at_once_with_exit_2(capsys):
+    """Another server on the port: exit 2 before starting anything, and say what to do."""
+    import socket
+
+    from cspsim.cli.main import main
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        t0 = time.perf_counter()
+        assert main(["dashboard", "--port", str(port)]) == 2
+        assert time.perf_counter() - t0 < 2.0
+    assert f"port {port} is in use; try --port 0" in capsys.readouterr().err

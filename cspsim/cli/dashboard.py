@@ -57,6 +57,19 @@ def server_env(scenario: Path, base: dict[str, str] | None = None) -> dict[str, 
     return env
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """True if ``host:port`` cannot be bound now (another server holds it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # Solara's server (uvicorn) sets SO_REUSEADDR too, so a port left in TIME_WAIT by a
+        # stopped server counts as free, as it would for the server itself.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def wait_until_listening(host: str, port: int, proc: subprocess.Popen, timeout: float) -> bool:
     """True once ``host:port`` accepts connections; False if ``proc`` ends or time runs out."""
     deadline = time.monotonic() + timeout
@@ -93,6 +106,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     port = args.port if args.port else free_port(args.host) if args.port == 0 else DEFAULT_PORT
+    if port_in_use(args.host, port):  # at once: a late failure would point at the other server
+        raise UserError(f"port {port} is in use; try --port 0")
     # SIGTERM (e.g. from a test's teardown) stops the server like Ctrl+C does.
     signal.signal(signal.SIGTERM, _interrupt)
     proc = subprocess.Popen(server_command(args.host, port, args.dev), env=server_env(scenario))
