@@ -6,6 +6,7 @@ renders the Solara page in-process (``solara.render``), which is quick.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -180,6 +181,86 @@ def test_rebuild_with_replay_equals_stepping(cleveland):
     assert replayed.rec.team_fte[24].sum() < base  # the cut bites
 
 
+def test_a_cut_applies_from_the_current_quarter_and_moves_share_met():
+    """A cut switched on mid-run starts in the current financial year (its start year is
+    unset), so share met moves within two quarters; a year set by hand is kept."""
+    s = Session(CLEVELAND)
+    t = 30  # 2016 Q4
+    assert s.baseline.sched.quarters[t].isoformat() == "2016-10-01"
+    s.values = s.moved("cut_pct__council", 30.0, t)
+    assert s.values["cut_start_year__council"] == 2016  # financial year 2016-17
+    m = DashboardModel(s, replay_to=t)
+    m.step()
+    m.step()
+    run, base = series_of(m, s.areas), s.baseline_series()
+    assert run.share_met[t + 2] < base.share_met[t + 2] - 0.005
+    # Moved once more (or with its year set), the cut keeps its year.
+    s.values = {**s.values, "cut_start_year__council": 2012}
+    assert s.moved("cut_pct__council", 40.0, t)["cut_start_year__council"] == 2012
+    # Before the first quarter: the run's first financial year, within the slider's bounds.
+    fresh = Session(CLEVELAND)
+    first = fresh.moved("cut_pct__police", 10.0, -1)["cut_start_year__police"]
+    assert first == fresh.control("cut_start_year__police").lower == 2010
+
+
+def test_undo_in_a_lesson_goes_back_to_the_lessons_levers():
+    lesson = next(x for x in load_lessons() if x.key == "squeeze_2010s")
+    s = Session(CLEVELAND)
+    s.apply_lesson(lesson)
+    start = dict(s.values)
+    assert start["cut_pct__council"] == 32.6
+    s.values = {**s.values, "cut_pct__council": 0.0, "cut_pct__police": 0.0}
+    assert s.start_values() == start  # "Undo lever changes" and "Reset lesson" go here
+    s.lesson = None
+    assert s.start_values() == s.base_values
+
+
+def test_events_are_dated_from_the_scenario_and_the_levers():
+    from cspsim.dashboard.events import events_for, just_happened
+
+    s = Session(CONFIGS_DIR / "lessons" / "scenarios" / "warwickshire.toml")
+    s.values = s.moved("cut_pct__council", 20.0, 30)
+    run = s.scenario_for()
+    events = events_for(run, s.changed(), s.labels, s.span)
+    by_label = {e.label: e for e in events}
+    history = {
+        "Spending review": "2010-10-20", "PCCs elected": "2012-11-22",
+        "Public health": "2013-04-01", "Probation split": "2014-06-01",
+        "Probation reunified": "2021-06-26", "ICBs": "2022-07-01",
+    }  # fmt: skip
+    for label, date in history.items():
+        assert by_label[label].date.isoformat() == date and by_label[label].kind == "history"
+    assert by_label["Prevent"].date.isoformat() == "2015-07-01"  # duties.toml
+    lever = [e for e in events if e.kind == "lever"]
+    assert [(e.date.isoformat(), e.label) for e in lever] == [("2016-04-01", "Cut to councils")]
+    assert [e.date for e in events] == sorted(e.date for e in events)
+    now, current = just_happened(events, dt.date(2012, 10, 1))
+    assert current and now[0].label == "PCCs elected"
+    now, current = just_happened(events, dt.date(2013, 1, 1))
+    assert not current and now[0].label == "PCCs elected"
+    opt = charts.with_events({"series": []}, events)
+    marks = opt["series"][0]["markLine"]["data"]
+    assert len(marks) == len(events)
+    assert all(m["label"]["show"] == (e.kind != "duty") for m, e in zip(marks, events, strict=True))
+
+
+def test_monitors_show_run_baseline_and_difference():
+    s = Session(CLEVELAND)
+    s.values = s.moved("cut_pct__council", 40.0, 20)
+    m = DashboardModel(s, replay_to=40)
+    rows = {r.label: r for r in charts.monitors(series_of(m, s.areas), s.baseline_series())}
+    share = rows["Demand met"]
+    assert share.diff.endswith(" pts") and share.diff.startswith("−") and share.tone == "worse"
+    assert rows["Council teams (FTE)"].tone == "worse"
+    assert rows["Unmet demand (FTE)"].diff.startswith("+")
+    partners = [k for k in rows if "engagement" in k]
+    assert {"Police engagement (strategic, 0–1)", "Probation engagement (strategic, 0–1)"} <= set(
+        partners
+    )
+    head = charts.headline(series_of(m, s.areas), s.baseline_series())
+    assert head[0] == share and all(r.diff for r in head)
+
+
 def test_mesa_reset_with_a_new_seed_reruns_the_baseline():
     s = Session(CLEVELAND)
     old = s.baseline.rec.delivered.copy()
@@ -220,7 +301,27 @@ def test_plots_show_this_run_against_the_baseline(cleveland):
     assert [x["name"] for x in duty["series"]] == [charts.BASELINE, charts.CURRENT]
     dashed = [x["lineStyle"]["type"] for x in eng["series"]]
     assert dashed.count("dashed") == dashed.count("solid") > 0
-    assert len(budgets["series"]) == 8 + 2  # four measures, two runs; the style key
+    assert len(budgets["series"]) == 8  # four measures, two runs
+    assert share["title"]["subtext"] == charts.STYLE_NOTE  # which line style is which run
+
+
+def test_chart_text_is_presentation_size(cleveland):
+    """Every font the plots set is at least 16 px (readable from the back of a room)."""
+    m = DashboardModel(cleveland, replay_to=7)
+
+    def sizes(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "fontSize":
+                    yield v
+                yield from sizes(v)
+        elif isinstance(x, list):
+            for v in x:
+                yield from sizes(v)
+
+    for opt in _options(m, cleveland)[:5]:
+        found = list(sizes(opt))
+        assert found and min(found) >= 16, opt["title"]
 
 
 def test_single_area_step_and_plots_are_fast(cleveland):

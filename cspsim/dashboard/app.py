@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import solara
-from mesa.visualization import Slider, SolaraViz
+from mesa.visualization.solara_viz import ModelController
 
 from cspsim.dashboard.lessons import load_lessons
 from cspsim.dashboard.session import DashboardModel, Session
-from cspsim.dashboard.ui import FREE, LessonCard, LeverPanel, MainView
+from cspsim.dashboard.sidebar import FREE, LessonPicker, LeverPanel, RunSettings
+from cspsim.dashboard.style import PAGE_CSS
+from cspsim.dashboard.ui import MainView
 from cspsim.inputs.catalogue import resolve_scenario
 from cspsim.inputs.scenario import ScenarioError, load_scenario
 from cspsim.paths import CONFIGS_DIR
@@ -30,8 +32,12 @@ if TYPE_CHECKING:
 
 DEFAULT_SCENARIO = CONFIGS_DIR / "cleveland.toml"
 PLAY_INTERVAL_MS = 150
-LEVERS_OFFSET = 1_000_000  # sidebar position of the levers: below Mesa's cards
-TITLE = "cspsim trainer dashboard: community safety partnerships"
+LEVERS_OFFSET = 1_000_000  # sidebar position of the levers: below the other cards
+TITLE = "cspsim: community safety partnerships"
+# Mesa's controller steps one quarter per click and draws in the page's thread; the page
+# offers no other choice (a trainer has no use for them).
+ONE_QUARTER = solara.reactive(1)
+NO_THREADS = solara.reactive(False)
 
 
 def _quiet_solara() -> None:
@@ -88,16 +94,29 @@ def Page() -> None:
     generation = solara.use_reactive(0)  # a new one remounts SolaraViz (fresh run state)
     force = solara.use_reactive(session.force)
     error: solara.Reactive[str | None] = solara.use_reactive(None)
+    speed = solara.use_reactive(PLAY_INTERVAL_MS)
+    seed = solara.use_reactive(session.seed)
+    # What Mesa's Reset builds the next run from (the seed is applied there, Mesa's way).
+    params = solara.use_reactive({"session": session, "seed": session.seed})
+
+    def on_seed(value: int) -> None:
+        seed.set(value)
+        params.set({"session": session, "seed": int(value)})
 
     def restart() -> None:
+        # The model first: every update may redraw at once (a button's handler is not
+        # batched), and the plots must never pair the new session with the old model.
+        model.set(DashboardModel(session))
+        lesson.set(session.lesson)
+        seed.set(session.seed)
+        params.set({"session": session, "seed": session.seed})
         values.set(dict(session.values))
         force.set(session.force)
-        model.set(DashboardModel(session))
         generation.set(generation.value + 1)
         error.set(None)
 
     def on_change(name: str, value: Any) -> None:
-        new = {**session.values, name: value}
+        new = session.moved(name, value, model.value.t)
         try:
             session.scenario_for(new)
         except ScenarioError as exc:
@@ -112,7 +131,7 @@ def Page() -> None:
         model.set(DashboardModel(session, replay_to=model.value.t))
 
     def on_undo() -> None:
-        session.values = dict(session.base_values)
+        session.values = session.start_values()
         values.set(dict(session.values))
         error.set(None)
         model.set(DashboardModel(session, replay_to=model.value.t))
@@ -126,7 +145,6 @@ def Page() -> None:
         except ScenarioError as exc:
             error.set("; ".join(exc.problems))
             return
-        lesson.set(chosen)
         restart()
 
     def pick_scenario(label: str | None) -> None:
@@ -137,7 +155,6 @@ def Page() -> None:
         except ScenarioError as exc:
             error.set("; ".join(exc.problems))
             return
-        lesson.set(None)
         restart()
 
     def pick_force(name: str | None) -> None:
@@ -145,41 +162,38 @@ def Page() -> None:
         force.set(name)
 
     current = next((k for k, p in choices.items() if p == session.path), None)
-    # Everything here is shown elsewhere: in the sidebar (our cards and Mesa's controls) and
-    # the app bar. SolaraViz's own main area is empty (the plots below are ours), so the
-    # column is hidden to leave no gap above the plots.
+    # Everything in this hidden block is drawn elsewhere (style sheet, app bar, sidebar);
+    # hidden, it leaves no gaps above the plots.
     with solara.v.Html(tag="div", style_="display: none"):
+        solara.Style(PAGE_CSS)
+        solara.lab.theme.dark = False  # light only: the cards and plots are drawn for it
+        with solara.AppBarTitle():
+            solara.Text(TITLE, classes=["cspsim-title"])
         with SidebarAt(-2), solara.Card("Lesson and scenario", margin=0):
-            solara.Select(
-                label="Lesson",
-                values=[FREE] + [x.title for x in lessons],
-                value=lesson.value.title if lesson.value else FREE,
-                on_value=pick_lesson,
-            )
+            LessonPicker([FREE] + [x.title for x in lessons], lesson.value, pick_lesson)
             solara.Select(
                 label="Scenario", values=list(choices), value=current, on_value=pick_scenario
             )
-        # A new scenario or lesson needs a fresh Mesa controller, which would otherwise
-        # keep a finished run's state (play and step disabled). Its cards live in the
-        # sidebar, where Solara matches them by position, so a hidden placeholder before
-        # them on every other generation makes Solara mount new ones.
-        if generation.value % 2:
-            with SidebarAt(-1):
-                solara.v.Html(tag="div", style_="display: none")
-        SolaraViz(
-            model,
-            components=[],
-            model_params={"session": session, "seed": Slider("Seed", session.seed, 0, 9999)},
-            name=TITLE,
-            play_interval=PLAY_INTERVAL_MS,
-        )
+        with SidebarAt(-1), solara.Card("Run", margin=0, style={"margin-top": "8px"}):
+            RunSettings(speed, seed, on_seed)
         with SidebarAt(LEVERS_OFFSET):
             LeverPanel(session, values.value, on_change, on_undo)
     with solara.Column(style={"padding": "0 8px"}):
+        # Mesa's controller in a bar that stays at the top of the page while it scrolls,
+        # so Play and Step are in view whatever the sidebar or the plots show. A new run
+        # (lesson, scenario) needs a fresh controller, which otherwise keeps "finished" in
+        # its own state. A new key was not enough; a placeholder before it on every other
+        # generation moves it, and a moved component is mounted afresh.
+        with solara.Row(classes=["cspsim-run-buttons"], gap="8px"):
+            if generation.value % 2:
+                solara.v.Html(tag="span", style_="display: none")
+            ModelController(
+                model, model_parameters=params, play_interval=speed,
+                render_interval=ONE_QUARTER, use_threads=NO_THREADS,
+            )  # fmt: skip
         if error.value:
             solara.Error(error.value)
-        LessonCard(lesson.value, session)
-        MainView(model.value, session, force.value, pick_force)
+        MainView(model.value, session, force.value, pick_force, lesson.value)
 
 
 @solara.component
