@@ -125,6 +125,30 @@ def _step(page, n: int) -> list[float]:
     return times
 
 
+def _pick_lesson(page, title: str) -> None:
+    """Choose ``title`` from the lesson menu and wait for its first quarter."""
+    page.locator(".cspsim-lesson-menu").click()
+    page.locator(".cspsim-lesson-list button", has_text=title).click()
+    page.wait_for_function(
+        "t => document.querySelector('.cspsim-quarter').innerText.includes('before the first')"
+        " && document.body.innerText.includes(t)",
+        arg=title,
+    )
+
+
+def _headline(page, label: str) -> tuple[str, str]:
+    """A headline cell's value and its "baseline … · difference" line."""
+    cell = page.locator(".cspsim-headline .cspsim-cell", has_text=label).first
+    return cell.locator(".cspsim-value").inner_text(), cell.locator(".cspsim-ref").inner_text()
+
+
+def _slider(page, lever: str, key: str, times: int = 1) -> None:
+    thumb = page.locator(f".cspsim-lever-{lever} [role=slider]")
+    thumb.focus()
+    for _ in range(times):
+        thumb.press(key)
+
+
 def _no_error_shown(page, page_errors: list[str]) -> None:
     assert not page_errors, page_errors
     assert page.locator(".v-alert").count() == 0, page.locator(".v-alert").all_inner_texts()
@@ -161,12 +185,7 @@ def test_dashboard_in_chromium(server, browser):
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
 
     # A lesson on the national model: the page stays responsive while it steps.
-    page.locator(".v-select", has_text="Lesson").first.click()
-    page.locator(".v-list-item", has_text="The backbone investment").click()
-    page.wait_for_function(
-        "() => document.querySelector('.cspsim-quarter').innerText.includes('before the first')"
-    )
-    page.get_by_text("Time: 0.0").wait_for()  # Mesa's controller for the new run is in place
+    _pick_lesson(page, "The backbone investment")
     page.wait_for_timeout(500)
     national = _step(page, 4)
     page.wait_for_timeout(1000)
@@ -180,3 +199,117 @@ def test_dashboard_in_chromium(server, browser):
     (ARTIFACTS / "dashboard_timing.json").write_text(json.dumps(timing, indent=1))
     assert sorted(times)[len(times) // 2] < 2.0 and sorted(national)[len(national) // 2] < 3.0
     page.close()
+
+
+def _only_local(requests: list[str]) -> None:
+    """Every request the page made went to 127.0.0.1 (no CDN, no fonts, no telemetry)."""
+    from urllib.parse import urlparse
+
+    remote = [
+        u for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
+        and urlparse(u).hostname != "127.0.0.1"
+    ]  # fmt: skip
+    assert requests and not remote, remote[:5]
+
+
+def _new_page(browser, width: int, height: int, scale: float = 1.0):
+    ctx = browser.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=scale
+    )
+    page = ctx.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("websocket", lambda ws: requests.append(ws.url))
+    return ctx, page, requests
+
+
+def test_a_cut_moves_share_met_within_two_steps_and_reset_lesson(server, browser):
+    """A trainer at 2016 Q4 sets a 30% cut to councils: share met moves away from the
+    baseline within two steps (the unset start year follows the current quarter). Then the
+    squeeze lesson: its levers wiped by hand come back with "Reset lesson"."""
+    ctx, page, requests = _new_page(browser, 1280, 800)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server)
+    page.wait_for_function("() => document.querySelectorAll('canvas').length >= 5")
+    _step(page, 31)
+    assert "2016 Q4" in _quarter(page)
+    _slider(page, "cut_pct__council", "ArrowRight", 30)
+    page.get_by_text("Cut to councils (%): 30").wait_for()
+    page.get_by_text("…starting in (year): 2016").wait_for()
+    _step(page, 2)
+    now, ref = _headline(page, "Demand met")
+    assert "±" not in ref and "−" in ref, (now, ref)  # below the baseline, by some points
+    page.screenshot(path=str(ARTIFACTS / "dashboard_cut.png"))
+
+    _pick_lesson(page, "The 2010s squeeze")
+    page.get_by_text("Cut to councils (%): 32.6").wait_for()
+    _step(page, 3)
+    _slider(page, "cut_pct__council", "Home")
+    _slider(page, "cut_pct__police", "Home")
+    page.get_by_text("Cut to councils (%): 0").wait_for()
+    page.locator(".cspsim-reset-lesson").click()
+    page.get_by_text("Cut to councils (%): 32.6").wait_for()
+    page.get_by_text("Cut to police (%): 14.8").wait_for()
+    assert "before the first quarter" in _quarter(page)
+    _step(page, 1)  # the fresh run steps
+    _no_error_shown(page, errors)
+    page.screenshot(path=str(ARTIFACTS / "dashboard_reset_lesson.png"))
+    _only_local(requests)
+    ctx.close()
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "scale"),
+    [(1024, 768, 1.0), (1280, 720, 1.5)],  # 1920x1080 at 150% zoom is 1280x720 CSS pixels
+    ids=["1024x768", "1920x1080-150pct"],
+)
+def test_layout_shows_controls_headline_and_a_chart_without_scrolling(
+    server, browser, width, height, scale
+):
+    ctx, page, requests = _new_page(browser, width, height, scale)
+    page.goto(server)
+    page.wait_for_function("() => document.querySelectorAll('canvas').length >= 5")
+    page.wait_for_timeout(1000)
+    _step(page, 4)
+    boxes = page.evaluate(
+        """() => {
+        const box = e => { const r = e.getBoundingClientRect();
+          return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+        const button = t => [...document.querySelectorAll('button')]
+          .find(b => b.innerText.trim().toUpperCase() === t);
+        const icon = document.querySelector('.v-app-bar-nav-icon .v-btn__content');
+        return {
+          step: box(button('STEP')), play: box(button('▶')),
+          headline: box(document.querySelector('.cspsim-headline')),
+          chart: box(document.querySelector('.cspsim-chart-share canvas')),
+          sidebar: box(document.querySelector('.v-navigation-drawer')),
+          icon: getComputedStyle(icon, '::before').content,
+          dark: document.querySelectorAll('.mdi-brightness-auto, .mdi-weather-night').length,
+          width: innerWidth, height: innerHeight,
+        }; }"""
+    )
+    for name in ("step", "play", "headline", "chart"):
+        b = boxes[name]
+        assert b["top"] >= 0 and b["bottom"] <= boxes["height"], (name, b)
+        assert b["left"] >= 0 and b["right"] <= boxes["width"], (name, b)
+    assert boxes["sidebar"]["right"] <= boxes["chart"]["left"]  # beside the plots, not over
+    assert boxes["icon"] not in ("none", "normal", "")  # the menu button has its icon
+    assert boxes["dark"] == 0  # light theme only
+    # Scrolled down to the levers, Play and Step are still in view.
+    scroll_js = """y => { let e = document.querySelector('.cspsim-headline');
+        while (e && !(e.scrollHeight > e.clientHeight + 10
+               && getComputedStyle(e).overflowY === 'auto')) e = e.parentElement;
+        (e || document.scrollingElement).scrollTo(0, y); }"""
+    page.evaluate(scroll_js, 900)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard_{width}x{height}_scrolled.png"))
+    headline = page.locator(".cspsim-headline").bounding_box()
+    assert headline is not None and headline["y"] < 0  # the page did scroll
+    step = page.get_by_role("button", name="Step").bounding_box()
+    assert step is not None and 0 <= step["y"] and step["y"] + step["height"] <= height
+    page.evaluate(scroll_js, 0)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard_{width}x{height}.png"))
+    _only_local(requests)
+    ctx.close()

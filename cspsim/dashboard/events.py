@@ -117,7 +117,7 @@ def _levers(changed: dict[str, Any], labels: dict[str, str]) -> list[Event]:
         what = f"{shown}: {value:g}" if isinstance(value, float) else f"{shown}: {value}"
         if isinstance(value, float) and value <= 0:
             continue  # a cut set back to 0 starts nothing
-        out.append(Event(date, shown.split(" (")[0], f"Your lever starts: {what}", "lever"))
+        out.append(Event(date, shown.split(" (")[0], f"{what} from here", "lever"))
     return out
 
 
