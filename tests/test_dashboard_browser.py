@@ -308,7 +308,7 @@ def test_layout_shows_controls_headline_and_a_chart_without_scrolling(
     headline = page.locator(".cspsim-headline").bounding_box()
     assert headline is not None and headline["y"] < 0  # the page did scroll
     step = page.get_by_role("button", name="Step").bounding_box()
-    assert step is not None and 0 <= step["y"] and step["y"] + step["height"] <= height
+    assert step is not None and step["y"] >= 0 and step["y"] + step["height"] <= height
     page.evaluate(scroll_js, 0)
     page.screenshot(path=str(ARTIFACTS / f"dashboard_{width}x{height}.png"))
     _only_local(requests)
