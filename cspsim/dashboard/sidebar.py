@@ -16,6 +16,7 @@ from cspsim.dashboard.controls import (
     catalogue,
     changed_values,
     choice_label,
+    readable,
     sections,
 )
 
@@ -66,7 +67,7 @@ def ControlWidget(c: Control, value: Any, on_change: OnChange) -> None:
         if c.kind == "boolean":
             with solara.Row(gap="0px", style={"align-items": "center"}):
                 solara.Checkbox(label=c.label, value=bool(value), on_value=set_)
-                _Info(c.description)
+                _Info(readable(c.description))
         elif c.kind == "choice":
             labels = [choice_label(x) for x in c.choices]
             with solara.Row(gap="0px", style={"align-items": "center"}):
@@ -77,11 +78,11 @@ def ControlWidget(c: Control, value: Any, on_change: OnChange) -> None:
                     on_value=lambda lab: set_(c.choices[labels.index(lab)]),
                     dense=True,
                 )
-                _Info(c.description)
+                _Info(readable(c.description))
         else:
             with solara.Row(gap="4px", style={"align-items": "center"}):
                 solara.Text(f"{c.label}: {_shown(c, value)}", style={"font-size": "0.85rem"})
-                _Info(c.description)
+                _Info(readable(c.description))
             if c.kind == "integer":
                 solara.SliderInt(
                     "", value=int(c.to_display(value)), min=int(c.lower), max=int(c.upper),
