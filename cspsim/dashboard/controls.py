@@ -239,7 +239,8 @@ def _readable_labels() -> tuple[dict[str, str], re.Pattern[str]]:
         for name in group[1:]:
             if labels.get(name, "").startswith("…"):
                 labels[name] = f"{main} {labels[name].lstrip('…')}"
-    pattern = re.compile("|".join(sorted(map(re.escape, labels), key=len, reverse=True)))
+    names = "|".join(sorted(map(re.escape, labels), key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{names})(?!\w)")  # whole names: "allocation" is a word too
     return labels, pattern
 
 
