@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -311,5 +312,106 @@ def test_layout_shows_controls_headline_and_a_chart_without_scrolling(
     assert step is not None and step["y"] >= 0 and step["y"] + step["height"] <= height
     page.evaluate(scroll_js, 0)
     page.screenshot(path=str(ARTIFACTS / f"dashboard_{width}x{height}.png"))
+    _only_local(requests)
+    ctx.close()
+
+
+# The ECharts instance drawn in the card ``sel`` (ECharts is loaded with require.js).
+_INSTANCE_JS = r"""
+  const key = Object.keys(window.requirejs.s.contexts._.defined)
+    .find(k => /echarts(\.min)?\.js$/.test(k));
+  const ec = window.requirejs(key);
+  const inst = [...document.querySelectorAll(sel + ' div')]
+    .map(d => ec.getInstanceByDom(d)).find(Boolean);
+"""
+# The network's node labels as ECharts drew them (boxes in the chart's pixels).
+LABEL_BOXES_JS = (
+    "(sel) => {"
+    + _INSTANCE_JS
+    + r"""
+  const boxes = [];
+  const data = inst.getModel().getSeriesByType('graph')[0].getData();
+  for (let i = 0; i < data.count(); i++) {
+    const el = data.getItemGraphicEl(i);
+    let t = null;
+    if (el) el.traverse(c => {
+      if (!t && c.getTextContent && c.getTextContent()) t = c.getTextContent();
+    });
+    if (!t || t.ignore || t.invisible) continue;
+    const r = t.getBoundingRect().clone();
+    r.applyTransform(t.getComputedTransform());
+    boxes.push({text: t.style.text, x: r.x, y: r.y, w: r.width, h: r.height});
+  }
+  return {boxes, width: inst.getWidth(), height: inst.getHeight()};
+}"""
+)
+MAP_DATA_JS = (
+    "(sel) => {"
+    + _INSTANCE_JS
+    + r"""
+  const data = inst.getModel().getSeriesByIndex(0).getData();
+  const out = [];
+  for (let i = 0; i < data.count(); i++) out.push([data.getName(i), data.get('value', i)]);
+  return out;
+}"""
+)
+LEGEND_JS = "(sel) => {" + _INSTANCE_JS + "return inst.getOption().legend[0].data; }"
+
+
+def _overlaps(boxes: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of labels whose boxes meet (each box at least a 16 px line high)."""
+    rects = []
+    for b in boxes:
+        mid, h = b["y"] + b["h"] / 2, max(b["h"], 16.0)
+        rects.append((b["text"], b["x"], b["x"] + b["w"], mid - h / 2, mid + h / 2))
+    return [
+        (a[0], b[0])
+        for i, a in enumerate(rects)
+        for b in rects[i + 1 :]
+        if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]
+    ]
+
+
+def test_map_with_names_and_a_readable_network(server, browser):
+    """Kent (real places): the map draws every council with its name on hover and the ONS
+    attribution. The network of a merged CSP and of a national force area: no two labels
+    overlap, and the key names each kind of node."""
+    ctx, page, requests = _new_page(browser, 1280, 900)
+    page.goto(server)
+    page.wait_for_function("() => document.querySelectorAll('canvas').length >= 5")
+    page.locator(".v-select", has_text="Scenario").first.click()
+    page.locator(".v-list-item", has_text="kent (kent.toml)").click()
+    page.wait_for_function("() => document.body.innerText.includes('Kent police force area')")
+    _step(page, 6)
+    card = page.locator(".cspsim-chart-map")
+    card.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    names = page.evaluate(MAP_DATA_JS, ".cspsim-chart-map")
+    assert len(names) == 13 and {"Medway", "Canterbury", "Dover"} <= {n for n, _ in names}
+    assert all(v is not None for _, v in names)  # shaded: every council has a value
+    box = card.locator("canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6)
+    page.wait_for_timeout(500)
+    tip = page.get_by_text(re.compile(r"demand met [\d.]+% \(baseline")).first
+    tip.wait_for()  # the tooltip of the council under the mouse: its real name and values
+    assert any(n in tip.inner_text() for n, _ in names), tip.inner_text()
+    assert "Contains OS data" in page.inner_text("body") or "ONS" in page.inner_text("body")
+    card.screenshot(path=str(ARTIFACTS / "dashboard_map_kent.png"))
+
+    for title, steps, shot in (
+        ("Merge or not?", 24, "merged"),
+        ("The backbone investment", 2, "national"),
+    ):
+        _pick_lesson(page, title)
+        _step(page, steps)
+        net = page.locator(".cspsim-chart-network")
+        net.scroll_into_view_if_needed()
+        page.wait_for_timeout(800)
+        found = page.evaluate(LABEL_BOXES_JS, ".cspsim-chart-network")
+        assert len(found["boxes"]) >= 5, found
+        assert not _overlaps(found["boxes"]), _overlaps(found["boxes"])[:5]
+        net.screenshot(path=str(ARTIFACTS / f"dashboard_network_{shot}.png"))
+        legend = page.evaluate(LEGEND_JS, ".cspsim-chart-network")
+        assert "CSP" in legend and "Police" in legend, legend
     _only_local(requests)
     ctx.close()

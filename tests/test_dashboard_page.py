@@ -203,5 +203,20 @@ def test_real_places_carry_the_ons_attribution(monkeypatch):
     page = PageDriver()
     page.step(1)
     assert licence in page.html() and not page.errors()
-    monkeypatch.setenv("CSPSIM_DASHBOARD_SCENARIO", "cleveland")
-    assert licence not in PageDriver().html()
+    monkeypatch.setenv("CSPSIM_DASHBOARD_SCENARIO", "baseline")
+    assert licence not in PageDriver().html()  # synthetic areas: no map, no ONS data
+
+
+def test_another_scenario_redraws_the_card_and_the_map(page):
+    """Choosing a scenario shows its description; areas with ONS names get a map (with the
+    ONS attribution), synthetic ones say why there is none."""
+    from cspsim.inputs.england import ATTRIBUTION
+
+    licence = html.escape(ATTRIBUTION.split(" Contains")[0])
+    assert "no map" not in page.html() and licence in page.html()  # Cleveland: real names
+    page.select("Scenario", "baseline (baseline.toml)")
+    assert "no map" in page.html() and not page.errors()  # England's synthetic areas
+    page.select("Scenario", "kent (kent.toml)")
+    page.step(1)
+    text = page.html()
+    assert "Kent police force area" in text and "no map" not in text and not page.errors()

@@ -63,8 +63,9 @@ def default_scenario() -> Path:
 
 
 def scenario_choices(first: Path) -> dict[str, Path]:
-    """Scenarios offered in the picker: the start one, Cleveland, England and lesson bases."""
-    paths = [first, DEFAULT_SCENARIO, CONFIGS_DIR / "baseline.toml"]
+    """Scenarios offered in the picker: the start one, Cleveland, England, Kent (real places,
+    on the map) and the lessons' bases."""
+    paths = [first, DEFAULT_SCENARIO, CONFIGS_DIR / "baseline.toml", CONFIGS_DIR / "kent.toml"]
     paths += [lesson.scenario for lesson in load_lessons()]
     out: dict[str, Path] = {}
     for p in paths:

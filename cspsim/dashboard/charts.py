@@ -66,7 +66,7 @@ def _frame(
         "animation": False,
         "textStyle": {"fontSize": FONT_PX},
         "title": {
-            "text": title, "subtext": STYLE_NOTE, "left": 8, "top": 4, "itemGap": 10,
+            "text": title, "subtext": STYLE_NOTE, "left": 8, "top": 4, "itemGap": 12,
             "textStyle": {"fontSize": TITLE_PX}, "subtextStyle": {"fontSize": FONT_PX},
         },
         "tooltip": {"trigger": "axis", "textStyle": {"fontSize": FONT_PX}},

@@ -37,6 +37,8 @@ PAGE_CSS = f"""
   display: grid; gap: 12px; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr));
   align-items: start;
 }}
+.cspsim-wide {{ grid-column: 1 / -1; }}
+.cspsim-map-note {{ font-size: 16px; padding: 8px 12px; color: #444; }}
 .cspsim-headline {{ display: flex; flex-wrap: wrap; gap: 4px 22px; align-items: flex-end; }}
 .cspsim-label {{ font-size: 14px; color: #555; }}
 .cspsim-value {{ font-size: 22px; font-weight: 650; line-height: 1.2; }}

@@ -16,9 +16,10 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from cspsim.dashboard import charts
+from cspsim.dashboard.areamap import MAP_HEIGHT_PX, area_map, csp_share_by_area, map_option
 from cspsim.dashboard.events import Event, events_for, just_happened
 from cspsim.dashboard.lessons import Lesson
-from cspsim.dashboard.network import LayoutCache, network_option
+from cspsim.dashboard.network import LayoutCache, network_height, network_option
 from cspsim.dashboard.series import quarter_label, series_of
 from cspsim.dashboard.session import DashboardModel, Session
 from cspsim.inputs.england import ATTRIBUTION
@@ -59,11 +60,15 @@ class Opaque:
 
 
 @solara.component
-def LiveChart(option: Opaque, height: int) -> None:
-    """An ECharts figure whose option is set on the widget directly after each render."""
+def LiveChart(option: Opaque, height: int, maps: Opaque | None = None) -> None:
+    """An ECharts figure whose option is set on the widget directly after each render.
+
+    ``maps`` (GeoJSON by name) are registered when the figure is created.
+    """
     el = solara.FigureEcharts(
-        option={}, attributes={"style": f"height: {height}px; width: 100%;"}, responsive=True
-    )
+        option={}, attributes={"style": f"height: {height}px; width: 100%;"}, responsive=True,
+        maps=maps.value if maps is not None else {},
+    )  # fmt: skip
 
     def push() -> None:
         solara.get_widget(el).option = option.value
@@ -164,7 +169,10 @@ def MainView(
         with solara.Div(classes=["cspsim-grid"]):
             with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-share"]):
                 LiveChart(Opaque(options["share"]), 340)
-            LessonCard(lesson, session)
+            LessonCard(lesson, session).key(
+                f"lesson-{session.path}-{lesson.key if lesson else None}"
+            )
+            MapCard(model, session)
             with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-budgets"]):
                 LiveChart(Opaque(options["budgets"]), 360)
             with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-duty"]):
@@ -177,12 +185,54 @@ def MainView(
                 LiveChart(Opaque(options["engagement"]), 360)
             with solara.Card(margin=0, elevation=1, classes=["cspsim-monitor-card"]):
                 solara.HTML(tag="div", unsafe_innerHTML=_monitors_html(rows))
-            with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-network"]):
-                LiveChart(Opaque(options["network"]), 460)
+            with solara.Card(
+                margin=0, elevation=1, classes=["cspsim-chart-network", "cspsim-wide"]
+            ):
+                LiveChart(Opaque(options["network"]), network_height(options["network"]))
             with solara.Card(margin=0, elevation=1):
                 solara.HTML(tag="div", unsafe_innerHTML=NETWORK_KEY)
         if session.base.geography.named:  # real places: the ONS data must be attributed
             solara.HTML(tag="div", unsafe_innerHTML=ATTRIBUTION_HTML)
+
+
+@solara.component
+def MapCard(model: DashboardModel, session: Session) -> None:
+    """The areas on the ONS map, shaded by share met or by the difference from the baseline."""
+    update_counter.get()  # subscribe: redrawn after every step, like the plots
+    mode, set_mode = solara.use_state("share of demand met")
+    names = session.baseline.geo.names
+    amap = area_map(tuple(names))
+    with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-map"]):
+        if not amap.drawn:
+            solara.HTML(tag="div", unsafe_innerHTML=_no_map_html(len(names)))
+            return
+        solara.Select(
+            label="Map shows", values=["share of demand met", "difference from the baseline"],
+            value=mode, on_value=set_mode, dense=True, style={"max-width": "320px"},
+        )  # fmt: skip
+        t = model.t
+        option = map_option(
+            amap, names, csp_share_by_area(model, t), csp_share_by_area(session.baseline, t),
+            set(session.areas.tolist()), mode.startswith("difference"),
+        )  # fmt: skip
+        LiveChart(Opaque(option), MAP_HEIGHT_PX, Opaque({amap.name: amap.geojson})).key(amap.name)
+        solara.HTML(tag="div", unsafe_innerHTML=ATTRIBUTION_HTML)  # ONS boundaries
+        if amap.missing:
+            shown = ", ".join(amap.missing[:8]) + (" …" if len(amap.missing) > 8 else "")
+            solara.HTML(
+                tag="div", unsafe_innerHTML=f"<div class='cspsim-map-note'>Not on the map "
+                f"(no ONS code or shape): {html.escape(shown)}</div>",
+            )  # fmt: skip
+
+
+def _no_map_html(n: int) -> str:
+    return (
+        "<div class='cspsim-map-note'><div class='cspsim-card-title'>Map</div>"
+        f"None of this scenario's {n} council areas has an ONS code or a 2021 boundary "
+        "(its areas are synthetic), so there is no map. Open a scenario of real places, "
+        "e.g. <code>cspsim dashboard --scenario kent</code> or <code>greater_manchester"
+        "</code>.</div>"
+    )
 
 
 ATTRIBUTION_HTML = (
@@ -191,17 +241,17 @@ ATTRIBUTION_HTML = (
 )
 
 NETWORK_KEY = """
-<div style="font-size:0.85rem;line-height:1.4;padding:4px 8px">
-<b>Reading the network.</b> Circles are CSPs, coloured by the share of demand they meet this
-quarter (green = all, amber = half, red = little). Squares are partner agencies, coloured by
-type; agencies that serve several CSPs sit in the middle, those that serve one sit outside it.
-Each edge is an agency's <i>strategic engagement</i> with a CSP (0–1): thick and green when
-it is fully involved, thin and red when it is drifting away. Diamonds are the member councils
-of a merged CSP; their edge is the council's ownership of it, which fades after a merger.
-Hover for values; drag or scroll to pan and zoom.
+<div style="font-size:16px;line-height:1.4;padding:8px 12px">
+<b>Reading the network.</b> CSPs are circles in the middle column, coloured by the share of
+demand they meet this quarter (green = all, amber = half, red = little). Partner agencies
+are squares on the right, coloured by type (the key above the network); those serving
+several CSPs come first. Each edge is an agency's <i>strategic engagement</i> with a CSP
+(0–1): thick and green when it is fully involved, thin and red when it is drifting away.
+Diamonds on the left are the member councils of a merged CSP; their edge is the council's
+ownership of it, which fades after a merger. Hover for full names and values.
 <br><br><b>Reading the plots.</b> Solid lines and purple bars are this run; dashed lines and
 grey bars are the baseline: the same scenario and seed without your lever changes, run in
-advance. Where the solid line sits below the dashed one, the change costs delivery or
-engagement; above, it buys some.
+advance. Dotted vertical lines mark events: history (grey), duties (blue, named on hover)
+and your levers (purple).
 </div>
 """
