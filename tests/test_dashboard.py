@@ -493,3 +493,22 @@ def test_lever_tooltips_use_on_screen_names():
         text = readable(spec.description)
         assert not any(re.search(rf"(?<!\w){name}(?!\w)", text) for name in specs), text
     assert "“Cut to councils starting in (year)”" in readable(specs["cut_pct__council"].description)
+
+
+def test_run_csv_has_run_baseline_difference_and_kept_run():
+    import csv
+    import io
+
+    from cspsim.dashboard.export import run_csv
+
+    s = Session(CLEVELAND)
+    s.values = s.moved("cut_pct__council", 30.0, 10)
+    m = DashboardModel(s, replay_to=12)
+    run, base = series_of(m, s.areas), s.baseline_series()
+    rows = list(csv.DictReader(io.StringIO(run_csv(run, base, base))))
+    assert len(rows) == 13 and rows[0]["quarter"] == "2009-04-01"
+    last = rows[-1]
+    a, b = float(last["share_met_pct_run"]), float(last["share_met_pct_baseline"])
+    assert abs(float(last["share_met_pct_difference"]) - (a - b)) < 1e-3 and a < b
+    assert float(last["share_met_pct_kept_run"]) == pytest.approx(b, abs=1e-3)
+    assert "engagement_strategic_police_run" in last

@@ -415,3 +415,32 @@ def test_map_with_names_and_a_readable_network(server, browser):
         assert "CSP" in legend and "Police" in legend, legend
     _only_local(requests)
     ctx.close()
+
+
+def test_export_a_chart_as_png_and_the_run_as_csv(server, browser, tmp_path):
+    """The share plot's "save as image" button downloads a PNG; "Download this run (CSV)"
+    downloads the run against the baseline, one row per quarter so far."""
+    ctx, page, requests = _new_page(browser, 1280, 800)
+    page.goto(server)
+    page.wait_for_function("() => document.querySelectorAll('canvas').length >= 5")
+    page.wait_for_timeout(1000)
+    _step(page, 5)
+    page.wait_for_timeout(800)
+    chart = page.locator(".cspsim-chart-share canvas").first.bounding_box()
+    with page.expect_download() as png:
+        # The toolbox icon: 20 px, 12 px from the right edge, 4 px from the top.
+        page.mouse.click(chart["x"] + chart["width"] - 22, chart["y"] + 14)
+    png_path = tmp_path / png.value.suggested_filename
+    png.value.save_as(png_path)
+    assert png_path.suffix == ".png" and png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "share" in png_path.name
+    with page.expect_download() as csv_file:
+        page.get_by_role("button", name="Download this run (CSV)").click()
+    csv_path = tmp_path / "run.csv"
+    csv_file.value.save_as(csv_path)
+    lines = csv_path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("quarter,share_met_pct_run,share_met_pct_baseline,")
+    assert len(lines) == 1 + 5  # a row per quarter so far
+    (ARTIFACTS / png_path.name).write_bytes(png_path.read_bytes())
+    _only_local(requests)
+    ctx.close()

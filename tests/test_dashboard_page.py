@@ -220,3 +220,22 @@ def test_another_scenario_redraws_the_card_and_the_map(page):
     page.step(1)
     text = page.html()
     assert "Kent police force area" in text and "no map" not in text and not page.errors()
+
+
+def test_keep_a_run_as_a_ghost_and_download_csv(page):
+    """"Keep this run" draws the kept run as a dotted line in the share plot; the CSV
+    download carries this run, the baseline, the difference and the kept run."""
+    page.step(2)
+    page.button("Keep this run").click()
+    page.lever("cut_pct__council").v_model = 30
+    page.step(2)
+    assert "the kept run" in " ".join(page.texts()) and not page.errors()
+    share = [
+        w.option for w in page.widgets() if isinstance(getattr(w, "option", None), dict)
+        and w.option.get("title", {}).get("text") == "Share of demand met, all duties"
+    ]  # fmt: skip
+    names = [x["name"] for x in share[0]["series"]]
+    assert "Kept run" in names and len(share[0]["series"][names.index("Kept run")]["data"]) == 63
+    assert all(o.get("toolbox", {}).get("feature", {}).get("saveAsImage") for o in share)
+    page.button("Forget kept run").click()
+    assert "the kept run" not in " ".join(page.texts())

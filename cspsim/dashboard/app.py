@@ -95,6 +95,7 @@ def Page() -> None:
     generation = solara.use_reactive(0)  # a new one remounts SolaraViz (fresh run state)
     force = solara.use_reactive(session.force)
     error: solara.Reactive[str | None] = solara.use_reactive(None)
+    kept: solara.Reactive[DashboardModel | None] = solara.use_reactive(None)
     speed = solara.use_reactive(PLAY_INTERVAL_MS)
     seed = solara.use_reactive(session.seed)
     # What Mesa's Reset builds the next run from (the seed is applied there, Mesa's way).
@@ -113,6 +114,7 @@ def Page() -> None:
         params.set({"session": session, "seed": session.seed})
         values.set(dict(session.values))
         force.set(session.force)
+        kept.set(None)  # another scenario or lesson: the kept run no longer compares
         generation.set(generation.value + 1)
         error.set(None)
 
@@ -158,6 +160,10 @@ def Page() -> None:
             return
         restart()
 
+    def keep_run() -> None:
+        # The whole run with the current levers (same seed), so the ghost spans the period.
+        kept.set(DashboardModel(session, replay_to=10**6))
+
     def pick_force(name: str | None) -> None:
         session.force = name
         force.set(name)
@@ -192,9 +198,18 @@ def Page() -> None:
                 model, model_parameters=params, play_interval=speed,
                 render_interval=ONE_QUARTER, use_threads=NO_THREADS,
             )  # fmt: skip
+            solara.Button(
+                "Keep this run", icon_name="mdi-pin", on_click=keep_run, outlined=True,
+                classes=["cspsim-keep"], style={"text-transform": "none"},
+            )  # fmt: skip
+            if kept.value is not None:
+                solara.Button(
+                    "Forget kept run", on_click=lambda: kept.set(None), text=True,
+                    style={"text-transform": "none"},
+                )  # fmt: skip
         if error.value:
             solara.Error(error.value)
-        MainView(model.value, session, force.value, pick_force, lesson.value)
+        MainView(model.value, session, force.value, pick_force, lesson.value, kept.value)
 
 
 @solara.component

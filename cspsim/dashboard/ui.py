@@ -18,6 +18,7 @@ from mesa.visualization.utils import update_counter
 from cspsim.dashboard import charts
 from cspsim.dashboard.areamap import MAP_HEIGHT_PX, area_map, csp_share_by_area, map_option
 from cspsim.dashboard.events import Event, events_for, just_happened
+from cspsim.dashboard.export import kept_line, run_csv, with_png_button
 from cspsim.dashboard.lessons import Lesson
 from cspsim.dashboard.network import LayoutCache, network_height, network_option
 from cspsim.dashboard.series import quarter_label, series_of
@@ -77,6 +78,13 @@ def LiveChart(option: Opaque, height: int, maps: Opaque | None = None) -> None:
     return el
 
 
+def quarter_label_file(model: DashboardModel) -> str:
+    """The current quarter for a file name (``2016-Q3``)."""
+    if model.t < 0:
+        return "start"
+    return quarter_label(model.sched.quarters[model.t]).replace(" ", "-")
+
+
 _TONE = {"better": "#1b7f3b", "worse": "#b3261e", "same": "#555555"}
 
 
@@ -128,8 +136,12 @@ def MainView(
     force: str | None,
     on_force: Callable[[str | None], None],
     lesson: Lesson | None = None,
+    kept: DashboardModel | None = None,
 ) -> None:
-    """Headline numbers, what just happened, the plots and the network, after every step."""
+    """Headline numbers, what just happened, the plots and the network, after every step.
+
+    ``kept`` is a finished run the trainer kept: drawn as a dotted "ghost" line.
+    """
     update_counter.get()  # subscribe: the controller bumps it after each step
     kind, set_kind = solara.use_state("strategic")
     layouts: LayoutCache = solara.use_memo(dict, [])
@@ -145,13 +157,19 @@ def MainView(
     t = model.t
     quarter = "before the first quarter" if t < 0 else quarter_label(model.sched.quarters[t])
     quarter += f" ({t + 1} of {model.sched.n_steps})"
+    ghost = series_of(kept, areas) if kept is not None else None
+    share = charts.share_met_over_time(run, base, span)
+    if ghost is not None:
+        share["series"].append(kept_line(ghost, ghost.share_met, 100))
     options = {
-        "share": charts.with_events(charts.share_met_over_time(run, base, span), events),
+        "share": charts.with_events(share, events),
         "duty": charts.share_met_by_duty(run, base),
         "engagement": charts.with_events(charts.engagement(run, base, span, kind), events),
         "budgets": charts.with_events(charts.budgets(run, base, span), events),
         "network": network_option(model, areas, layouts),
     }
+    for key in ("share", "duty", "engagement", "budgets", "network"):
+        options[key] = with_png_button(options[key], f"cspsim-{key}-{quarter_label_file(model)}")
     rows = charts.monitors(run, base, kind)
     build_ms = 1000 * (time.perf_counter() - t0)
     timing = f"step {model.step_ms:.1f} ms · plots {build_ms:.0f} ms"
@@ -161,6 +179,13 @@ def MainView(
             tag="div", unsafe_innerHTML=_headline_html(quarter, charts.headline(run, base), timing)
         )
         solara.HTML(tag="div", unsafe_innerHTML=_events_html(now, current))
+        with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.FileDownload(
+                data=lambda: run_csv(run, base, ghost), filename="cspsim-run.csv",
+                label="Download this run (CSV)", icon_name="mdi-download",
+            )  # fmt: skip
+            if ghost is not None:
+                solara.Text("Dotted black line: the kept run.", style={"font-size": "16px"})
         if session.forces:
             solara.Select(
                 label="Police force area shown (network and plots)", values=session.forces,
