@@ -66,7 +66,7 @@ def measure(page, steps: int) -> dict:
     for _ in range(steps):
         latencies.append(page.evaluate(STEP_JS))
         server.append(_server_times(page))
-    thumb = page.locator("[role=slider]").first  # Mesa's play interval
+    thumb = page.locator("[role=slider]").first  # the pause between quarters while playing
     thumb.focus()
     thumb.press("Home")
     page.wait_for_timeout(300)
@@ -78,8 +78,10 @@ def measure(page, steps: int) -> dict:
             "() => /\\((\\d+) of \\1\\)/.test(document.querySelector('.cspsim-quarter').innerText)",
             timeout=30_000,
         )
-    except Exception:
-        page.get_by_role("button", name="❚❚").click()
+    except Exception:  # still playing after 30 s: pause (unless it has just finished)
+        pause = page.get_by_role("button", name="❚❚")
+        if pause.count() and pause.is_enabled():
+            pause.click()
     rate = (_quarter_index(page) - start) / (time.perf_counter() - t0)
     return {
         "step_latency_ms_median": round(statistics.median(latencies), 1),

@@ -1,12 +1,13 @@
-"""The trainer dashboard: an interactive trade-off explorer in the browser (Mesa SolaraViz).
+"""The trainer dashboard: an interactive trade-off explorer in the browser (Solara, Mesa).
 
 Start it with ``cspsim dashboard [--scenario FILE]`` or ``solara run cspsim/dashboard/app.py``. The
 scenario is read from the ``CSPSIM_DASHBOARD_SCENARIO`` environment variable (set by
 ``cspsim dashboard``), default ``configs/cleveland.toml``. See docs/DASHBOARD.md.
 
-Layout: the sidebar holds the lesson and scenario pickers, Mesa's play / pause / step /
-reset controls and speed sliders, and the levers; the main area holds the headline numbers,
-four plots (this run against its baseline) and the partnership network.
+Layout: the sidebar holds the lesson and scenario pickers, the speed and seed, and the
+levers; the main area holds a run bar that stays in view (Mesa's reset / play / step, keep
+this run), the headline numbers with their difference from the baseline, what just
+happened, the plots, the map, the monitors and the partnership network.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def Page() -> None:
     )
     values = solara.use_reactive(dict(session.values))
     lesson: solara.Reactive[Lesson | None] = solara.use_reactive(None)
-    generation = solara.use_reactive(0)  # a new one remounts SolaraViz (fresh run state)
+    generation = solara.use_reactive(0)  # a new one remounts the controller (fresh state)
     force = solara.use_reactive(session.force)
     error: solara.Reactive[str | None] = solara.use_reactive(None)
     kept: solara.Reactive[DashboardModel | None] = solara.use_reactive(None)
@@ -217,8 +218,7 @@ def SidebarAt(offset: int, children: list[Any] | None = None) -> None:
     """Like ``solara.Sidebar``, at a fixed place in the sidebar (larger = lower).
 
     Solara orders sidebar content by how deep in the page it is declared, so the levers
-    would move above Mesa's controls whenever SolaraViz is remounted; a fixed offset keeps
-    them below.
+    could change places when the page is redrawn; a fixed offset keeps them in order.
     """
     from solara.components.applayout import sidebar_portal
 

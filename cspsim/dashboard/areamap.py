@@ -58,13 +58,13 @@ def area_map(names: tuple[str, ...]) -> AreaMap:
     matches = match_areas(names, boundaries)
     if not any(m.codes for m in matches):  # synthetic names: skip the shapes altogether
         return AreaMap(name, {"type": "FeatureCollection", "features": []}, (), names)
-    shapes = boundaries.set_index("code").geometry
     features, drawn, missing = [], [], []
     for i, m in enumerate(matches):
         if not m.codes:
             missing.append(names[i])
             continue
-        shape = shapes.loc[list(m.codes)].union_all().simplify(SIMPLIFY_DEGREES)
+        part = boundaries[boundaries["code"].isin(m.codes)]
+        shape = part.geometry.union_all().simplify(SIMPLIFY_DEGREES)
         geometry = json.loads(json.dumps(shape.__geo_interface__))
         features.append({"type": "Feature", "properties": {"name": names[i]}, "geometry": geometry})
         drawn.append(i)

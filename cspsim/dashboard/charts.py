@@ -206,11 +206,11 @@ def engagement(run: Series, base: Series, span: tuple[str, str], kind: str) -> d
 def budgets(run: Series, base: Series, span: tuple[str, str]) -> dict[str, Any]:
     """Spend and council team size against demand and delivery, by quarter."""
     opt = _frame("Budgets against delivery", span, "FTE", legend_rows=2, min=0)
-    axis = {"type": "value", "min": 0, "nameGap": 12, "axisLabel": _AXIS_LABEL}
+    y_axis = {"type": "value", "min": 0, "nameGap": 12, "axisLabel": _AXIS_LABEL}
     opt["yAxis"] = [
-        {**axis, "name": "FTE", "nameTextStyle": {"fontSize": FONT_PX, "align": "left"}},
+        {**y_axis, "name": "FTE", "nameTextStyle": {"fontSize": FONT_PX, "align": "left"}},
         {
-            **axis, "name": "£m / quarter", "splitLine": {"show": False},
+            **y_axis, "name": "£m / quarter", "splitLine": {"show": False},
             "nameTextStyle": {"fontSize": FONT_PX, "align": "right"},
         },
     ]  # fmt: skip

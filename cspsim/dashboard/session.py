@@ -170,7 +170,7 @@ class Session:
 class DashboardModel(CSPModel):
     """The model the dashboard steps: the session's scenario with its current levers.
 
-    Mesa's SolaraViz builds it again on Reset, with ``session`` and ``seed`` from its model
+    Mesa's model controller builds it again on Reset, with ``session`` and ``seed`` from its model
     parameters.
 
     Args:
