@@ -223,7 +223,7 @@ def test_another_scenario_redraws_the_card_and_the_map(page):
 
 
 def test_keep_a_run_as_a_ghost_and_download_csv(page):
-    """"Keep this run" draws the kept run as a dotted line in the share plot; the CSV
+    """ "Keep this run" draws the kept run as a dotted line in the share plot; the CSV
     download carries this run, the baseline, the difference and the kept run."""
     page.step(2)
     page.button("Keep this run").click()
