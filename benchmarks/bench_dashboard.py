@@ -79,9 +79,11 @@ def measure(page, steps: int) -> dict:
             timeout=30_000,
         )
     except Exception:  # still playing after 30 s: pause (unless it has just finished)
-        pause = page.get_by_role("button", name="❚❚")
-        if pause.count() and pause.is_enabled():
-            pause.click()
+        page.evaluate(
+            "() => { const b = [...document.querySelectorAll('button')]"
+            ".find(x => x.innerText.trim() === '❚❚'); if (b && !b.disabled) b.click(); }"
+        )
+        page.wait_for_timeout(500)
     rate = (_quarter_index(page) - start) / (time.perf_counter() - t0)
     return {
         "step_latency_ms_median": round(statistics.median(latencies), 1),

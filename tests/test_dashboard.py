@@ -238,6 +238,12 @@ def test_events_are_dated_from_the_scenario_and_the_levers():
     assert current and now[0].label == "PCCs elected"
     now, current = just_happened(events, dt.date(2013, 1, 1))
     assert not current and now[0].label == "PCCs elected"
+    squeeze = next(x for x in load_lessons() if x.key == "squeeze_2010s")
+    s.apply_lesson(squeeze)  # five cuts from April 2010: one event, every cut named
+    grouped = [e for e in events_for(s.scenario_for(), s.changed(), s.labels, s.span)
+               if e.kind == "lever" and e.date == dt.date(2010, 4, 1)]  # fmt: skip
+    assert len(grouped) == 1 and grouped[0].label == "5 levers"
+    assert "Cut to police (%): 14.8" in grouped[0].text
     opt = charts.with_events({"series": []}, events)
     marks = opt["series"][0]["markLine"]["data"]
     assert len(marks) == len(events)

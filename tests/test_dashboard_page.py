@@ -166,7 +166,7 @@ def test_reset_lesson_and_choosing_it_again_restore_its_levers(page):
     page.lever("cut_pct__council").v_model = 0
     page.lever("cut_pct__police").v_model = 0
     assert "Cut to councils (%): 0" in page.texts()
-    page.button("Undo lever changes (back to the lesson's)").click()
+    page.button("Back to the lesson's levers").click()
     assert "Cut to councils (%): 32.6" in page.texts() and "(4 of 63)" in page.html()
     for again in (lambda: page.button("Reset lesson").click(), lambda: page.lesson(
         "The 2010s squeeze"

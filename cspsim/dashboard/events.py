@@ -23,6 +23,7 @@ from cspsim.dashboard.controls import catalogue, lever_groups
 from cspsim.dashboard.series import short_duty_name
 from cspsim.inputs.scenario import Scenario
 
+MAX_LABEL = 22  # characters of a label drawn along a plot's height
 SPENDING_REVIEW_2010 = dt.date(2010, 10, 20)  # FACTS.md §1, "Spending Review 2010"
 # (agency, new footprint) -> (short label, sentence); dates come from the scenario.
 _REORGANISATIONS = {
@@ -117,7 +118,25 @@ def _levers(changed: dict[str, Any], labels: dict[str, str]) -> list[Event]:
         what = f"{shown}: {value:g}" if isinstance(value, float) else f"{shown}: {value}"
         if isinstance(value, float) and value <= 0:
             continue  # a cut set back to 0 starts nothing
-        out.append(Event(date, shown.split(" (")[0], f"{what} from here", "lever"))
+        label = shown.split(" (")[0]
+        label = label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
+        out.append(Event(date, label, f"{what} from here", "lever"))
+    return out
+
+
+def _together(levers: list[Event]) -> list[Event]:
+    """Levers starting on the same day as one event ("6 levers"), so their labels do not
+    print over each other; the sentence names them all."""
+    by_date: dict[dt.date, list[Event]] = {}
+    for e in levers:
+        by_date.setdefault(e.date, []).append(e)
+    out = []
+    for date, group in by_date.items():
+        if len(group) == 1:
+            out.append(group[0])
+        else:
+            text = "; ".join(e.text.removesuffix(" from here") for e in group) + " from here"
+            out.append(Event(date, f"{len(group)} levers", text, "lever"))
     return out
 
 
@@ -134,7 +153,7 @@ def events_for(
     """
     first, last = (dt.date.fromisoformat(x) for x in span)
     last_day = dt.date(last.year + (last.month + 2) // 12, (last.month + 2) % 12 + 1, 1)
-    found = _history(run) + _duties(run) + _levers(changed, labels)
+    found = _history(run) + _duties(run) + _together(_levers(changed, labels))
     inside = [e for e in found if first <= e.date < last_day]
     return sorted(inside, key=lambda e: (e.date, e.kind))
 

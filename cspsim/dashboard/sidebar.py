@@ -143,7 +143,7 @@ def LeverPanel(
     with solara.Card("Levers", margin=0, style={"margin-top": "8px"}):
         start = session.start_values()
         solara.Button(
-            "Undo lever changes" + (" (back to the lesson's)" if session.lesson else ""),
+            "Back to the lesson's levers" if session.lesson else "Undo lever changes",
             on_click=on_undo, disabled=not changed_values(values, start), text=True,
             color="primary", style={"text-transform": "none"},
         )  # fmt: skip
