@@ -55,7 +55,7 @@ def _quarter_index(page) -> int:
 
 def _server_times(page) -> tuple[float, float]:
     text = page.inner_text("body")
-    m = re.search(r"step ([\d.]+) ms · plots built in ([\d.]+) ms", text)
+    m = re.search(r"step ([\d.]+) ms · plots ([\d.]+) ms", text)
     return (float(m.group(1)), float(m.group(2))) if m else (float("nan"), float("nan"))
 
 
