@@ -84,13 +84,14 @@ def _frame(
     }  # fmt: skip
 
 
-def with_events(opt: dict[str, Any], events: list[Any]) -> dict[str, Any]:
+def with_events(opt: dict[str, Any], events: list[Any], labels: bool = True) -> dict[str, Any]:
     """``opt`` with a dotted vertical line at each event's date.
 
     History and lever events are labelled, alternately at the top and the bottom of their
     line so that two events a few months apart do not print over each other; the dozen
     duty starts would crowd the plot, so their names show on hover (and in the "what just
-    happened" line).
+    happened" line). With ``labels=False`` every name shows on hover only (the smaller
+    plots, where the share plot's labels would crowd the lines).
     """
     if not events:
         return opt
@@ -105,7 +106,7 @@ def with_events(opt: dict[str, Any], events: list[Any]) -> dict[str, Any]:
         lines.append({
             "xAxis": e.date.isoformat(), "name": e.label,
             "lineStyle": {"color": colour, "type": "dotted", "width": 1.5},
-            "label": {**label, "show": e.kind != "duty"},
+            "label": {**label, "show": labels and e.kind != "duty"},
             "emphasis": {"label": {**label, "show": True}},
         })  # fmt: skip
         shown += e.kind != "duty"
@@ -188,7 +189,7 @@ def engagement(run: Series, base: Series, span: tuple[str, str], kind: str) -> d
         kind: ``strategic`` (involvement in decisions) or ``operational`` (share of the
             expected work committed).
     """
-    title = f"Partner engagement by partner type ({kind})"
+    title = f"Partner engagement ({kind})"
     opt = _frame(title, span, "0–1", legend_rows=2, min=0, max=1)
     series = []
     for p, ptype in enumerate(PARTNER_TYPES):

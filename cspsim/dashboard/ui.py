@@ -164,8 +164,10 @@ def MainView(
     options = {
         "share": charts.with_events(share, events),
         "duty": charts.share_met_by_duty(run, base),
-        "engagement": charts.with_events(charts.engagement(run, base, span, kind), events),
-        "budgets": charts.with_events(charts.budgets(run, base, span), events),
+        "engagement": charts.with_events(
+            charts.engagement(run, base, span, kind), events, labels=False
+        ),
+        "budgets": charts.with_events(charts.budgets(run, base, span), events, labels=False),
         "network": network_option(model, areas, layouts),
     }
     for key in ("share", "duty", "engagement", "budgets", "network"):
