@@ -48,13 +48,14 @@ def cleveland() -> Scenario:
 
 @pytest.fixture(scope="session")
 def baseline() -> Scenario:
-    """The national baseline scenario (synthetic England, 345 CSPs, 2009-2024)."""
+    """The national baseline scenario (real England: 326 councils, their CSPs changing over
+    time, 2009-2024)."""
     return load_scenario(CONFIGS_DIR / "baseline.toml")
 
 
 @pytest.fixture(scope="session")
 def national_geo(baseline) -> Geography:
-    """The baseline's synthetic England, built once (it depends only on the scenario)."""
+    """The baseline's real England, built once (it depends only on the scenario)."""
     return build_geography(baseline.geography)
 
 

@@ -132,11 +132,22 @@ def _alive(p: psutil.Process) -> bool:
         return False
 
 
-def test_workers_do_not_outlive_a_killed_parent(tmp_path):
-    """kill -9 on ``cspsim run``: its forkserver and workers are gone within seconds."""
-    cmd = [sys.executable, "-m", "cspsim", "run", str(CONFIGS_DIR / "baseline.toml"),
-           "--replicates", "8", "--no-plots", "--quiet", "--out", str(tmp_path / "o"),
-           "--workers", "2"]  # fmt: skip
+KILLED_COMMANDS = {
+    "run": ["run", str(CONFIGS_DIR / "baseline.toml"), "--replicates", "8", "--no-plots"],
+    # A tiny calibration (one replicate per point, no Powell polish) with more points than it
+    # can score before the kill: workers are busy when it comes.
+    "calibrate": ["calibrate", "--scenario", str(CLEVELAND), "--points", "4096",
+                  "--replicates", "1", "--max-iterations", "2", "--powell-evals", "0"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", sorted(KILLED_COMMANDS))
+def test_workers_do_not_outlive_a_killed_parent(tmp_path, command):
+    """kill -9 on ``cspsim run`` or ``cspsim calibrate``: its forkserver and workers are gone
+    within seconds, and nothing is left at ``--out``."""
+    out = tmp_path / ("o" if command == "run" else "o.toml")
+    cmd = [sys.executable, "-m", "cspsim", *KILLED_COMMANDS[command], "--quiet",
+           "--out", str(out), "--workers", "2"]  # fmt: skip
     proc = subprocess.Popen(
         cmd, cwd=REPO_DIR, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -162,6 +173,7 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path):
             time.sleep(0.2)
         assert not left, f"still running after 15 s: {left}"
         assert not group, f"still running in the group after 15 s: {group}"
+        assert not out.exists()
     finally:
         _kill_group(proc.pid)  # whatever a failed test left behind
         proc.wait(timeout=TIMEOUT)

@@ -24,9 +24,9 @@ SURVEY_CSV = REPO_DIR.parent / "shared" / "data" / "survey_2009_calibration.csv"
 
 
 @pytest.fixture(scope="module")
-def england(national_geo):
-    """Synthetic England from the baseline's geography seed."""
-    return national_geo
+def england():
+    """Synthetic England (geography seed 1; the generator is kept for tests)."""
+    return synthetic_england(1)
 
 
 def n_agencies(geo, level: str) -> int:

@@ -282,7 +282,8 @@ def test_replicates_above_the_cap_are_refused(tmp_path, capsys, argv):
     err = _refused([*argv, "--out", str(out)], capsys, out)
     flag = argv[-2]
     assert err.strip() == (
-        f"{flag} {argv[-1]}: at most 10,000 (the cap of a scenario's run.replicates)"
+        f"{flag} {argv[-1]}: at most 10,000 (the cap of a scenario's run.replicates; add "
+        "--force to go beyond)"
     )
 
 
@@ -311,4 +312,6 @@ def test_experiment_n_above_the_cap_is_refused(tmp_path, capsys):
     for command in ("check", "sensitivity"):
         argv = [command, str(path)] + (["--out", str(out)] if command == "sensitivity" else [])
         err = _refused(argv, capsys, out)
-        assert err.strip() == f"{path}: N: Input should be less than or equal to {MAX_N}"
+        assert err.strip() == (
+            f"{path}: N: 1,000,000,000 is more than {MAX_N:,} (the cap; --force to go beyond)"
+        )

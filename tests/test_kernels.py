@@ -41,6 +41,29 @@ def test_council_fill_equals_allocate_then_cap(avail, gap, eff, per_duty):
 
 
 @given(
+    arrays(float, N, elements=nonneg),
+    arrays(float, (N, D), elements=nonneg),
+    arrays(float, N, elements=st.floats(0.0, 2.0)),
+    arrays(int, N, elements=st.integers(0, 2)),
+    st.booleans(),
+)
+def test_pooled_council_fill_equals_allocating_by_csp(avail, gap, eff, csp, per_duty):
+    """Pooled council_fill = allocate each CSP's pooled capacity over its duties' gaps, share
+    each duty's allocation over the CSP's areas by their gaps, then cap at the gap (the rule
+    the agent engine's Partnership applies)."""
+    csp = np.unique(csp, return_inverse=True)[1]
+    n_csp = int(csp.max()) + 1
+    eff_ad = eff[:, None] * np.linspace(0.5, 1.5, D)[None, :] if per_duty else eff[:, None]
+    gap_c = np.zeros((n_csp, D))
+    np.add.at(gap_c, csp, gap)
+    alloc_c = delivery.allocate_flexible(np.bincount(csp, weights=avail, minlength=n_csp), gap_c)
+    share = np.where(gap_c[csp] > 0, gap / np.where(gap_c[csp] > 0, gap_c[csp], 1), 0.0)
+    expected = np.minimum(alloc_c[csp] * share * eff_ad, gap)
+    got = delivery.council_fill(avail, gap, eff_ad if per_duty else eff, csp, n_csp)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@given(
     arrays(float, 8, elements=st.floats(0.0, 20.0)),
     arrays(float, 8, elements=st.floats(0.0, 30.0)),
     arrays(float, 8, elements=st.floats(0.0, 3.0)),

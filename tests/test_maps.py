@@ -7,6 +7,8 @@ import pytest
 
 from cspsim.analysis.maps import BOUNDARIES, match_areas, plot_map, read_boundaries
 from cspsim.inputs.england import ATTRIBUTION
+from cspsim.inputs.scenario import GeographyConfig, load_scenario
+from cspsim.paths import CONFIGS_DIR
 from cspsim.studies.api import run
 
 CLEVELAND = {"Hartlepool", "Middlesbrough", "Redcar and Cleveland", "Stockton-on-Tees"}
@@ -79,8 +81,11 @@ def test_figure_carries_attribution(cleveland, tmp_path, monkeypatch):
     assert "Hartlepool" in joined and "%" in joined and " pp" in joined
 
 
-def test_synthetic_baseline_writes_no_map(tmp_path):
-    frame = run("baseline", replicates=1).frame
+def test_synthetic_england_writes_no_map(tmp_path):
+    sc = load_scenario(CONFIGS_DIR / "baseline.toml").model_copy(
+        update={"geography": GeographyConfig(kind="synthetic_england")}
+    )
+    frame = run(sc, replicates=1).frame
     assert plot_map(frame, tmp_path, "baseline") is None
     assert not (tmp_path / "map.png").exists()
 

@@ -18,7 +18,7 @@ from cspsim.model.model import CSPModel
 from cspsim.model.timeline import active_from, financial_year, index_series, quarter_starts
 from cspsim.model.views import Council, Partnership, PoliceAndCrimeCommissioner
 from cspsim.paths import CONFIGS_DIR
-from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.vocab import PARTNER_TYPES
 
 LEDGER = (
     "grants_in_gbp",
@@ -183,15 +183,17 @@ def test_pcc_view(small_run):
 
 
 def test_national_views(national_run):
-    """National views: one council per area, 38 PCCs, and unique active partner agencies."""
+    """National views: one council per area (326 in April 2009), a PCC per police force area
+    (39 in England, the City of London's included), unique active partner agencies."""
     v = national_run.views
-    assert len(v["councils"]) == 345
-    assert len(v["pccs"]) == 38
+    assert len(v["councils"]) == 326
+    assert len(v["pccs"]) == len(national_run.geo.footprint_names["police"]) == 39
     active = [(p.partner_type, p.name) for p in v["partners"] if p.active]
     assert len(active) == len(set(active))
     county = [p for p in v["partners"] if p.partner_type == "county_council"]
     served = sum(p.n_csps_served for p in county)
-    assert served == int(np.sum(national_run.geo.type_code == 0))  # one link per district
+    ep = national_run.epoch  # one link per CSP of two-tier districts at the end
+    assert served == len(np.unique(ep.csp_of_area[ep.two_tier]))
 
 
 def test_user_area_partner_views_are_unique(cleveland):
@@ -430,12 +432,15 @@ def test_duty_overrides_apply(cleveland, variant):
 
 
 def test_county_engagement_only_in_districts(national_run):
-    """County council engagement is recorded for districts only (NaN elsewhere)."""
+    """County council engagement is recorded for two-tier districts only (NaN elsewhere, and
+    after a reorganisation makes a district part of a unitary)."""
     k = PARTNER_TYPES.index("county_council")
-    district = national_run.geo.type_code == AUTHORITY_TYPES.index("district_borough")
-    e = national_run.rec.eng_strategic[:, k]
-    assert np.isfinite(e[:, district]).all()
-    assert np.isnan(e[:, ~district]).all()
+    m = national_run
+    district = np.array([m.epochs[m.epoch_of_step[t]].two_tier for t in range(m.sched.n_steps)])
+    e = m.rec.eng_strategic[:, k]
+    assert np.isfinite(e[district]).all()
+    assert np.isnan(e[~district]).all()
+    assert district[0].sum() == 201 and district[-1].sum() < 201
     other = np.delete(national_run.rec.eng_strategic, k, axis=1)
     assert np.isfinite(other).all()
 
@@ -504,12 +509,21 @@ def test_one_plus_four_hub_duties_shared(cleveland, variant):
 
 
 def test_reorganisation_counts_agencies(national_run):
-    """After 2022 health is served by ICBs (one per force), probation by nine regions."""
+    """After 2022 health is served by ICBs (the data's STP footprints) and probation by its
+    delivery units (one per upper-tier council): as many as the geography has in England."""
+    from cspsim.inputs.england import load_england
+
     ep = national_run.epoch
+    eng = load_england()
+    on = dt.date(2022, 7, 1)  # the ICBs' first day; PDUs as read by the model (2022)
     health = ep.agency_ptype == PARTNER_TYPES.index("health")
     probation = ep.agency_ptype == PARTNER_TYPES.index("probation")
-    assert int(np.sum(ep.n_served[health] > 0)) == 38
-    assert int(np.sum(ep.n_served[probation] > 0)) == 9
+    assert ep.levels == {"health": "health_icb", "probation": "probation_pdu"}
+    n_icb = len({s.agency_code for s in eng.footprint("icb", on)})
+    n_pdu = len({s.agency_code for s in eng.footprint("pdu", dt.date(2022, 4, 1))})
+    # One agency per area (the largest share of a split area): at most the data's count.
+    assert 40 <= int(np.sum(ep.n_served[health] > 0)) <= n_icb
+    assert int(np.sum(ep.n_served[probation] > 0)) == n_pdu
 
 
 # ---------------------------------------------------------------- determinism

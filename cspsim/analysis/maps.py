@@ -240,7 +240,14 @@ def _draw(
     for m in matches:
         if m.note:
             notes.setdefault(m.note, []).append(m.area)
-    foot = [f"{', '.join(areas)} drawn {note}" for note, areas in notes.items()]
+    n_noted = sum(len(areas) for areas in notes.values())
+    if n_noted <= MAX_LABELS:
+        foot = [f"{', '.join(areas)} drawn {note}" for note, areas in notes.items()]
+    else:  # a national map: say how, not every name (areas.csv lists each area's council)
+        foot = [
+            f"{n_noted} areas of councils renamed or replaced since are drawn within their 2021 "
+            "boundaries (areas.csv lists each area's council and CSP by period)"
+        ]
     if csps is not None:
         foot.append("black lines: CSPs of several areas at the end")
     foot_text = textwrap.fill(". ".join([*foot, ATTRIBUTION]), 150 if wide else 190)

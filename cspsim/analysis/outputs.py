@@ -61,6 +61,7 @@ ID_COLUMNS = [
     "seed",
     "level",
     "unit",
+    "csp_code",
     "authority_type",
     "step",
     "date",
@@ -127,11 +128,54 @@ def _csp_block(m: CSPModel, epoch_index: int) -> dict[str, np.ndarray]:
 _SUMMED = {"demand_fte", "delivered_fte", "unmet_fte", "spend_gbp", "team_fte"}
 
 
+def area_table(m: CSPModel) -> pd.DataFrame:
+    """Each council area's council and CSP in every period of the run (``areas.csv``).
+
+    One row per area and period in which its council or CSP is in force: the area
+    (``lad_code``, ``lad_name``: ONS code and name of the council in force at the start,
+    blank where it has no code), its council then (``council_code``, ``council_name``,
+    ``authority_type``: the council that replaced it after a reorganisation), its CSP
+    (``csp_code``, ``csp_name``: as in the ``csp`` rows of ``timeseries.parquet``, before any
+    structure the scenario imposes), its population, and the first and last quarter
+    (``from``, ``to``). Lets a user join the outputs to their own data by ONS code.
+    """
+    quarters = m.sched.quarters
+    rows = []
+    geo = m.geo
+    codes = geo.codes or [""] * geo.n
+    for k, ep in enumerate(m.epochs):
+        stop = m.epochs[k + 1].start_step if k + 1 < len(m.epochs) else len(quarters)
+        period = geo.timeline()[ep.period]
+        for a in range(geo.n):
+            c, p = int(period.council[a]), int(period.csp[a])
+            rows.append(
+                {
+                    "lad_code": codes[a],
+                    "lad_name": geo.names[a],
+                    "council_code": period.council_codes[c],
+                    "council_name": period.council_names[c],
+                    "authority_type": AUTHORITY_TYPES[int(period.council_type[c])],
+                    "csp_code": period.csp_codes[p],
+                    "csp_name": period.csp_names[p],
+                    "population": float(geo.population[a]),
+                    "from": quarters[ep.start_step],
+                    "to": quarters[stop - 1],
+                }
+            )
+    frame = pd.DataFrame(rows)
+    keys = [c for c in frame.columns if c not in ("from", "to")]
+    # Epochs also change for reasons that leave councils and CSPs alone: join those rows.
+    out = frame.groupby(keys, sort=False, dropna=False).agg({"from": "min", "to": "max"})
+    return out.reset_index().sort_values(["lad_name", "from"], kind="stable", ignore_index=True)
+
+
 def run_frame(m: CSPModel, scenario: str, replicate: int) -> pd.DataFrame:
     """All outcomes of one run: a row per (step, CSP), then per (step, authority type), then
     per step for all areas, distinguished by the ``level`` column (csp, authority_type,
-    national). Shares and engagements of groups are means over their CSPs (as a survey would
-    report); FTE and money are totals; ``share_met`` of a group is its total delivery over its
+    national). CSP rows carry the CSP's name (``unit``) and code (``csp_code``: ONS E22 code
+    in real England, see docs/GEOGRAPHY.md; the area's name elsewhere). Shares and
+    engagements of groups are means over their CSPs (as a survey would report); FTE and money
+    are totals; ``share_met`` of a group is its total delivery over its
     total demand, and likewise per duty.
     """
     duty_cols = {duty_outcome(d): k for k, d in enumerate(m.duties.ids)}
@@ -152,6 +196,7 @@ def run_frame(m: CSPModel, scenario: str, replicate: int) -> pd.DataFrame:
             {
                 "level": np.full(s * c, "csp", dtype=object),
                 "unit": np.tile(np.array(ep.csp_names, dtype=object), s),
+                "csp_code": np.tile(np.array(ep.csp_codes, dtype=object), s),
                 "authority_type": np.tile(ctype, s),
                 "step": np.repeat(steps, c),
             }
@@ -164,6 +209,7 @@ def run_frame(m: CSPModel, scenario: str, replicate: int) -> pd.DataFrame:
             agg = {
                 "level": np.full(s, level, dtype=object),
                 "unit": np.full(s, unit, dtype=object),
+                "csp_code": np.full(s, None, dtype=object),
                 "authority_type": np.full(s, unit if level != "national" else "all", dtype=object),
                 "step": steps,
             }
@@ -192,6 +238,7 @@ def run_frame(m: CSPModel, scenario: str, replicate: int) -> pd.DataFrame:
         "seed": np.full(n, m.seed),
         "level": data.pop("level"),
         "unit": data.pop("unit"),
+        "csp_code": data.pop("csp_code"),
         "authority_type": data.pop("authority_type"),
         "step": data.pop("step"),
         "date": np.array(m.sched.quarters, dtype="datetime64[D]")[step].astype("datetime64[s]"),

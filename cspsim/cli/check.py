@@ -25,6 +25,9 @@ def add_parser(sub: Subparsers) -> None:
         nargs="+",
         help="scenario files, shipped scenario names, or experiment files (experiments/*.toml)",
     )
+    c.add_argument(
+        "--force", action="store_true", help="accept an experiment N above 65,536 (as sensitivity)"
+    )
     c.set_defaults(func=cmd_check)
     s = sub.add_parser("scenarios", help="list the shipped scenarios")
     s.set_defaults(func=cmd_scenarios)
@@ -33,13 +36,13 @@ def add_parser(sub: Subparsers) -> None:
     g.set_defaults(func=cmd_registry)
 
 
-def check_experiment(path: str) -> bool:
+def check_experiment(path: str, force: bool = False) -> bool:
     """Run a sweep's own checks on an experiment file (nothing runs); print the verdict."""
     from cspsim.studies.sensitivity.experiment import ExperimentError, load_experiment
     from cspsim.studies.sensitivity.sweep import plan
 
     try:
-        p = plan(load_experiment(path))
+        p = plan(load_experiment(path, force))
     except ExperimentError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return False
@@ -55,7 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     failed = False
     for arg in args.files:
         if is_experiment_file(arg):
-            failed |= not check_experiment(arg)
+            failed |= not check_experiment(arg, args.force)
             continue
         try:
             path = scenario_path(arg)

@@ -36,6 +36,12 @@ class UserError(Exception):
     """A problem the user can fix; reported without a traceback."""
 
 
+#: Help of every command's ``--force``.
+FORCE_HELP = (
+    f"allow more than {MAX_REPLICATES:,} replicates (and, for sensitivity, an experiment's N "
+    "above 65,536)"
+)
+
 #: Help of every command's ``--workers``.
 WORKERS_HELP = (
     "local processes (default: one per core; more than the cores are lowered to the number "
@@ -47,16 +53,17 @@ def check_limits(args: argparse.Namespace) -> None:
     """Limits every command shares, checked before it runs.
 
     ``--replicates`` (and ``--max-replicates``) may be at most :data:`MAX_REPLICATES`, the
-    cap of a scenario's ``run.replicates``: beyond, a :class:`UserError`. ``--workers`` above
+    cap of a scenario's ``run.replicates``: beyond, a :class:`UserError` unless ``--force``
+    is given. ``--workers`` above
     the number of cores (``os.cpu_count()``) is lowered to it, with a note on stderr, unless
     ``--scheduler`` is given (then the cluster decides).
     """
     for name in ("replicates", "max_replicates"):
         n = getattr(args, name, None)
-        if isinstance(n, int) and n > MAX_REPLICATES:
+        if isinstance(n, int) and n > MAX_REPLICATES and not getattr(args, "force", False):
             raise UserError(
                 f"--{name.replace('_', '-')} {n}: at most {MAX_REPLICATES:,} (the cap of a "
-                "scenario's run.replicates)"
+                "scenario's run.replicates; add --force to go beyond)"
             )
     workers = getattr(args, "workers", None)
     cores = os.cpu_count() or 1

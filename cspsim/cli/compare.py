@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cspsim.cli.common import (
+    FORCE_HELP,
     WORKERS_HELP,
     ProgressBar,
     UserError,
@@ -49,6 +50,7 @@ def add_parser(sub: Subparsers) -> None:
     k.add_argument(
         "--scheduler", help="run on a Dask cluster: its scheduler's address (tcp://HOST:PORT)"
     )
+    k.add_argument("--force", action="store_true", help=FORCE_HELP)
     k.add_argument("--quiet", action="store_true", help="no progress bar or readout")
     k.set_defaults(func=cmd_compare)
 
@@ -81,6 +83,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             sources=args.scenarios,
             out=out,
             progress=bar,
+            force=args.force,
         )
     for w in comp.warnings:
         print(f"warning: {w}", file=sys.stderr)

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print(
-            "interrupted; no manifest was written, so the output folder is incomplete",
+            "interrupted; no results were written (an old output folder is left as it was)",
             file=sys.stderr,
         )
         return 130

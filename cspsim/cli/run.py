@@ -10,7 +10,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cspsim.cli.common import WORKERS_HELP, ProgressBar, library_errors, load, scenario_path
+from cspsim.cli.common import (
+    FORCE_HELP,
+    WORKERS_HELP,
+    ProgressBar,
+    library_errors,
+    load,
+    scenario_path,
+)
 from cspsim.paths import results_dir
 
 if TYPE_CHECKING:
@@ -45,6 +52,7 @@ def add_parser(sub: Subparsers) -> None:
         help="agents: the readable per-agent Mesa engine, slower, same results",
     )
     r.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    r.add_argument("--force", action="store_true", help=FORCE_HELP)
     r.add_argument("--quiet", action="store_true", help="no progress bar or readout")
     r.set_defaults(func=cmd_run)
 
@@ -69,12 +77,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             out=out,
             plots=not args.no_plots,
             progress=bar,
+            force=args.force,
         )
     if not args.quiet:
         print_headline(result.summary, out, result.wall_time_s, result.replicates, result.workers)
         if not args.no_plots and "map.png" not in result.files:
             print("No map.png: the map needs real council areas (ONS names or codes).")
-        if scenario.geography.named:  # real areas: the ONS data must be attributed
+        if scenario.geography.real:  # real areas: the ONS data must be attributed
             from cspsim.inputs.england import ATTRIBUTION
 
             print(ATTRIBUTION)

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cspsim.cli.common import WORKERS_HELP, UserError
+from cspsim.cli.common import FORCE_HELP, WORKERS_HELP, UserError
 
 if TYPE_CHECKING:
     from cspsim.cli.common import Subparsers
@@ -56,15 +56,16 @@ def add_parser(subparsers: Subparsers) -> None:
         "resamples and conf_level; the runs must match)",
     )
     s.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    s.add_argument("--force", action="store_true", help=FORCE_HELP)
     s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     s.set_defaults(func=cmd_sensitivity)
 
 
-def _load(path: str) -> Loaded:
+def _load(path: str, force: bool = False) -> Loaded:
     from cspsim.studies.sensitivity.experiment import ExperimentError, load_experiment
 
     try:
-        return load_experiment(path)
+        return load_experiment(path, force)
     except ExperimentError as exc:
         raise UserError("\n".join(exc.problems)) from None
 
@@ -108,7 +109,7 @@ def _analyze_only(args: argparse.Namespace) -> int:
     if not store.exists() or not (out / "experiment.json").is_file():
         raise UserError(f"--analyze-only {out}: no sweep there (store/manifest.json missing)")
     saved = plan(load_saved(out))
-    p = plan(_load(args.experiment)) if args.experiment else saved
+    p = plan(_load(args.experiment, args.force)) if args.experiment else saved
     stored = store.read_manifest()["design_key"]
     # A store from before analysis options left the key matches only its own options, so
     # the saved experiment vouches for it and the new one need only have the same runs.
@@ -122,6 +123,7 @@ def _analyze_only(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run (or resume, or re-analyse) a sensitivity experiment."""
+    from cspsim.io import OutputError, check_folder
     from cspsim.paths import results_dir
     from cspsim.studies.executor import ClusterLost
     from cspsim.studies.sensitivity.api import sweep
@@ -136,7 +138,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         return _analyze_only(args)
     if not args.experiment:
         raise UserError("give an experiment file (or --analyze-only DIR)")
-    loaded = _load(args.experiment)
+    loaded = _load(args.experiment, args.force)
     out = Path(args.out) if args.out else results_dir() / "sensitivity" / loaded.spec.name
     has_sweep = (out / "store" / "manifest.json").is_file()
     if not args.resume and (has_sweep or (out / "manifest.json").is_file()):
@@ -144,6 +146,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if args.resume and not has_sweep:
         raise UserError(f"--resume: {out} holds no sweep to resume")
     p = plan(loaded)
+    try:
+        check_folder(out)
+    except OutputError as exc:
+        raise UserError(f"--out {out}: {exc}") from None
     try:
         prog = sweep(p, out, _executor(p, args), resume=args.resume, quiet=args.quiet)
     except SweepError as exc:

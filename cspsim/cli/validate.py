@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cspsim.cli.common import WORKERS_HELP, UserError, build, load, rel, scenario_path
+from cspsim.cli.common import FORCE_HELP, WORKERS_HELP, UserError, build, load, rel, scenario_path
 from cspsim.paths import CONFIGS_DIR, default_calibration_file, results_dir
 
 if TYPE_CHECKING:
@@ -70,15 +70,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     targets, targets_path, scenario = _inputs(args)
     out = Path(args.out) if args.out else results_dir() / f"validation_{args.year}"
     try:
-        io.begin_output(out)
-    except OSError as exc:
+        staged = io.prepare_output(out, io.FIXED_OUTPUT_BYTES)
+    except io.OutputError as exc:
         raise UserError(f"--out {out}: {exc}") from None
     n = args.replicates
     workers = args.workers or default_workers(n)
     t0 = time.perf_counter()
-    with tqdm(
-        total=n, desc=f"{scenario.name} to {args.year}", unit="run", disable=args.quiet
-    ) as bar:
+    with (
+        io.discard_on_error(staged),
+        tqdm(total=n, desc=f"{scenario.name} {args.year}", unit="run", disable=args.quiet) as bar,
+    ):
         state = simulate_state(
             scenario, args.year, n, workers, Path(args.scenario).parent, bar.update
         )
@@ -90,25 +91,34 @@ def cmd_validate(args: argparse.Namespace) -> int:
         "replicates": n,
         "surveys_drawn": args.draws,
     }
-    table, fit = validate_state(
-        state, params_of(scenario), targets, scenario.run.seed, args.draws, meta
-    )
-    io.write_csv(table, out / "validation.csv")
-    io.write_json(fit, out / "fit.json")
-    plots = [] if args.no_plots else plot_validation(table, fit, out)
-    io.write_json(
-        meta
-        | {
-            "seeds": replicate_seeds(scenario.run.seed, n),
-            "resolved_config": scenario.model_dump(mode="json"),
-            "files": ["validation.csv", "fit.json"] + [p.name for p in plots],
-            "wall_time_s": round(time.perf_counter() - t0, 3),
-            "versions": io.versions(),
-            "git": io.git_commit(),
-            "command": sys.argv,
-        },
-        out / "manifest.json",
-    )
+    with io.discard_on_error(staged):
+        table, fit = validate_state(
+            state, params_of(scenario), targets, scenario.run.seed, args.draws, meta
+        )
+    plots: list[Path] = []
+
+    def write(folder: Path) -> None:
+        io.write_csv(table, folder / "validation.csv")
+        io.write_json(fit, folder / "fit.json")
+        plots.extend([] if args.no_plots else plot_validation(table, fit, folder))
+        io.write_json(
+            meta
+            | {
+                "seeds": replicate_seeds(scenario.run.seed, n),
+                "resolved_config": scenario.model_dump(mode="json"),
+                "files": ["validation.csv", "fit.json"] + [p.name for p in plots],
+                "wall_time_s": round(time.perf_counter() - t0, 3),
+                "versions": io.versions(),
+                "git": io.git_commit(),
+                "command": sys.argv,
+            },
+            folder / "manifest.json",
+        )
+
+    try:
+        staged.write(write)
+    except io.OutputError as exc:
+        raise UserError(f"--out {out}: {exc}") from None
     if not args.quiet:
         print(fit_text(fit, table))
         print(f"wrote {out}/validation.csv, fit.json and {len(plots)} plots")
@@ -161,6 +171,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise UserError(f"{targets_path}: no target table the model answers is left to fit")
     out = Path(args.out) if args.out else default_calibration_file()
     near_path = out.with_name(out.stem + "_near_optimal.csv")
+    _writable(out)
     n_rep = args.replicates
     setup = Setup(
         scenario=scenario,
@@ -193,14 +204,40 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     header = header_lines(result, command, rel(targets_path), sorted(args.holdout))
     header.insert(2, f"Base scenario: {rel(args.scenario)}; wall time {wall:.0f} s on {workers} "
                      f"worker(s); near-optimal set in {near_path.name}.")  # fmt: skip
-    io.atomic_write(out, lambda p: p.write_text(overlay_text(result, header, out.stem)))
-    io.write_csv(result.near_optimal, near_path)
+    try:
+        io.write_together(
+            {
+                out: lambda p: p.write_text(overlay_text(result, header, out.stem)),
+                near_path: lambda p: result.near_optimal.to_csv(p, index=False),
+            }
+        )
+    except OSError as exc:
+        raise UserError(
+            f"--out {out}: writing failed ({exc.strerror or exc}); nothing was kept"
+        ) from None
     if not args.quiet:
         print(
             f"fit (mean over tables of mean TVD): start {result.start_distance:.4f} -> "
             f"calibrated {result.distance:.4f}; wrote {out} and {near_path.name} ({wall:.0f} s)"
         )
     return 0
+
+
+def _writable(out: Path) -> None:
+    """Check, before calibrating, that the overlay ``out`` can be written (a file in a
+    writable folder), by creating and removing a file beside it."""
+    import tempfile
+
+    if out.is_dir():
+        raise UserError(f"--out {out}: is a folder (give the overlay's file name, e.g. x.toml)")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out.parent):
+            pass
+    except OSError as exc:
+        raise UserError(
+            f"--out {out}: cannot write in {out.parent}: {exc.strerror or exc}"
+        ) from None
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -224,6 +261,7 @@ def add_parser(sub: Subparsers) -> None:
     v.add_argument("--workers", type=int, help=WORKERS_HELP)
     v.add_argument("--out", help="output folder (default results/validation_<year>, see run)")
     v.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    v.add_argument("--force", action="store_true", help=FORCE_HELP)
     v.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     v.set_defaults(func=cmd_validate)
 
@@ -264,5 +302,6 @@ def add_parser(sub: Subparsers) -> None:
     where = c.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help=WORKERS_HELP)
     where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786")
+    c.add_argument("--force", action="store_true", help=FORCE_HELP)
     c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     c.set_defaults(func=cmd_calibrate)

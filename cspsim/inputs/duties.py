@@ -19,21 +19,32 @@ if TYPE_CHECKING:  # load_duties reads a scenario; the scenario module imports t
     from cspsim.inputs.scenario import Scenario
 
 
-class DutySpec(BaseModel):
-    """One entry of the duty catalogue (see the header of ``configs/duties.toml``)."""
+# Sanity bounds on a duty's numbers (a scenario's duties.new, or an edited catalogue), far
+# beyond any real value (the catalogue's largest workload is 5 fte per 100,000, its largest
+# fixed cost under 1 fte): they catch typos and absurd values before they reach a run.
+MAX_WORKLOAD_FTE_PER_100K = 1_000.0
+MAX_FIXED_COST_FTE = 1_000.0
+MAX_NEW_BURDENS_GBP = 1e11  # as a scenario's grants (cspsim.inputs.scenario.MAX_GBP_PER_YEAR)
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class DutySpec(BaseModel):
+    """One entry of the duty catalogue (see the header of ``configs/duties.toml``).
+
+    Numbers must be finite (no ``inf`` or ``nan``) and within the sanity bounds above.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str
     start: dt.date
-    workload_fte_per_100k: float = Field(ge=0)
+    workload_fte_per_100k: float = Field(ge=0, le=MAX_WORKLOAD_FTE_PER_100K)
     volume: Literal["high", "low"]
-    fixed_cost_fte: float = Field(default=0.0, ge=0)
+    fixed_cost_fte: float = Field(default=0.0, ge=0, le=MAX_FIXED_COST_FTE)
     contribution: dict[str, float]
     bound: list[str] = []
     bound_from: dict[str, dt.date] = {}
     lead_in_two_tier: Literal["council", "county_council"] = "council"
-    new_burdens_gbp_per_year: float = Field(default=0.0, ge=0)
+    new_burdens_gbp_per_year: float = Field(default=0.0, ge=0, le=MAX_NEW_BURDENS_GBP)
     source: str
 
     @model_validator(mode="after")

@@ -190,12 +190,38 @@ class England:
             raise KeyError(_unknown("footprint level", level, LEVELS))
         return tuple(s for s in self._served.get(level, ()) if s.in_force(on))
 
+    def footprint_rows(self, level: str) -> tuple[Served, ...]:
+        """Every row of ``level`` over all dates."""
+        if level not in LEVELS:
+            raise KeyError(_unknown("footprint level", level, LEVELS))
+        return self._served.get(level, ())
+
     def csps(self, on: date) -> dict[str, tuple[str, tuple[str, ...]]]:
         """CSPs on ``on``: code -> (name, codes of the areas they cover)."""
         out: dict[str, tuple[str, list[str]]] = {}
         for s in self.footprint("csp", on):
             out.setdefault(s.agency_code, (s.agency_name, []))[1].append(s.area_code)
         return {k: (name, tuple(codes)) for k, (name, codes) in out.items()}
+
+    def council_on(self, code: str, on: date) -> Area:
+        """The council in force on ``on`` for the area of ``code``: itself, or the council
+        that replaced it (following successors through several reorganisations).
+
+        Raises:
+            LookupError: the area did not exist yet on ``on``, or was abolished without one.
+        """
+        area = self._by_code[code]
+        while not area.in_force(on) and area.successor and area.valid_from <= on:
+            area = self._by_code[area.successor]
+        if not area.in_force(on):
+            raise LookupError(f"no council in force on {on} for {code} ({area.name})")
+        return area
+
+    def change_dates(self) -> tuple[date, ...]:
+        """Every date on which a council or a CSP starts (councils and CSPs change only then)."""
+        days = {a.valid_from for a in self.all_areas}
+        days |= {s.valid_from for s in self._served.get("csp", ())}
+        return tuple(sorted(days))
 
     # --- names ---------------------------------------------------------------------------
     def places(self) -> tuple[Place, ...]:
@@ -239,10 +265,10 @@ class England:
         live = [a.area for a in self.areas(on)]
         if place.kind == "county":
             return tuple(a.code for a in live if a.county_code == place.code)
-        area = self._by_code[place.code]
-        while not area.in_force(on) and area.successor and area.valid_from <= on:
-            area = self._by_code[area.successor]
-        return (area.code,) if area.in_force(on) else ()
+        try:
+            return (self.council_on(place.code, on).code,)
+        except LookupError:
+            return ()
 
 
 def _unknown(what: str, name: str, choices: Iterable[str]) -> str:

@@ -8,14 +8,16 @@ result is a :class:`Geography` of arrays indexed by council area. Pure numpy, no
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
 
+from cspsim.inputs.england import load_england
 from cspsim.inputs.errors import ScenarioError
-from cspsim.inputs.real_areas import LEVELS, real_rows
+from cspsim.inputs.real_areas import LEVELS, police_bodies, real_periods, real_rows
 from cspsim.inputs.scenario import GeographyConfig
 from cspsim.paths import CONFIGS_DIR
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS
@@ -32,7 +34,50 @@ FOOTPRINTS = (
     "probation_trust",
     "probation_crc",
     "probation_region",
+    "probation_pdu",
 )
+
+
+@dataclass(frozen=True)
+class Period:
+    """The councils and CSPs of the areas from ``start`` until the next period.
+
+    Real England changes them over time (:func:`cspsim.inputs.real_areas.real_periods`): a
+    reorganisation makes several areas one council (they keep their own teams and budgets,
+    pooled in one CSP, and lose the county council partner), and a CSP may cover several
+    councils. Other geographies have one period: each area its own council and CSP.
+
+    Attributes:
+        start: First day (the first period covers the run's start whatever its date).
+        council: Council index of each area, (n_areas,).
+        council_codes, council_names: Code and name of each council.
+        council_type: Authority type code (index into ``AUTHORITY_TYPES``) of each council.
+        csp: CSP index of each area, (n_areas,).
+        csp_codes, csp_names: Code and name of each CSP.
+    """
+
+    start: dt.date
+    council: np.ndarray
+    council_codes: list[str]
+    council_names: list[str]
+    council_type: np.ndarray
+    csp: np.ndarray
+    csp_codes: list[str]
+    csp_names: list[str]
+
+    @property
+    def two_tier(self) -> np.ndarray:
+        """Whether each area's council is a district of a two-tier county, (n_areas,)."""
+        two_tier: np.ndarray = self.council_type[self.council] == AUTHORITY_TYPES.index(
+            "district_borough"
+        )
+        return two_tier
+
+    @property
+    def area_type(self) -> np.ndarray:
+        """Authority type code of each area's council, (n_areas,)."""
+        area_type: np.ndarray = self.council_type[self.council]
+        return area_type
 
 
 @dataclass
@@ -51,6 +96,12 @@ class Geography:
         has_analyst: User-given analyst flag (-1 = draw, 0/1 = given).
         has_coordinator: User-given coordinator flag (-1 = draw).
         chair: User-given chair index into ``CHAIRS`` (-1 = draw).
+        codes: ONS code of each area ("" where it has none).
+        periods: Councils and CSPs over time, first period first (see :class:`Period`);
+            empty means one period in which every area is its own council and CSP.
+        police_bodies: Real England: who held police and crime functions in each police
+            force area over time (police force name -> ``{"from", "to", "name"}`` dicts;
+            :func:`cspsim.inputs.real_areas.police_bodies`); empty elsewhere.
     """
 
     names: list[str]
@@ -63,11 +114,33 @@ class Geography:
     has_analyst: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
     has_coordinator: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
     chair: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
+    codes: list[str] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
+    police_bodies: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
         """Number of council areas."""
         return len(self.names)
+
+    def timeline(self) -> list[Period]:
+        """The periods of the run (one, each area its own council and CSP, when none given)."""
+        if self.periods:
+            return self.periods
+        codes = self.codes or self.names
+        own = np.arange(self.n)
+        return [
+            Period(
+                dt.date.min,
+                own,
+                list(codes),
+                list(self.names),
+                self.type_code,
+                own,
+                list(codes),
+                list(self.names),
+            )
+        ]
 
 
 def _factorize(labels: list[str | None]) -> tuple[np.ndarray, list[str]]:
@@ -84,7 +157,29 @@ def _factorize(labels: list[str | None]) -> tuple[np.ndarray, list[str]]:
     return out, names
 
 
-def _finish(rows: list[dict]) -> Geography:
+def _period(row: dict) -> Period:
+    """A :class:`Period` from one dict of :func:`cspsim.inputs.real_areas.real_periods`."""
+    council, council_codes = _factorize(row["council_code"])
+    csp, csp_codes = _factorize(row["csp_code"])
+    first_council = [row["council_code"].index(c) for c in council_codes]
+    first_csp = [row["csp_code"].index(c) for c in csp_codes]
+    return Period(
+        start=row["start"],
+        council=council,
+        council_codes=council_codes,
+        council_names=[row["council_name"][i] for i in first_council],
+        council_type=np.array(
+            [AUTHORITY_TYPES.index(row["council_type"][i]) for i in first_council], dtype=np.int64
+        ),
+        csp=csp,
+        csp_codes=csp_codes,
+        csp_names=[row["csp_name"][i] for i in first_csp],
+    )
+
+
+def _finish(
+    rows: list[dict], periods: list[dict] | None = None, bodies: dict | None = None
+) -> Geography:
     fp, fp_names = {}, {}
     for level in FOOTPRINTS:
         fp[level], fp_names[level] = _factorize([r[level] for r in rows])
@@ -100,6 +195,9 @@ def _finish(rows: list[dict]) -> Geography:
         has_analyst=np.array([r.get("has_analyst", -1) for r in rows], dtype=np.int64),
         has_coordinator=np.array([r.get("has_coordinator", -1) for r in rows], dtype=np.int64),
         chair=np.array([r.get("chair", -1) for r in rows], dtype=np.int64).reshape(n),
+        codes=[r.get("code", "") for r in rows] if any(r.get("code") for r in rows) else [],
+        periods=[_period(p) for p in periods or []],
+        police_bodies=dict(bodies or {}),
     )
 
 
@@ -127,7 +225,8 @@ def synthetic_england(seed: int) -> Geography:
     three districts; ICBs follow forces; fire follows the county (unitaries join a county
     of their force, else the force); probation trusts follow forces, with the two smallest
     forces sharing a trust in the three regions with most forces (38 forces, 35 trusts);
-    CRCs group trusts (21 nationally); probation regions are the nine regions.
+    CRCs group trusts (21 nationally); probation regions are the nine regions; probation
+    delivery units follow the upper-tier area.
     """
     with (CONFIGS_DIR / "england_2009.toml").open("rb") as fh:
         frame = tomllib.load(fh)
@@ -201,6 +300,7 @@ def synthetic_england(seed: int) -> Geography:
                 probation_trust=trust[row["force"]],
                 probation_crc=crc[trust[row["force"]]],
                 probation_region=f"{rname}_probation",
+                probation_pdu=f"{upper}_pdu",
             )
         rows.extend(region_rows)
     means, cvs = frame["population_mean"], frame["population_cv"]
@@ -209,17 +309,18 @@ def synthetic_england(seed: int) -> Geography:
         pops = _lognormal(rng, means[t], cvs[t], len(idx))
         for i, p in zip(idx, pops, strict=True):
             rows[i]["population"] = float(max(p, 2000.0))
-    scale = frame["england_population"] / sum(r["population"] for r in rows)
+    scale = england_population() / sum(r["population"] for r in rows)
     for r in rows:
         r["population"] *= scale
     return _finish(rows)
 
 
 @cache
-def england_population() -> float:
-    """Residents of England in 2009: national money is shared by this."""
-    with (CONFIGS_DIR / "england_2009.toml").open("rb") as fh:
-        return float(tomllib.load(fh)["england_population"])
+def england_population(year: int = 2009) -> float:
+    """Residents of England in ``year`` (configs/geography/population.csv, ONS census 2011 and
+    2021 with the trend between and beyond): national money is shared by this."""
+    eng = load_england()
+    return float(sum(a.population_persons for a in eng.areas(dt.date(year, 4, 1))))
 
 
 def user_areas(cfg: GeographyConfig) -> Geography:
@@ -243,6 +344,7 @@ def user_areas(cfg: GeographyConfig) -> Geography:
                 "probation_trust": a.probation or a.force,
                 "probation_crc": a.probation or a.force,
                 "probation_region": a.probation or a.region,
+                "probation_pdu": a.probation or upper,
                 "team_fte": np.nan if a.team_fte is None else a.team_fte,
                 "has_analyst": -1 if a.has_analyst is None else int(a.has_analyst),
                 "has_coordinator": -1 if a.has_coordinator is None else int(a.has_coordinator),
@@ -265,15 +367,20 @@ def real_areas(cfg: GeographyConfig) -> Geography:
         ScenarioError: a name matches no place, or no council on the start date.
     """
     try:
-        rows = real_rows(cfg.area_names, cfg.start)
+        names = None if cfg.kind == "real_england" else cfg.area_names
+        rows = real_rows(names, cfg.start)
+        codes = [r["code"] for r in rows]
+        periods = real_periods(codes, cfg.start)
     except LookupError as exc:
         raise ScenarioError([f"geography.areas: {exc.args[0]}"]) from None
     assert set(LEVELS) == set(FOOTPRINTS)  # the real-area rules cover every model level
-    return _finish(rows)
+    return _finish(rows, periods, police_bodies(codes))
 
 
 def build_geography(cfg: GeographyConfig) -> Geography:
     """The scenario's geography."""
+    if cfg.kind == "real_england":
+        return real_areas(cfg)
     if cfg.kind == "areas":
         return real_areas(cfg) if cfg.named else user_areas(cfg)
     return synthetic_england(cfg.seed)

@@ -27,8 +27,11 @@ Rules (also in docs/GEOGRAPHY.md, "Running a real area"):
 - An area not in force on a level's date is represented by the areas that were: its
   successor (a district abolished in 2019-2023) or its predecessors, weighted by population
   (a council created after 2019, for levels dated before it).
-- CSPs are one per council in this slice: the multi-district CSPs of the data (Dartford and
-  Gravesham in Kent from 2017) are not merged.
+- Councils and CSPs change on their dates (:func:`real_periods`): the model's areas are the
+  councils in force on the start date; a council created later by a reorganisation (Dorset
+  2019, Buckinghamshire 2020, ...) is the areas it replaced, which from that date share one
+  council and one CSP and lose their county council partner; CSPs that cover several councils
+  (Dartford and Gravesham in Kent) join their areas from their merger date.
 
 Data shown from here must carry :data:`cspsim.inputs.england.ATTRIBUTION`.
 """
@@ -55,6 +58,7 @@ LEVELS: dict[str, tuple[str, tuple[date, date | None], date]] = {
     "probation_trust": ("probation_trust", (date(2009, 4, 1), date(2014, 5, 31)), date(2013, 4, 1)),
     "probation_crc": ("crc", (date(2014, 6, 1), date(2021, 6, 25)), date(2015, 4, 1)),
     "probation_region": ("probation_region", (date(2021, 6, 26), None), date(2022, 4, 1)),
+    "probation_pdu": ("pdu", (date(2021, 6, 26), None), date(2022, 4, 1)),
 }
 FIRST_DAY = date(2009, 4, 1)
 
@@ -214,17 +218,20 @@ class _Footprints:
         return names[best]
 
 
-def real_rows(names: Iterable[str], start: date, england: England | None = None) -> list[dict]:
+def real_rows(
+    names: Iterable[str] | None, start: date, england: England | None = None
+) -> list[dict]:
     """Rows (one per council) for ``cspsim.inputs.geography`` from real place names.
 
-    Councils are those in force on ``start`` in the named places, in the order the names and
-    the data give them; population is the start year's, held fixed over the run.
+    Councils are those in force on ``start`` in the named places (``names`` None: all of
+    England), in the order the names and the data give them; population is the start year's,
+    held fixed over the run.
 
     Raises:
         LookupError: a name matches no place or has no council on ``start``.
     """
     eng = england or load_england()
-    codes = councils(names, start, eng)
+    codes = all_councils(start, eng) if names is None else councils(names, start, eng)
     live = {a.code: a for a in eng.areas(start)}
     footprints = {
         level: _Footprints(eng, england_level, level_date(level, start))
@@ -246,3 +253,73 @@ def real_rows(names: Iterable[str], start: date, england: England | None = None)
             row["county_council"] = None  # only districts have a county partner
         rows.append(row)
     return rows
+
+
+def all_councils(on: date, england: England | None = None) -> tuple[str, ...]:
+    """Codes of every council of England in force on ``on``, in the data's order."""
+    return tuple(a.code for a in (england or load_england()).areas(on))
+
+
+def real_periods(codes: Iterable[str], start: date, england: England | None = None) -> list[dict]:
+    """The councils and CSPs of the areas ``codes`` (councils in force on ``start``) over time.
+
+    One dict per period, from ``start`` and then from each later date on which a council or
+    a CSP of these areas changes: ``start`` (date), and per area (in ``codes`` order) the code,
+    name and authority type of the council in force (``council_code``, ``council_name``,
+    ``council_type``: the area itself, or the council that replaced it) and the code and name
+    of its CSP (``csp_code``, ``csp_name``; ONS E22 codes, or ``CSP-`` + the council's code for
+    the one-council CSPs the ONS lookups do not list; docs/GEOGRAPHY.md).
+
+    Raises:
+        LookupError: an area is not in force on ``start``.
+    """
+    eng = england or load_england()
+    codes = tuple(codes)
+    out: list[dict] = []
+    for on in [start, *(d for d in eng.change_dates() if d > start)]:
+        csp_of = {a: (k, name) for k, (name, areas) in eng.csps(on).items() for a in areas}
+        row: dict = {"start": on, **{k: [] for k in _PERIOD_COLUMNS}}
+        for code in codes:
+            council = eng.council_on(code, on)
+            csp_code, csp_name = csp_of[council.code]
+            for key, value in zip(
+                _PERIOD_COLUMNS,
+                (council.code, council.name, council.type, csp_code, csp_name),
+                strict=True,
+            ):
+                row[key].append(value)
+        if not out or any(row[k] != out[-1][k] for k in _PERIOD_COLUMNS):
+            out.append(row)
+    return out
+
+
+_PERIOD_COLUMNS = ("council_code", "council_name", "council_type", "csp_code", "csp_name")
+
+
+def police_bodies(codes: Iterable[str], england: England | None = None) -> dict[str, list[dict]]:
+    """Who held police and crime functions in the police force areas of ``codes``, over time.
+
+    Returns:
+        Real force name (as :func:`agency_name` gives it, the model's police agency) -> the
+        bodies in date order: ``{"from": date, "to": date | None, "name": str}`` (police
+        authority, Police and Crime Commissioner, or a mayor; docs/GEOGRAPHY.md).
+    """
+    eng = england or load_england()
+    wanted = set(codes)
+    force_of: dict[str, str] = {}
+    for s in eng.footprint_rows("police_force_area"):
+        if s.area_code in wanted:
+            force_of.setdefault(s.area_code, agency_name(s))
+    out: dict[str, dict[tuple, dict]] = defaultdict(dict)
+    for s in eng.footprint_rows("police_and_crime_body"):
+        if s.area_code in force_of:
+            key = (s.valid_from, s.valid_to, s.agency_name)
+            out[force_of[s.area_code]][key] = {
+                "from": s.valid_from,
+                "to": s.valid_to,
+                "name": s.agency_name,
+            }
+    return {
+        force: [v for _, v in sorted(rows.items(), key=lambda kv: kv[0][0])]
+        for force, rows in out.items()
+    }

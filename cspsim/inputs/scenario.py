@@ -53,6 +53,8 @@ FIRST_YEAR, LAST_YEAR = 1998, 2050  # funding years (the 1998 Act to the last en
 MAX_POPULATION = 20_000_000  # one council area (the largest, Birmingham, has about 1.2 million)
 MAX_GBP_PER_YEAR = 1e11  # a grant or new-burdens payment, GBP a year
 MAX_INDEX = 10_000  # a funding index (2009 = 100)
+MAX_TEAM_FTE = 10_000  # one area's community safety team, fte (real teams: tens at most)
+MAX_WORKLOAD_SCALE = 1_000  # a duty's workload multiplier (1 = the catalogue's)
 MAX_REPLICATES = 10_000  # run.replicates, and the --replicates of every command
 
 
@@ -149,7 +151,9 @@ class AreaConfig(_Strict):
     health: str | None = None
     fire_rescue: str | None = None
     youth_offending: str | None = None
-    team_fte: float | None = Field(default=None, ge=0)
+    team_fte: Annotated[float, _finite(0, MAX_TEAM_FTE, "fte; a sanity bound")] | None = Field(
+        default=None, ge=0
+    )
     has_analyst: bool | None = None
     has_coordinator: bool | None = None
     chair: Literal["council_officer", "police", "elected_member"] | None = None
@@ -184,7 +188,7 @@ class GeographyConfig(_Strict):
     the scenario records on its geography (:attr:`start`) when it is validated.
     """
 
-    kind: Literal["synthetic_england", "areas"] = "synthetic_england"
+    kind: Literal["real_england", "synthetic_england", "areas"] = "synthetic_england"
     seed: int = Field(default=1, ge=0)
     areas: Annotated[
         Annotated[list[AreaConfig], Tag("tables")] | Annotated[list[str], Tag("names")],
@@ -238,6 +242,12 @@ class GeographyConfig(_Strict):
     def named(self) -> bool:
         """Whether the areas are real places given by name (``areas = ["Kent"]``)."""
         return bool(self.areas) and all(isinstance(a, str) for a in self.areas)
+
+    @property
+    def real(self) -> bool:
+        """Whether the areas come from the ONS data (real England, or real places by name):
+        what is shown from them must carry the ONS attribution."""
+        return self.kind == "real_england" or self.named
 
     @property
     def area_names(self) -> list[str]:
@@ -294,7 +304,9 @@ class DutyOverride(_Strict):
 
     enabled: bool = True
     start: dt.date | None = None
-    workload_scale: float = Field(default=1.0, ge=0)
+    workload_scale: Annotated[float, _finite(0, MAX_WORKLOAD_SCALE, "a sanity bound")] = Field(
+        default=1.0, ge=0
+    )
     new_burdens_gbp_per_year: Money | None = None
 
 
@@ -329,7 +341,7 @@ class Reorganisation(_Strict):
 
     agency: Literal["health", "probation"]
     date: dt.date
-    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region"]
+    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region", "pdu"]
 
 
 class LeversConfig(_Strict):
@@ -434,7 +446,7 @@ def _bind_start(scenario: Scenario) -> None:
     set in place because the scenario is frozen (this runs while it is being made).
     """
     geo = scenario.geography
-    if geo.named and geo._start != scenario.time.start:
+    if (geo.named or geo.kind == "real_england") and geo._start != scenario.time.start:
         geo = geo.model_copy()
         geo._start = scenario.time.start
         scenario.__dict__["geography"] = geo

@@ -25,20 +25,19 @@ from cspsim.inputs.geography import (
     Geography,
     build_geography,
     england_population,
-    synthetic_england,
 )
-from cspsim.inputs.scenario import Scenario
+from cspsim.inputs.scenario import GeographyConfig, Scenario
 from cspsim.model.agents import AgentStructure
 from cspsim.model.linkops import PartnerWeights
 from cspsim.model.record import record_agents, record_arrays
 from cspsim.model.schedule import build_schedule
 from cspsim.model.segments import build_epoch_tables, build_segments
-from cspsim.model.state import Record, contribution_weights, initial_state, params_of
+from cspsim.model.state import Record, initial_state, params_of
 from cspsim.model.submodels import adaptation, budgets, commitments, delivery
 from cspsim.model.submodels.demand import demand_per_area
 from cspsim.model.views import build_agent_views
 from cspsim.model.world import INITIAL_LEVEL, Epoch, build_epoch, build_epochs, dilution
-from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.vocab import PARTNER_TYPES
 
 _NP = len(PARTNER_TYPES)
 ENGINES = ("arrays", "agents")
@@ -46,9 +45,11 @@ ENGINES = ("arrays", "agents")
 
 @cache
 def england_dilution_ref() -> np.ndarray:
-    """Mean log(CSPs served) per partner type over England's areas in 2009 (separate CSPs)."""
-    sc = Scenario(name="england_2009_reference")
-    ref = build_epoch(sc, synthetic_england(1), load_duties(sc), 0, False, dict(INITIAL_LEVEL))
+    """Mean log(CSPs served) per partner type over England's councils in April 2009 (real
+    England, one CSP per council, PCTs and probation trusts): the yardstick of dilution."""
+    sc = Scenario(name="england_2009_reference", geography=GeographyConfig(kind="real_england"))
+    geo = build_geography(sc.geography)
+    ref = build_epoch(sc, geo, load_duties(sc), 0, False, dict(INITIAL_LEVEL))
     has = ref.link_of >= 0
     ref_dil = dilution(ref)
     return np.where(
@@ -107,8 +108,8 @@ class CSPModel(mesa.Model):
         # National money reaches an area by its share of England's population.
         self.england_pop = england_population()
         self.pop_share = geo.population / self.england_pop
-        self.district = geo.type_code == AUTHORITY_TYPES.index("district_borough")
-        self.W = contribution_weights(geo, self.duties)
+        # Contribution weights at the start (each epoch has its own: ``Epoch.W``).
+        self.W = self.epochs[0].W
         self.demand_full = demand_per_area(
             geo.population, self.duties.workload_fte_per_100k, P.demand_scale
         )
@@ -141,14 +142,14 @@ class CSPModel(mesa.Model):
         """Work out everything the array engine's steps need that does not depend on the
         evolving state: each submodel's tables for the run, its epochs and its segments."""
         sc = self.sched
-        self.W_partners = PartnerWeights.of(self.W)
         self.budget_tables = budgets.build_tables(self)
         self.delivery_run = delivery.build_run_tables(self)
         self.adaptation_run = adaptation.build_run_tables(self, self.budget_tables.inputs.pressure)
         self._shocked_rows = [[PARTNER_TYPES.index(p) for p in sorted(c)] for c in self._shocked]
         stops = [e.start_step for e in self.epochs[1:]] + [sc.n_steps]
+        weights: dict[int, PartnerWeights] = {}
         tables = [
-            build_epoch_tables(self, ep, stop, self.centred_dilution(ep))
+            build_epoch_tables(self, ep, stop, self.centred_dilution(ep), weights)
             for ep, stop in zip(self.epochs, stops, strict=True)
         ]
         self._segments, self._segment_of_step = build_segments(self, tables, self.adaptation_run)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cspsim.model.linkops import PartnerWeights
 from cspsim.model.schedule import Schedule
 from cspsim.model.submodels import adaptation, commitments, delivery
 from cspsim.model.submodels.demand import Workload, workload
@@ -36,6 +37,7 @@ class EpochTables:
         start, stop: Its steps, ``range(start, stop)``.
         nan_where_none: 0 where the area has a partner of that type, NaN elsewhere (for the
             record), (6, n_areas).
+        W_partners: The epoch's partner contribution weights, factorised (``ep.W``).
         commitments, delivery, adaptation: Each submodel's tables for the epoch.
     """
 
@@ -43,19 +45,31 @@ class EpochTables:
     start: int
     stop: int
     nan_where_none: np.ndarray
+    W_partners: PartnerWeights
     commitments: commitments.EpochTables
     delivery: delivery.EpochTables
     adaptation: adaptation.EpochTables
 
 
-def build_epoch_tables(m: CSPModel, ep: Epoch, stop: int, dilution: np.ndarray) -> EpochTables:
+def build_epoch_tables(
+    m: CSPModel,
+    ep: Epoch,
+    stop: int,
+    dilution: np.ndarray,
+    weights: dict[int, PartnerWeights] | None = None,
+) -> EpochTables:
     """Tables of epoch ``ep``, in force for steps ``ep.start_step`` to ``stop - 1``;
-    ``dilution`` is already centred on the 2009 reference."""
+    ``dilution`` is already centred on the 2009 reference. ``weights`` (by ``id(ep.W)``) lets
+    epochs with the same contribution weights share their factorisation."""
+    weights = {} if weights is None else weights
+    if id(ep.W) not in weights:
+        weights[id(ep.W)] = PartnerWeights.of(ep.W)
     return EpochTables(
         epoch=ep,
         start=ep.start_step,
         stop=stop,
         nan_where_none=np.where(ep.link_of >= 0, 0.0, np.nan),
+        W_partners=weights[id(ep.W)],
         commitments=commitments.build_epoch_tables(m, ep, stop),
         delivery=delivery.build_epoch_tables(m, ep),
         adaptation=adaptation.build_epoch_tables(m, ep, dilution),
@@ -104,21 +118,22 @@ def build_segments(
     sched = m.sched
     starts = segment_starts(sched, m.epoch_of_step)
     stops = [*starts[1:], sched.n_steps]
-    workloads: dict[bytes, Workload] = {}  # by duties in force and bindings (epochs share)
+    # Workloads by duties in force, bindings and contribution weights (epochs share them).
+    workloads: dict[tuple[bytes, int], Workload] = {}
     bound_w = np.empty_like(m.W)  # reused work array
     segments = []
     bound_share0 = None  # bound shares at the first step: statutory pressure is the change
     for start, stop in zip(starts, stops, strict=True):
-        key = sched.duty_active[start].tobytes() + sched.bound[start].tobytes()
+        tab = tables[m.epoch_of_step[start]]
+        ep = tab.epoch
+        key = (sched.duty_active[start].tobytes() + sched.bound[start].tobytes(), id(ep.W))
         if key not in workloads:
             workloads[key] = workload(
-                m.demand_full, m.W, sched.duty_active[start], sched.bound[start], bound_w
+                m.demand_full, ep.W, sched.duty_active[start], sched.bound[start], bound_w
             )
         work = workloads[key]
         if bound_share0 is None:
             bound_share0 = work.bound_share
-        tab = tables[m.epoch_of_step[start]]
-        ep = tab.epoch
         segments.append(
             Segment(
                 start=start,

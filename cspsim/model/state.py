@@ -6,34 +6,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cspsim.inputs.duties import DutyTable
 from cspsim.inputs.geography import Geography
 from cspsim.inputs.params import Params
 from cspsim.inputs.scenario import Scenario
 from cspsim.model.submodels.adaptation import logit, sigmoid
-from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, CONTRIBUTORS, PARTNER_TYPES
+from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, PARTNER_TYPES
 
 
 def params_of(scenario: Scenario) -> Params:
     """Every registry parameter as a plain Python float (numpy scalars slow the model)."""
     return Params.from_scenario(scenario)
-
-
-def contribution_weights(geo: Geography, duties: DutyTable) -> np.ndarray:
-    """Expected contribution shares per area, shape (n_areas, 7 contributors, n_duties).
-
-    In two-tier (district) areas the county council takes the council's share of county-led
-    duties; elsewhere any county share falls to the unitary council.
-    """
-    w = np.broadcast_to(duties.weight, (geo.n, *duties.weight.shape)).copy()
-    district = geo.type_code == AUTHORITY_TYPES.index("district_borough")
-    c, k = CONTRIBUTORS.index("council"), CONTRIBUTORS.index("county_council")
-    led = duties.county_led
-    w[np.ix_(district, [k], led)] += w[np.ix_(district, [c], led)]
-    w[np.ix_(district, [c], led)] = 0.0
-    w[np.ix_(~district, [c])] += w[np.ix_(~district, [k])]
-    w[np.ix_(~district, [k])] = 0.0
-    return w
 
 
 @dataclass

@@ -194,7 +194,7 @@ def _view_class(ptype: str, agent_class: type) -> type[PartnerAgency]:
 _CLASSES = {ptype: _view_class(ptype, cls) for ptype, cls in AGENCY_CLASSES.items()}
 _LEVELS = {
     "police": ["police"],
-    "probation": ["probation_trust", "probation_crc", "probation_region"],
+    "probation": ["probation_trust", "probation_crc", "probation_region", "probation_pdu"],
     "health": ["health_pct", "health_ccg", "health_icb"],
     "fire_rescue": ["fire_rescue"],
     "youth_offending": ["youth_offending"],

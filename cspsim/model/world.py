@@ -17,10 +17,10 @@ import numpy as np
 import numpy.typing as npt
 
 from cspsim.inputs.duties import DutyTable
-from cspsim.inputs.geography import Geography
+from cspsim.inputs.geography import Geography, Period
 from cspsim.inputs.scenario import Scenario, ScenarioError
 from cspsim.model.timeline import active_from
-from cspsim.vocab import PARTNER_TYPES
+from cspsim.vocab import CONTRIBUTORS, PARTNER_TYPES
 
 INITIAL_LEVEL = {"health": "health_pct", "probation": "probation_trust"}
 LEVEL_NAME = {
@@ -30,6 +30,7 @@ LEVEL_NAME = {
     "trust": "probation_trust",
     "crc": "probation_crc",
     "region": "probation_region",
+    "pdu": "probation_pdu",
 }
 
 
@@ -42,8 +43,16 @@ class Epoch:
         structured: True once the scenario's merged / 1+4 structure is in force.
         csp_of_area: CSP index of each council area (CSPs are numbered per epoch).
         csp_names: Name of each CSP.
+        csp_codes: Code of each CSP (ONS E22 code for real England; see docs/GEOGRAPHY.md).
         csp_type: Authority type code of each CSP (largest member area's type).
         n_areas_of_area: Number of areas in each area's CSP.
+        n_councils_of_area: Number of councils in each area's CSP (areas of one council,
+            created by a reorganisation, count once).
+        two_tier: Whether each area's council is a two-tier district (the county council is
+            a partner and takes the council's share of county-led duties), (n_areas,).
+        W: Expected contribution shares per area, (n_areas, 7 contributors, n_duties)
+            (:func:`contribution_weights` of ``two_tier``).
+        area_type: Authority type code of each area's council in the epoch, (n_areas,).
         unit_of: Delivery unit of each (area, duty), shape (n_areas, n_duties).
         unit_n_areas: Number of areas in each delivery unit.
         unit_duty: Duty index of each delivery unit.
@@ -57,14 +66,20 @@ class Epoch:
         n_served: CSPs served by each agency.
         hubs_served: Sub-regional hubs (1+4) served by each agency.
         levels: Footprint level of each reorganised partner type (e.g. health: health_ccg).
+        period: Index of the councils and CSPs in force (``Geography.timeline()``).
     """
 
     start_step: int
     structured: bool
     csp_of_area: np.ndarray
     csp_names: list[str]
+    csp_codes: list[str]
     csp_type: np.ndarray
     n_areas_of_area: np.ndarray
+    n_councils_of_area: np.ndarray
+    two_tier: np.ndarray
+    area_type: np.ndarray
+    W: np.ndarray
     unit_of: np.ndarray
     unit_n_areas: np.ndarray
     unit_duty: np.ndarray
@@ -78,6 +93,7 @@ class Epoch:
     n_served: np.ndarray
     hubs_served: np.ndarray
     levels: dict[str, str] = field(default_factory=dict)
+    period: int = 0
 
     @property
     def n_links(self) -> int:
@@ -118,6 +134,12 @@ def _factorize(keys: np.ndarray) -> tuple[np.ndarray, int]:
     return inv.reshape(keys.shape), int(inv.max()) + 1 if inv.size else 0
 
 
+def _distinct_per(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Number of distinct ``values`` in each group (``group`` indexes 0..n_groups-1)."""
+    pairs = np.unique(np.stack([group, values]), axis=1)
+    return np.bincount(pairs[0], minlength=n_groups)
+
+
 @dataclass(frozen=True)
 class _CspStructure:
     """The parts of an epoch without partners (see :class:`Epoch` for the arrays).
@@ -126,6 +148,7 @@ class _CspStructure:
         mode: ``separate``, ``merged`` or ``one_plus_four`` (``separate`` until structured).
         group: Group index of each area (-1 = not grouped).
         n_csp: Number of CSPs.
+        period: The councils and CSPs the structure is built on.
     """
 
     mode: str
@@ -133,8 +156,11 @@ class _CspStructure:
     csp_of_area: np.ndarray
     n_csp: int
     csp_names: list[str]
+    csp_codes: list[str]
     csp_type: np.ndarray
     n_areas_of_area: np.ndarray
+    n_councils_of_area: np.ndarray
+    period: Period
     unit_of: np.ndarray
     unit_n_areas: np.ndarray
     unit_duty: np.ndarray
@@ -169,33 +195,61 @@ class EpochCache:
     """The parts of an epoch that do not change between the epochs of a run.
 
     Attributes:
-        csp: CSP structure, by ``structured``.
-        links: Links of a partner type, by ``(structured, footprint level)``.
+        csp: CSP structure, by ``(structured, period index)``.
+        links: Links of a partner type, by ``(structured, period index, footprint level)``.
     """
 
-    csp: dict[bool, _CspStructure] = field(default_factory=dict)
-    links: dict[tuple[bool, str], _PartnerLinks] = field(default_factory=dict)
+    csp: dict[tuple[bool, int], _CspStructure] = field(default_factory=dict)
+    links: dict[tuple[bool, int, str], _PartnerLinks] = field(default_factory=dict)
+    weights: dict[bytes, np.ndarray] = field(default_factory=dict)
+
+
+def contribution_weights(two_tier: np.ndarray, duties: DutyTable) -> np.ndarray:
+    """Expected contribution shares per area, shape (n_areas, 7 contributors, n_duties).
+
+    In two-tier (district) areas the county council takes the council's share of county-led
+    duties; elsewhere any county share falls to the unitary council.
+    """
+    n = len(two_tier)
+    w = np.broadcast_to(duties.weight, (n, *duties.weight.shape)).copy()
+    district = np.asarray(two_tier, dtype=bool)
+    c, k = CONTRIBUTORS.index("council"), CONTRIBUTORS.index("county_council")
+    led = duties.county_led
+    w[np.ix_(district, [k], led)] += w[np.ix_(district, [c], led)]
+    w[np.ix_(district, [c], led)] = 0.0
+    w[np.ix_(~district, [c])] += w[np.ix_(~district, [k])]
+    w[np.ix_(~district, [k])] = 0.0
+    return w
 
 
 def _csp_structure(
-    scenario: Scenario, geo: Geography, duties: DutyTable, structured: bool
+    scenario: Scenario, geo: Geography, duties: DutyTable, structured: bool, period: Period
 ) -> _CspStructure:
-    """CSPs, delivery units and management tiers (the parts of an epoch without partners)."""
+    """CSPs, delivery units and management tiers (the parts of an epoch without partners).
+
+    The period's CSPs are the starting point; a merged structure joins the CSPs of each
+    group. A CSP covering several councils (merged, or a real CSP over several districts)
+    bears a management tier: ``(councils - 1) / councils`` per area.
+    """
     n = geo.n
     mode = scenario.structure.mode if structured else "separate"
     group = _groups(scenario, geo) if mode != "separate" else np.full(n, -1)
-    area_ids = np.arange(n)
-    csp_key = np.where(group >= 0, n + group, area_ids) if mode == "merged" else area_ids
+    base = period.csp
+    csp_key = np.where(group >= 0, n + group, base) if mode == "merged" else base
     csp_of_area, n_csp = _factorize(csp_key)
     n_areas_csp = np.bincount(csp_of_area, minlength=n_csp)
-    # Name and type of each CSP: its most populous member area.
+    n_councils_csp = _distinct_per(csp_of_area, period.council, n_csp)
+    # Name and type of each CSP: its most populous member area's (its period CSP's name when
+    # the CSP is one of the period's; "merged:" that name + the number of others when not).
     order = np.argsort(-geo.population, kind="stable")
     _, first = np.unique(csp_of_area[order], return_index=True)  # stable: first = largest
     lead = order[first]
-    csp_names = [
-        geo.names[a] if k == 1 else f"merged:{geo.names[a]}+{k - 1}"
-        for a, k in zip(lead.tolist(), n_areas_csp.tolist(), strict=True)
-    ]
+    n_base_csp = _distinct_per(csp_of_area, base, n_csp)
+    csp_names, csp_codes = [], []
+    for a, k in zip(lead.tolist(), n_base_csp.tolist(), strict=True):
+        name, code = period.csp_names[base[a]], period.csp_codes[base[a]]
+        csp_names.append(name if k == 1 else f"merged:{name}+{k - 1}")
+        csp_codes.append(code if k == 1 else f"merged:{code}+{k - 1}")
     # Delivery units: per duty, the CSP, or the hub for hub duties under 1+4.
     hub_duty = np.array([d in scenario.structure.hub_duties for d in duties.ids], dtype=bool)
     if mode == "one_plus_four":
@@ -209,22 +263,25 @@ def _csp_structure(
     unit_n_areas = np.bincount(unit_of.ravel(), minlength=n_units)
     unit_duty = np.zeros(n_units, dtype=np.int64)
     unit_duty[unit_of.ravel()] = np.tile(np.arange(duties.n), n)
-    # Management tiers: one per distinct multi-area unit an area belongs to (merged CSP or hub).
-    mgmt_share = np.zeros(n)
-    if mode == "merged":
-        mgmt_share = (n_areas_csp[csp_of_area] - 1) / n_areas_csp[csp_of_area]
-    elif mode == "one_plus_four":
+    # Management tiers: one per distinct multi-council unit an area belongs to (a CSP over
+    # several councils, or a hub).
+    n_councils = n_councils_csp[csp_of_area]
+    mgmt_share = (n_councils - 1) / n_councils
+    if mode == "one_plus_four":
         hub_size = np.bincount(np.where(group >= 0, group, 0), minlength=max(group.max() + 1, 1))
         hs = np.where(group >= 0, hub_size[np.maximum(group, 0)], 1)
-        mgmt_share = np.where(hub_duty.any(), (hs - 1) / hs, 0.0)
+        mgmt_share = mgmt_share + np.where(hub_duty.any(), (hs - 1) / hs, 0.0)
     return _CspStructure(
         mode=mode,
         group=group,
         csp_of_area=csp_of_area,
         n_csp=n_csp,
         csp_names=csp_names,
-        csp_type=geo.type_code[lead],
+        csp_codes=csp_codes,
+        csp_type=period.area_type[lead],
         n_areas_of_area=n_areas_csp[csp_of_area],
+        n_councils_of_area=n_councils,
+        period=period,
         unit_of=unit_of,
         unit_n_areas=unit_n_areas,
         unit_duty=unit_duty,
@@ -233,9 +290,15 @@ def _csp_structure(
 
 
 def _partner_links(geo: Geography, level: str, cs: _CspStructure) -> _PartnerLinks:
-    """Links of one partner type at footprint ``level``: distinct (agency, CSP) pairs."""
+    """Links of one partner type at footprint ``level``: distinct (agency, CSP) pairs.
+
+    In real England a county council is a partner of its districts only while they are
+    two-tier districts (a reorganisation into unitaries ends it).
+    """
     n, n_csp, group = geo.n, cs.n_csp, cs.group
     ag = geo.footprint[level]
+    if level == "county_council" and geo.periods:
+        ag = np.where(cs.period.two_tier, ag, -1)
     names = geo.footprint_names[level]
     has = ag >= 0
     pair = np.where(has, ag * (n_csp + 1) + cs.csp_of_area, -1)
@@ -267,24 +330,31 @@ def build_epoch(
     structured: bool,
     levels: dict[str, str],
     cache: EpochCache | None = None,
+    period: int = 0,
 ) -> Epoch:
     """Build the links and delivery units of one epoch.
 
     ``cache`` (initially empty) lets the epochs of one run share the parts that do not
-    change between them (the CSP structure, and the links of unchanged partner types).
+    change between them (the CSP structure, and the links of unchanged partner types);
+    ``period`` is the index of the councils and CSPs in force (``geo.timeline()``).
     """
     cache = EpochCache() if cache is None else cache
-    if structured not in cache.csp:
-        cache.csp[structured] = _csp_structure(scenario, geo, duties, structured)
-    cs = cache.csp[structured]
+    if (structured, period) not in cache.csp:
+        cache.csp[structured, period] = _csp_structure(
+            scenario, geo, duties, structured, geo.timeline()[period]
+        )
+    cs = cache.csp[structured, period]
+    two_tier = cs.period.two_tier
+    if two_tier.tobytes() not in cache.weights:  # epochs with the same councils share them
+        cache.weights[two_tier.tobytes()] = contribution_weights(two_tier, duties)
     link_of = np.full((len(PARTNER_TYPES), geo.n), -1, dtype=np.int64)
     parts: list[tuple[int, _PartnerLinks, int]] = []
     n_links = n_agencies = 0
     for p, ptype in enumerate(PARTNER_TYPES):
         level = levels.get(ptype, ptype)
-        if (structured, level) not in cache.links:
-            cache.links[structured, level] = _partner_links(geo, level, cs)
-        lk = cache.links[structured, level]
+        if (structured, period, level) not in cache.links:
+            cache.links[structured, period, level] = _partner_links(geo, level, cs)
+        lk = cache.links[structured, period, level]
         link_of[p, lk.has] = n_links + lk.lid[lk.has]
         parts.append((p, lk, n_agencies))
         n_links += len(lk.pair_agency)
@@ -300,8 +370,13 @@ def build_epoch(
         structured=structured,
         csp_of_area=cs.csp_of_area,
         csp_names=cs.csp_names,
+        csp_codes=cs.csp_codes,
         csp_type=cs.csp_type,
         n_areas_of_area=cs.n_areas_of_area,
+        n_councils_of_area=cs.n_councils_of_area,
+        two_tier=two_tier,
+        area_type=cs.period.area_type,
+        W=cache.weights[two_tier.tobytes()],
         unit_of=cs.unit_of,
         unit_n_areas=cs.unit_n_areas,
         unit_duty=cs.unit_duty,
@@ -315,6 +390,7 @@ def build_epoch(
         n_served=cat(lambda p, lk, off: lk.n_served, float),
         hubs_served=cat(lambda p, lk, off: lk.hubs_served, float),
         levels=dict(levels),
+        period=period,
     )
 
 
@@ -359,7 +435,12 @@ def build_epochs(
     if scenario.structure.mode != "separate" and scenario.structure.start is not None:
         mask = active_from(quarters, scenario.structure.start)
         struct_step = int(np.argmax(mask)) if mask.any() else len(quarters)
-    boundaries = sorted({0, *events, struct_step} - {len(quarters)})
+    # Councils and CSPs change at their periods' starts (the first covers the run's start).
+    period_step = [0]
+    for p in geo.timeline()[1:]:
+        mask = active_from(quarters, p.start)
+        period_step.append(int(np.argmax(mask)) if mask.any() else len(quarters))
+    boundaries = sorted({0, *events, struct_step, *period_step} - {len(quarters)})
     levels = dict(INITIAL_LEVEL)
     epochs: list[Epoch] = []
     shocked: list[set[str]] = []
@@ -376,7 +457,10 @@ def build_epochs(
                     changed.add(agency)
                 levels[agency] = level
         structured = scenario.structure.mode != "separate" and b >= struct_step
-        epochs.append(build_epoch(scenario, geo, duties, b, structured, dict(levels), cache))
+        period = int(np.searchsorted(period_step, b, side="right")) - 1
+        epochs.append(
+            build_epoch(scenario, geo, duties, b, structured, dict(levels), cache, period)
+        )
         shocked.append(changed)
     epoch_of_step = (
         np.searchsorted([e.start_step for e in epochs], np.arange(len(quarters)), side="right") - 1

@@ -20,7 +20,9 @@ folder of ``source``, the file they came from).
 
 Errors, all raised before any run: :class:`~cspsim.inputs.scenario.ScenarioError` (one
 line per problem, naming the file), :class:`ArgumentError` (a ``ValueError``: an argument
-out of range) and :class:`OutputError` (``out`` cannot be prepared).
+out of range) and :class:`OutputError` (``out`` cannot be prepared: raised before any run;
+or written: a full disk, say). ``out`` is written whole (:func:`cspsim.io.prepare_output`):
+into a staging folder beside it, which replaces it only once every file is written.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ import pandas as pd
 
 from cspsim import io
 from cspsim.analysis.comparison import Comparison
-from cspsim.analysis.outputs import HEADLINE
+from cspsim.analysis.outputs import HEADLINE, area_table
 from cspsim.analysis.stats import summarise
 from cspsim.analysis.survey import survey_readout
 from cspsim.inputs.england import ATTRIBUTION
-from cspsim.inputs.scenario import Scenario, ScenarioError, load_scenario
+from cspsim.inputs.scenario import MAX_REPLICATES, Scenario, ScenarioError, load_scenario
+from cspsim.io import OutputError as OutputError  # raised here, documented above
+from cspsim.io import StagedOutput
 from cspsim.studies.compare import run_comparison
 from cspsim.studies.executor import default_workers
 from cspsim.studies.runner import Job, ProgressCounter, check_buildable, replicate_seeds, run_jobs
@@ -52,8 +56,9 @@ ENGINES = ("arrays", "agents")
 Progress = Callable[[int, int], None]  # progress(done, total)
 
 
-class OutputError(OSError):
-    """The output folder cannot be prepared."""
+#: Bytes of ``timeseries.parquet`` per area, quarter and replicate (measured: about 230,
+#: with the CSP, authority-type and national rows).
+SERIES_BYTES_PER_AREA = 384
 
 
 class ArgumentError(ValueError):
@@ -80,6 +85,8 @@ class RunResult:
         files: Files written to ``out`` (none without ``out``).
         csp_of_area: Each council area's CSP (``unit`` of the frame) in the first quarter
             and in the last, for the map.
+        areas: Each council area's council and CSP by period, with ONS codes (``areas.csv``;
+            see :func:`cspsim.analysis.outputs.area_table`).
     """
 
     scenario: Scenario
@@ -93,6 +100,7 @@ class RunResult:
     wall_time_s: float
     files: list[str] = field(default_factory=list)
     csp_of_area: dict[str, tuple[str, str]] = field(default_factory=dict)
+    areas: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def replicates(self) -> int:
@@ -122,15 +130,20 @@ def _build(scenario: Scenario, source: str | Path | None, base_dir: Path | None)
         raise ScenarioError([f"{source}: {p}" for p in exc.problems]) from None
 
 
-def _begin(out: str | Path | None) -> Path | None:
+def _begin(out: str | Path | None, model: CSPModel, runs: int) -> StagedOutput | None:
+    """Check ``out`` and start writing it, before any run (None: nothing to write)."""
     if out is None:
         return None
-    out = Path(out)
-    try:
-        io.begin_output(out)
-    except OSError as exc:
-        raise OutputError(str(exc)) from exc
-    return out
+    per_run = len(model.sched.quarters) * len(model.geo.names) * SERIES_BYTES_PER_AREA
+    return io.prepare_output(out, per_run * runs + io.FIXED_OUTPUT_BYTES)
+
+
+def _replicates(name: str, n: int, force: bool) -> None:
+    """A replicate count beyond :data:`MAX_REPLICATES` needs ``force``."""
+    if n > MAX_REPLICATES and not force:
+        raise ArgumentError(
+            name, f"{n}: at most {MAX_REPLICATES:,} (the cap of run.replicates; force to exceed)"
+        )
 
 
 def _check(engine: str, workers: int | None) -> None:
@@ -153,6 +166,7 @@ def run(
     out: str | Path | None = None,
     plots: bool = True,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run replicates of a scenario (``cspsim run``).
 
@@ -167,16 +181,18 @@ def run(
         out: Also write the result files and manifest here.
         plots: With ``out``, write the PNG plots too.
         progress: Called as ``progress(done, total)`` when a replicate finishes.
+        force: Allow more than :data:`~cspsim.inputs.scenario.MAX_REPLICATES` replicates.
     """
     scenario, source, base_dir = _resolve(scenario, source, base_dir)
     n = scenario.run.replicates if replicates is None else replicates
     if n < 1:
         raise ArgumentError("replicates", "must be at least 1")
+    _replicates("replicates", n, force)
     if seed is not None and seed < 0:
         raise ArgumentError("seed", "must be a non-negative integer")
     _check(engine, workers)
     model0 = _build(scenario, source, base_dir)
-    folder = _begin(out)
+    staged = _begin(out, model0, n)
     root = scenario.run.seed if seed is None else seed
     seeds = replicate_seeds(root, n)
     workers = workers or default_workers(n)
@@ -184,7 +200,8 @@ def run(
     t0 = time.perf_counter()
     counter = ProgressCounter(progress, 0, n)
     counter(0)
-    frame = pd.concat(run_jobs(jobs, workers, counter, scheduler), ignore_index=True)
+    with io.discard_on_error(staged):
+        frame = pd.concat(run_jobs(jobs, workers, counter, scheduler), ignore_index=True)
     year = model0.sched.quarters[0].year
     result = RunResult(
         scenario=scenario,
@@ -197,9 +214,10 @@ def run(
         workers=workers,
         wall_time_s=time.perf_counter() - t0,
         csp_of_area=_csp_of_area(model0),
+        areas=area_table(model0),
     )
-    if folder is not None:
-        _write_run(result, folder, plots, source, engine, scheduler)
+    if staged is not None:
+        staged.write(lambda folder: _write_run(result, folder, plots, source, engine, scheduler))
     return result
 
 
@@ -223,7 +241,8 @@ def _write_run(
     io.write_parquet(r.frame, out / "timeseries.parquet")
     io.write_csv(r.summary, out / "summary.csv")
     io.write_csv(r.survey, out / f"survey_{r.survey_year}.csv")
-    r.files = ["timeseries.parquet", "summary.csv", f"survey_{r.survey_year}.csv"]
+    io.write_csv(r.areas, out / "areas.csv")
+    r.files = ["timeseries.parquet", "summary.csv", f"survey_{r.survey_year}.csv", "areas.csv"]
     if plots:
         from cspsim.analysis.maps import plot_map
         from cspsim.analysis.plots import plot_run  # matplotlib is slow to import
@@ -241,7 +260,7 @@ def _write_run(
         "workers": r.workers,
         "engine": engine,
         **({"scheduler": scheduler} if scheduler else {}),
-        **({"attribution": ATTRIBUTION} if r.scenario.geography.named else {}),
+        **({"attribution": ATTRIBUTION} if r.scenario.geography.real else {}),
         "wall_time_s": round(r.wall_time_s, 3),
         "files": r.files,
         "versions": io.versions(),
@@ -275,6 +294,7 @@ def compare(
     base_dirs: Sequence[Path | None] | None = None,
     out: str | Path | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> Comparison:
     """Run scenarios on common random numbers and compare each with the first
     (``cspsim compare``); ``warnings`` on the result say what to be careful about.
@@ -288,6 +308,7 @@ def compare(
         workers, scheduler, engine, progress: As for :func:`run`.
         sources, base_dirs: Where scenario objects came from, one per scenario.
         out: Also write the files of ``cspsim compare`` here (report, tables, plots).
+        force: As for :func:`run` (``replicates`` and ``max_replicates``).
     """
     sources = list(sources) if sources is not None else [None] * len(scenarios)
     base_dirs = list(base_dirs) if base_dirs is not None else [None] * len(scenarios)
@@ -309,27 +330,32 @@ def compare(
         raise ArgumentError("precision", "must be positive (e.g. 0.005 = half a percentage point)")
     if max_replicates < n:
         raise ArgumentError("max_replicates", "must be at least replicates")
+    _replicates("replicates", n, force)
+    _replicates("max_replicates", max_replicates if precision is not None else n, force)
     _check(engine, workers)
-    folder = _begin(out)
+    most = max_replicates if precision is not None else n
+    staged = _begin(out, _build(*loaded[0]), most * len(scs))
     root = scs[0].run.seed if seed is None else seed
     workers = workers or default_workers(n * len(scs))
     t0 = time.perf_counter()
     if progress:
         progress(0, n * len(scs))
-    comp = run_comparison(
-        scs, [b for _, _, b in loaded], root, n, precision=precision,
-        max_replicates=max_replicates, workers=workers, scheduler=scheduler, engine=engine,
-        progress=progress,
-    )  # fmt: skip
+    with io.discard_on_error(staged):
+        comp = run_comparison(
+            scs, [b for _, _, b in loaded], root, n, precision=precision,
+            max_replicates=max_replicates, workers=workers, scheduler=scheduler, engine=engine,
+            progress=progress,
+        )  # fmt: skip
     comp.wall_time_s = time.perf_counter() - t0
     comp.warnings = _warnings(comp, scs, precision)
-    if folder is not None:
+    if staged is not None:
         meta = {
             "workers": workers,
             "engine": engine,
             **({"scheduler": scheduler} if scheduler else {}),
         }
-        _write_comparison(comp, scs, [s for _, s, _ in loaded], folder, root, meta)
+        srcs = [s for _, s, _ in loaded]
+        staged.write(lambda folder: _write_comparison(comp, scs, srcs, folder, root, meta))
     return comp
 
 
@@ -386,7 +412,7 @@ def _write_comparison(
         "scenarios": [s.name for s in scenarios],
         "scenario_files": [str(p.resolve()) if p is not None else None for p in paths],
         "resolved_configs": [s.model_dump(mode="json") for s in scenarios],
-        **({"attribution": ATTRIBUTION} if any(s.geography.named for s in scenarios) else {}),
+        **({"attribution": ATTRIBUTION} if any(s.geography.real for s in scenarios) else {}),
         "seeds": comp.seeds,
         "replicates": comp.replicates,
         "precision": comp.precision,

@@ -38,6 +38,7 @@ class Council(mesa.Agent):
         has_coordinator: The team has a dedicated coordinator.
         ownership: The council's commitment to its CSP (1 = full; falls in a merged CSP).
         mgmt_share: Extra management tiers the area bears (merged CSP or sub-regional hub).
+        csp_councils: Number of councils in its CSP (set by the structure in force).
         demand_fte: This quarter's workload by duty (fte).
         partner_need_fte: Each partner type's expected share of that workload (fte), (6,).
         partner_bound_fte: The part of ``partner_need_fte`` a statute binds it to (fte), (6,).
@@ -72,6 +73,7 @@ class Council(mesa.Agent):
         self.has_coordinator = bool(state.coordinator[area])
         self.ownership = 1.0
         self.mgmt_share = 0.0
+        self.csp_councils = 1
         self.csp: Partnership | None = None
         self.pcc: PoliceAndCrimeCommissioner | None = None
         n_d, n_p = model.duties.n, len(self.weights) - 1
@@ -237,8 +239,8 @@ class Council(mesa.Agent):
 
     # ------------------------------------------------------------ 7.5 adaptation
     def adapt_ownership(self) -> None:
-        """Ownership drifts towards what its CSP's size allows (merged CSPs feel remote)."""
+        """Ownership drifts towards what its CSP's size allows (a CSP of several councils
+        feels remote; the areas of one council made by a reorganisation count once)."""
         P = self.model.P
-        n_areas = len(self.csp.councils) if self.csp is not None else 1
-        target = 1 - P.merged_ownership_loss * (1 - 1 / n_areas)
+        target = 1 - P.merged_ownership_loss * (1 - 1 / self.csp_councils)
         self.ownership = self.ownership + P.ownership_adjust_rate * (target - self.ownership)

@@ -45,6 +45,17 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         self.funding_model = model.config.pcc.funding_model
         self.fund_gbp = self.central_gbp = self.central_fte = 0.0
 
+    def holder(self, t: int) -> str:
+        """Who holds police and crime functions for the force area at step ``t`` (real
+        England: police authority, PCC or mayor, from the ONS-based geography; elsewhere
+        "police authority" before the PCC election date and "PCC" after)."""
+        bodies = self.model.geo.police_bodies.get(self.name)
+        on = self.model.sched.quarters[t]
+        if not bodies:
+            return "PCC" if self.in_office(t) else "police authority"
+        current = [str(b["name"]) for b in bodies if b["from"] <= on]
+        return current[-1] if current else str(bodies[0]["name"])
+
     def in_office(self, t: int) -> bool:
         """Whether PCCs have been elected by step ``t``."""
         return bool(self.model.sched.pcc_active[t])

@@ -19,7 +19,7 @@ from cspsim.model.agents.partner import AGENCY_CLASSES, Link, PartnerAgency
 from cspsim.model.agents.partnership import Partnership, SubRegionalHub
 from cspsim.model.agents.pcc import PoliceAndCrimeCommissioner
 from cspsim.model.submodels import delivery
-from cspsim.vocab import PARTNER_TYPES
+from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
 if TYPE_CHECKING:
     from cspsim.model.model import CSPModel
@@ -98,6 +98,11 @@ class AgentStructure:
             for c in csp.councils:
                 c.csp = csp
                 c.mgmt_share = float(ep.mgmt_share[c.area])
+                # A reorganisation can make a district part of a unitary (real England).
+                c.authority_type = AUTHORITY_TYPES[int(ep.area_type[c.area])]
+                c.two_tier = bool(ep.two_tier[c.area])
+                c.weights = ep.W[c.area]
+                c.csp_councils = int(ep.n_councils_of_area[c.area])
             csp.backbone = self._backbone(len(ep.csp_names))
             csps.append(csp)
         return csps
@@ -143,16 +148,13 @@ class AgentStructure:
         before = {(ag.p, a): e for ag in self.partners for a, e in ag.engagement.items()}
         for ag in self.partners:
             ag.links, ag.engagement = [], {}
-        first_of_type: dict[int, int] = {}
-        for g, p in enumerate(ep.agency_ptype.tolist()):
-            first_of_type.setdefault(p, g)
         active: dict[int, PartnerAgency] = {}
         for link, g in enumerate(ep.link_agency.tolist()):
             p = int(ep.agency_ptype[g])
             ptype = PARTNER_TYPES[p]
             if g not in active:
                 level = ep.levels.get(ptype, ptype)
-                key = (ptype, level, g - first_of_type[p])
+                key = (ptype, level, ep.agency_name[g])
                 if key not in self._agencies:
                     self._agencies[key] = AGENCY_CLASSES[ptype](m, level, ep.agency_name[g])
                 ag = active[g] = self._agencies[key]

@@ -180,7 +180,7 @@ def build_epoch_tables(m: CSPModel, ep: Epoch, dilution: np.ndarray) -> EpochTab
     return EpochTables(
         has_float=(ep.link_of >= 0).astype(float),
         dilution=dilution,
-        own_target=1 - m.P.merged_ownership_loss * (1 - 1 / ep.n_areas_of_area),
+        own_target=1 - m.P.merged_ownership_loss * (1 - 1 / ep.n_councils_of_area),
     )
 
 
@@ -238,7 +238,7 @@ def step_arrays(
     """
     P, s = m.P, m.state
     tab, st = seg.tables.adaptation, seg.adaptation
-    got = m.W_partners.by_partner(delivered)
+    got = seg.tables.W_partners.by_partner(delivered)
     # Reciprocity relative to its reference; 0 where a partner is expected to give nothing.
     reciprocity = got / st.need_safe - st.reciprocity_ref
     # Logit of the target (engagement_target), its fixed part precomputed.

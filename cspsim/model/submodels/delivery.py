@@ -125,12 +125,24 @@ def allocate_flexible(capacity: np.ndarray, gap: np.ndarray) -> np.ndarray:
     return np.where(total > 0, capacity[:, None] * gap / np.where(total > 0, total, 1.0), 0.0)
 
 
-def council_fill(avail: np.ndarray, gap: np.ndarray, eff: np.ndarray) -> np.ndarray:
-    """Capacity each council team adds to its own CSP's gaps (one area per CSP).
+def council_fill(
+    avail: np.ndarray,
+    gap: np.ndarray,
+    eff: np.ndarray,
+    csp: np.ndarray | None = None,
+    n_csp: int = 0,
+) -> np.ndarray:
+    """Capacity the council teams add to their CSP's gaps.
 
-    Equals ``np.minimum(allocate_flexible(avail, gap) * eff_ad, gap)`` with ``eff_ad`` =
+    With one area per CSP (``csp`` None) this equals
+    ``np.minimum(allocate_flexible(avail, gap) * eff_ad, gap)`` with ``eff_ad`` =
     ``eff[:, None]`` (``eff`` of shape (n,)) or ``eff`` (shape (n, d)): the team's capacity is
-    shared over duties in proportion to the gaps, and delivers at most the gap.
+    shared over duties in proportion to the gaps, and delivers at most the gap. With ``csp``
+    (the CSP of each area, ``n_csp`` CSPs) the teams of a CSP pool their capacity over all its
+    areas' gaps: the CSP's capacity is shared in proportion to the gaps, so each area and duty
+    gets the CSP's capacity per unit of its total gap (the same as allocating to the CSP's
+    duties with :func:`allocate_flexible` and sharing each duty's allocation over its areas in
+    proportion to their gaps).
 
     Args:
         avail: Team capacity available per area (fte), shape (n,), non-negative.
@@ -138,9 +150,16 @@ def council_fill(avail: np.ndarray, gap: np.ndarray, eff: np.ndarray) -> np.ndar
         eff: Efficiency per area (n,) or per area and duty (n, d), non-negative.
             Exact where each area's total gap is 0 or above about 1e-300 fte (smaller totals
             overflow the capacity per unit of gap); model gaps never come near that.
+        csp: CSP index of each area, (n,); None when every area is its own CSP.
+        n_csp: Number of CSPs (with ``csp``).
     """
     total = gap @ np.ones(gap.shape[1])
-    per_gap = avail / np.where(total > 0, total, 1.0)  # capacity per unit of gap
+    if csp is None:
+        per_gap = avail / np.where(total > 0, total, 1.0)  # capacity per unit of gap
+    else:  # pooled over the CSP: the CSP's capacity per unit of the CSP's gap
+        total_c = np.bincount(csp, weights=total, minlength=n_csp)
+        avail_c = np.bincount(csp, weights=avail, minlength=n_csp)
+        per_gap = (avail_c / np.where(total_c > 0, total_c, 1.0))[csp]
     fill: np.ndarray
     if eff.ndim == 1:
         # min(gap * f, gap) = gap * min(f, 1) because gap >= 0.
@@ -208,7 +227,6 @@ class EpochTables:
         reporting_fte: Two-tier reporting cost of each area's team, (n_areas,).
         mgmt_fte: Extra management tiers' cost, (n_areas,); None when there are none.
         csp_identity: Every area is its own CSP (group sums over CSPs are the identity).
-        csp_duty_key: Flat (CSP, duty) index of each (area, duty), (n_areas * n_duties,).
         unit_identity: Every (area, duty) is its own delivery unit.
         unit_loc: Locality factor of each delivery unit; None when all are 1.
         unit_fixed_fte: Fixed cost of each delivery unit, (n_units,).
@@ -218,7 +236,6 @@ class EpochTables:
     reporting_fte: np.ndarray
     mgmt_fte: np.ndarray | None
     csp_identity: bool
-    csp_duty_key: np.ndarray
     unit_identity: bool
     unit_loc: np.ndarray | None
     unit_fixed_fte: np.ndarray
@@ -249,10 +266,9 @@ def build_epoch_tables(m: CSPModel, ep: Epoch) -> EpochTables:
     )
     mgmt = P.management_tier_fte_per_area * ep.mgmt_share
     return EpochTables(
-        reporting_fte=P.two_tier_reporting_fte * m.district,
+        reporting_fte=P.two_tier_reporting_fte * ep.two_tier,
         mgmt_fte=mgmt if mgmt.any() else None,
         csp_identity=is_identity(ep.csp_of_area),
-        csp_duty_key=(ep.csp_of_area[:, None] * duties.n + np.arange(duties.n)).ravel(),
         unit_identity=is_identity(ep.unit_of),
         unit_loc=None if np.all(loc == 1.0) else loc,
         unit_fixed_fte=duties.fixed_cost_fte[ep.unit_duty],
@@ -350,7 +366,7 @@ def step_arrays(
     eff = np.where(coord, np.where(analyst, e[3], e[2]), np.where(analyst, e[1], e[0]))
     # Efficiency by area and duty: (n,) when no duty has backbone support, else (n, d).
     eff_ad = eff if tab.backbone is None else eff[:, None] * tab.backbone[None, :]
-    eff_cap = demand * m.W_partners.by_duty(R)  # partners' committed capacity
+    eff_cap = demand * seg.tables.W_partners.by_duty(R)  # partners' committed capacity
     if st.nb_fte is not None:
         eff_cap = eff_cap + st.nb_fte
     eff_cap = eff_cap * (eff_ad[:, None] if eff_ad.ndim == 1 else eff_ad)
@@ -359,14 +375,8 @@ def step_arrays(
     gap = np.maximum(demand + st.fixed_share - eff_cap, run.zeros_ad)
     if tab.csp_identity:  # each team fills its own gaps
         council_cap = council_fill(council_avail, gap, eff_ad)
-    else:  # a merged CSP's teams pool their capacity over its gaps
-        eff_ad = eff_ad[:, None] if eff_ad.ndim == 1 else eff_ad
-        csp, n_csp, n_d = ep.csp_of_area, len(ep.csp_names), m.duties.n
-        gap_c = np.bincount(tab.csp_duty_key, weights=gap.ravel(), minlength=n_csp * n_d)
-        gap_c = gap_c.reshape(n_csp, n_d)
-        alloc_c = allocate_flexible(np.bincount(csp, weights=council_avail, minlength=n_csp), gap_c)
-        share = np.where(gap_c[csp] > 0, gap / np.where(gap_c[csp] > 0, gap_c[csp], 1), 0.0)
-        council_cap = np.minimum(alloc_c[csp] * share * eff_ad, gap)
+    else:  # a CSP's teams pool their capacity over its gaps
+        council_cap = council_fill(council_avail, gap, eff_ad, ep.csp_of_area, len(ep.csp_names))
     capacity = eff_cap + council_cap
     if money.has_central[t]:
         central = (money.central_fte[t] / st.force_dem_safe)[m.geo.footprint["police"]]

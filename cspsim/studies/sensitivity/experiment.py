@@ -13,7 +13,13 @@ from pathlib import Path
 
 from cspsim.inputs.files import FileProblem, read_toml
 from cspsim.studies.sensitivity.checks import cross_checks
-from cspsim.studies.sensitivity.schema import Experiment, ExperimentError, Loaded, parse_fields
+from cspsim.studies.sensitivity.schema import (
+    MAX_N,
+    Experiment,
+    ExperimentError,
+    Loaded,
+    parse_fields,
+)
 
 __all__ = ["ExperimentError", "Loaded", "is_experiment_file", "load_experiment"]
 
@@ -32,8 +38,12 @@ def is_experiment_file(path: str | Path) -> bool:
     return bool(EXPERIMENT_KEYS & raw.keys())
 
 
-def load_experiment(path: str | Path) -> Loaded:
+def load_experiment(path: str | Path, force: bool = False) -> Loaded:
     """Read an experiment file and check everything it refers to, before any run.
+
+    Args:
+        path: The experiment file.
+        force: Allow ``N`` above :data:`~.schema.MAX_N` (``--force``).
 
     Raises:
         ExperimentError: one line per problem, naming the file and the field.
@@ -45,6 +55,9 @@ def load_experiment(path: str | Path) -> Loaded:
         raise ExperimentError([str(exc)]) from None
     fields, problems = parse_fields(raw)
     lines = [f"{path}: {where}: {msg}" for where, msg in problems]
+    n = fields.get("N")
+    if isinstance(n, int) and n > MAX_N and not force:
+        lines.append(f"{path}: N: {n:,} is more than {MAX_N:,} (the cap; --force to go beyond)")
     outcomes, scenario, more = cross_checks(path, raw, fields)
     if lines or more:
         raise ExperimentError(lines + more)

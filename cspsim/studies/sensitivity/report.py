@@ -85,6 +85,11 @@ def write_report(p: Plan, a: Analysis, out: Path, plots: bool = True) -> list[st
              "summary.md"]  # fmt: skip
     if plots:
         files += [path.name for path in plot_all(a.indices, a.convergence, p.design.method, out)]
+    # The folder is resumed in place, so plots of an earlier analysis (before --no-plots, or
+    # of another method) and temporary files of a killed one are removed here.
+    for old in [*out.glob("*.png"), *out.glob(".*.tmp")]:
+        if old.name not in files:
+            old.unlink(missing_ok=True)
     manifest = {
         "experiment": p.loaded.spec.name,
         "experiment_file": str(p.loaded.path),

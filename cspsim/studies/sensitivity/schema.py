@@ -81,8 +81,9 @@ class ParameterSpec(_Strict):
         return self
 
 
-# The largest N an experiment may give (a power of 2, so Sobol' may use it): a sanity bound;
-# Sobol' with second-order indices then samples N(2D + 2) points, over 4 million for D = 30.
+# The largest N an experiment may give without --force (a power of 2, so Sobol' may use
+# it): a sanity bound; Sobol' with second-order indices then samples N(2D + 2) points, over
+# 4 million for D = 30. Checked by load_experiment (so --force can lift it).
 MAX_N = 65_536
 
 
@@ -94,7 +95,7 @@ class Experiment(_Strict):
     model: str = Field(default="cspsim", description='"cspsim" or "module:function"')
     scenario: str | None = Field(default=None, description="base scenario, relative to the file")
     method: MethodName
-    N: Annotated[int, Field(ge=1, le=MAX_N)]
+    N: Annotated[int, Field(ge=1)]
     replicates: Annotated[int, Field(ge=1, le=10_000)] = 1
     seed: Annotated[int, Field(ge=1, lt=2**32)]
     parameters: Literal["registry"] | dict[str, ParameterSpec]
