@@ -195,7 +195,10 @@ def test_no_developer_controls_and_values_shown(page):
 
 
 def test_real_places_carry_the_ons_attribution(monkeypatch):
-    """The page on Kent (real places) shows the ONS attribution; on Cleveland it does not."""
+    """The page on Kent (real places) shows the ONS attribution with its map; areas without
+    an ONS boundary get no map (and so no attribution)."""
+    from cspsim.dashboard.areamap import area_map
+    from cspsim.dashboard.ui import _no_map_html
     from cspsim.inputs.england import ATTRIBUTION
 
     licence = ATTRIBUTION.split(" Contains")[0]
@@ -203,19 +206,19 @@ def test_real_places_carry_the_ons_attribution(monkeypatch):
     page = PageDriver()
     page.step(1)
     assert licence in page.html() and not page.errors()
-    monkeypatch.setenv("CSPSIM_DASHBOARD_SCENARIO", "baseline")
-    assert licence not in PageDriver().html()  # synthetic areas: no map, no ONS data
+    none = area_map(("north_east_metropolitan_1", "north_east_metropolitan_2"))
+    assert none.drawn == () and len(none.missing) == 2 and "no map" in _no_map_html(2)
 
 
 def test_another_scenario_redraws_the_card_and_the_map(page):
     """Choosing a scenario shows its description; areas with ONS names get a map (with the
-    ONS attribution), synthetic ones say why there is none."""
+    ONS attribution)."""
     from cspsim.inputs.england import ATTRIBUTION
 
     licence = html.escape(ATTRIBUTION.split(" Contains")[0])
     assert "no map" not in page.html() and licence in page.html()  # Cleveland: real names
     page.select("Scenario", "baseline (baseline.toml)")
-    assert "no map" in page.html() and not page.errors()  # England's synthetic areas
+    assert "England" in page.html() and licence in page.html() and not page.errors()
     page.select("Scenario", "kent (kent.toml)")
     page.step(1)
     text = page.html()

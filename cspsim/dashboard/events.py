@@ -41,6 +41,11 @@ _REORGANISATIONS = {
         "Probation split into the National Probation Service and 21 CRCs "
         "(Transforming Rehabilitation)",
     ),
+    ("probation", "pdu"): (
+        "Probation reunified",
+        "Probation reunified in one public service, its delivery units serving councils "
+        "(CRC contracts end)",
+    ),
     ("probation", "region"): (
         "Probation reunified",
         "Probation reunified in one public service (CRC contracts end)",
