@@ -117,10 +117,10 @@ def map_option(
         item: dict[str, Any] = {
             "name": names[a],
             "value": round(value, 2) if np.isfinite(value) else None,
-            "tooltip": {"formatter": tip},
         }
-        if a in selected:
+        if a in selected:  # the areas in view: outlined, and the baseline in the tooltip
             item["itemStyle"] = {"borderColor": "#111111", "borderWidth": 2.5}
+            item["tooltip"] = {"formatter": tip}
         data.append(item)
     if difference:
         visual = {"min": -15, "max": 15, "text": ["+15 pts", "−15 pts"],
@@ -138,7 +138,13 @@ def map_option(
             "left": 8, "top": 4, "itemGap": 12, "textStyle": {"fontSize": TITLE_PX},
             "subtextStyle": {"fontSize": FONT_PX},
         },
-        "tooltip": {"trigger": "item", "textStyle": {"fontSize": FONT_PX}},
+        # Elsewhere the name and value only: a sentence per area would make each quarter's
+        # update ten times larger nationally.
+        "tooltip": {
+            "trigger": "item", "textStyle": {"fontSize": FONT_PX},
+            "formatter": "<b>{b}</b><br/>{c} points against the baseline" if difference
+            else "<b>{b}</b><br/>demand met {c}%",
+        },
         "visualMap": {
             **visual, "left": 8, "bottom": 8, "calculable": False, "itemHeight": 120,
             "textStyle": {"fontSize": FONT_PX},
