@@ -28,7 +28,7 @@ PAGE_CSS = f"""
 }}
 .v-app-bar .v-toolbar-title {{ flex: 0 1 auto; min-width: 0; font-size: 1.15rem; }}
 .cspsim-run-buttons {{
-  position: sticky; top: -12px; z-index: 6; background: #ffffff; padding: 8px 0 6px 0;
+  position: sticky; top: -12px; z-index: 6; background: #ffffff; padding: 4px 0 4px 0;
   border-bottom: 1px solid #e0e0e0; align-items: center;
 }}
 .cspsim-run-buttons .v-btn {{ min-width: 96px; font-size: 16px; }}

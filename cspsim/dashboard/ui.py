@@ -180,8 +180,11 @@ def MainView(
         solara.HTML(
             tag="div", unsafe_innerHTML=_headline_html(quarter, charts.headline(run, base), timing)
         )
-        solara.HTML(tag="div", unsafe_innerHTML=_events_html(now, current))
+        # One row: what just happened, the CSV, the kept run's key (room for a plot below).
         with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.HTML(
+                tag="div", unsafe_innerHTML=_events_html(now, current), style="flex: 1 1 420px"
+            )
             solara.FileDownload(
                 data=lambda: run_csv(run, base, ghost), filename="cspsim-run.csv",
                 label="Download this run (CSV)", icon_name="mdi-download",
@@ -195,7 +198,7 @@ def MainView(
             )  # fmt: skip
         with solara.Div(classes=["cspsim-grid"]):
             with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-share"]):
-                LiveChart(Opaque(options["share"]), 340)
+                LiveChart(Opaque(options["share"]), 330)
             LessonCard(lesson, session).key(
                 f"lesson-{session.path}-{lesson.key if lesson else None}"
             )
