@@ -330,15 +330,15 @@ def test_chart_text_is_presentation_size(cleveland):
         assert found and min(found) >= 16, opt["title"]
 
 
-def test_single_area_step_and_plots_are_fast(cleveland):
-    """Python side of one quarter (step, outcomes, every plot): well under 100 ms."""
-    m, times = DashboardModel(cleveland), []
+def test_every_quarter_steps_and_plots(cleveland):
+    """Every quarter of a run steps and gives plots that serialise to JSON (the browser's
+    input). Its speed is a benchmark, not a test: benchmarks/bench_dashboard.py."""
+    m, n = DashboardModel(cleveland), 0
     while m.running:
-        t0 = time.perf_counter()
         m.step()
-        json.dumps(_options(m, cleveland))
-        times.append(time.perf_counter() - t0)
-    assert np.median(times) < 0.05, f"median {1000 * np.median(times):.1f} ms"
+        assert json.loads(json.dumps(_options(m, cleveland)))
+        n += 1
+    assert n > 4
 
 
 def _lesson_effects(key: str) -> tuple[Session, object, object]:

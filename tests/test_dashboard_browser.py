@@ -197,8 +197,8 @@ def test_dashboard_in_chromium(server, browser):
         "national_step_seconds": national,
         "note": "click on Step to the new quarter on screen (server step, plots, network)",
     }
+    # Timings are recorded, not asserted: speed is benchmarks/bench_dashboard.py's.
     (ARTIFACTS / "dashboard_timing.json").write_text(json.dumps(timing, indent=1))
-    assert sorted(times)[len(times) // 2] < 2.0 and sorted(national)[len(national) // 2] < 3.0
     page.close()
 
 
