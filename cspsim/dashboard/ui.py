@@ -221,7 +221,9 @@ def MainView(
                 LiveChart(Opaque(options["network"]), network_height(options["network"]))
             with solara.Card(margin=0, elevation=1):
                 solara.HTML(tag="div", unsafe_innerHTML=NETWORK_KEY)
-        if session.base.geography.real:  # real England or real places: the ONS data must be attributed
+        if (
+            session.base.geography.real
+        ):  # real England or real places: the ONS data must be attributed
             solara.HTML(tag="div", unsafe_innerHTML=ATTRIBUTION_HTML)
 
 
