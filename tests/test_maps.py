@@ -107,3 +107,16 @@ def test_cli_run_writes_map_only_for_real_areas(tmp_path):
     assert (tmp_path / "c" / "map.png").stat().st_size > 0
     manifest = pd.read_json(tmp_path / "c" / "manifest.json", typ="series")
     assert "map.png" in manifest["files"]
+
+
+def test_compare_of_real_places_maps_the_difference(tmp_path):
+    """A comparison of real places writes a map per scenario of its CSPs' share of demand met
+    over the window and the difference from the reference, shown in the report."""
+    from cspsim.studies.api import compare
+
+    comp = compare(["kent_2030", "kent_section_114_2026"], replicates=2, out=tmp_path / "c")
+    png = tmp_path / "c" / "map_kent_section_114_2026.png"
+    assert png.exists() and png.name in comp.files
+    assert f"alt='{png.stem}'" in (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
+    medway = comp.csp[(comp.csp["csp"] == "Medway") & (comp.csp["outcome"] == "share_met")]
+    assert (medway["diff"] < 0).all()  # the section 114 council, shaded below the reference

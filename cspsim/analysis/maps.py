@@ -172,6 +172,7 @@ def _draw(
     members: Mapping[str, tuple[str, str]],
     path: Path,
     title: str,
+    headings: tuple[str, str] | None = None,
 ) -> Path:
     import geopandas as gpd
     import matplotlib
@@ -211,10 +212,14 @@ def _draw(
 
     change = drawn["change"].abs().max()
     lim = max(0.01, float(change) if pd.notna(change) else 0.01)
+    last_heading, change_heading = headings or (
+        f"Share of demand met, FY {_fy_label(last_fy)}",
+        f"Change since FY {_fy_label(first_fy)}",
+    )
     panels = (
         (
             "last",
-            f"Share of demand met, FY {_fy_label(last_fy)}",
+            last_heading,
             "share of demand met (%)",
             "viridis",
             Normalize(0, 1),
@@ -222,11 +227,11 @@ def _draw(
         ),
         (
             "change",
-            f"Change since FY {_fy_label(first_fy)}",
+            change_heading,
             "change (percentage points)",
             "RdBu",
             Normalize(-lim, lim),  # symmetric: white is no change
-            "{:+.0f} pp",
+            "{:+.0f} pp" if lim >= 0.05 else "{:+.1f} pp",
         ),
     )
     width, height = box[2] - box[0], box[3] - box[1]
@@ -235,7 +240,11 @@ def _draw(
     panel_h = min(max(panel_w * height / width, 3.2), 7.5)
     size = (panel_w + 1.4, 2 * panel_h + 1.6) if wide else (2 * panel_w + 1.6, panel_h + 1.4)
     fig, axes = plt.subplots(2 if wide else 1, 1 if wide else 2, figsize=size)
-    fig.suptitle(f"{title}: share of demand met by council area (CSP mean over replicates)")
+    fig.suptitle(
+        title
+        if headings
+        else f"{title}: share of demand met by council area (CSP mean over replicates)"
+    )
     notes: dict[str, list[str]] = {}
     for m in matches:
         if m.note:
@@ -268,7 +277,8 @@ def _draw(
             csps.boundary.plot(ax=ax, color="black", lw=1.2)
         bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8, pad=0.02)
         bar.set_label(unit)
-        bar.formatter = FuncFormatter(lambda t, _: f"{100 * t:.0f}")
+        digits = 0 if col == "last" or lim >= 0.05 else 1  # small differences: tenths
+        bar.formatter = FuncFormatter(lambda t, _, d=digits: f"{100 * t:.{d}f}")
         bar.update_ticks()
         ax.set_xlim(box[0], box[2])
         ax.set_ylim(box[1], box[3])
@@ -320,3 +330,56 @@ def _spread(fig: Figure, ax: Axes, texts: list[Text], rounds: int = 60) -> None:
                 moved = True
         if not moved:
             return
+
+
+def plot_difference_map(
+    csp: pd.DataFrame,
+    scenario: str,
+    reference: str,
+    csp_of_area: Mapping[str, str],
+    folder: Path,
+    period: str,
+    boundaries: Path = BOUNDARIES,
+) -> Path | None:
+    """Write ``folder/map_<scenario>.png``: each council area shaded by its CSP's share of
+    demand met under ``scenario`` and by the paired difference from ``reference``.
+
+    Args:
+        csp: Per-CSP results of a comparison (``csp_comparison.csv``: columns scenario, csp,
+            outcome, mean, diff).
+        scenario, reference: The scenario drawn and the reference it is compared with.
+        csp_of_area: Council area name or ONS code -> its CSP at the end of the run.
+        folder: Where to write the map.
+        period: What the values cover (e.g. "FY 2026/27 to 2029/30"), for the headings.
+        boundaries: The TopoJSON file of the 2021 districts.
+
+    Returns:
+        The file, or None when no area is a real one or no CSP has a result.
+    """
+    sub = csp[(csp["scenario"] == scenario) & (csp["outcome"] == "share_met")]
+    by_csp = sub.set_index("csp")[["mean", "diff"]]
+    rows = {
+        area: {"first": float("nan"), "last": by_csp.at[c, "mean"], "change": by_csp.at[c, "diff"]}
+        for area, c in csp_of_area.items()
+        if c in by_csp.index
+    }
+    if not rows:
+        return None
+    shapes = read_boundaries(boundaries)
+    matches = [m for m in match_areas(rows, shapes) if m.codes]
+    if not matches:
+        return None
+    values = pd.DataFrame.from_dict(rows, orient="index", dtype=float)
+    members = {a: (c, c) for a, c in csp_of_area.items()}
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in scenario)
+    return _draw(
+        shapes,
+        matches,
+        values,
+        0,
+        0,
+        members,
+        folder / f"map_{safe}.png",
+        f"{scenario} against {reference}: share of demand met by council area, {period}",
+        (f"{scenario}: share of demand met", f"Difference from {reference}"),
+    )

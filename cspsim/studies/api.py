@@ -419,6 +419,26 @@ def _warnings(comp: Comparison, scenarios: list[Scenario], precision: float | No
     return warnings
 
 
+def _difference_maps(comp: Comparison, scenarios: list[Scenario], out: Path) -> list[Path]:
+    """A map per compared scenario of real places: its CSPs' share of demand met over the
+    window and the paired difference from the reference (``map_<scenario>.png``)."""
+    if comp.csp is None or not any(s.geography.real for s in scenarios):
+        return []
+    from cspsim.analysis.maps import plot_difference_map
+
+    first = comp.window_fy if comp.window_fy is not None else int(comp.frame["fy"].min())
+    last = int(comp.frame["fy"].max())
+    period = f"FY {first}/{(first + 1) % 100:02d} to {last}/{(last + 1) % 100:02d}"
+    maps = []
+    for sc in scenarios[1:]:
+        model = check_buildable(sc)
+        ep = model.epochs[-1]
+        areas = {n: ep.csp_names[ep.csp_of_area[a]] for a, n in enumerate(model.geo.names)}
+        png = plot_difference_map(comp.csp, sc.name, scenarios[0].name, areas, out, period)
+        maps += [png] if png is not None else []
+    return maps
+
+
 def _write_comparison(
     comp: Comparison,
     scenarios: list[Scenario],
@@ -438,6 +458,7 @@ def _write_comparison(
         io.write_csv(comp.csp, out / "csp_comparison.csv")
         comp.files.append("csp_comparison.csv")
     plots = plot_comparison(comp.frame, comp.table, out, comp.window_fy)
+    plots += _difference_maps(comp, scenarios, out)
     meta = {
         "root_seed": root,
         "first_quarter": str(comp.frame["date"].min().date()),
