@@ -118,5 +118,11 @@ def test_compare_of_real_places_maps_the_difference(tmp_path):
     png = tmp_path / "c" / "map_kent_section_114_2026.png"
     assert png.exists() and png.name in comp.files
     assert f"alt='{png.stem}'" in (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
-    medway = comp.csp[(comp.csp["csp"] == "Medway") & (comp.csp["outcome"] == "share_met")]
+    c = comp.csp
+    medway = c[
+        (c["csp"] == "Medway")
+        & (c["outcome"] == "share_met")
+        & (c["scenario"] == "kent_section_114_2026")
+    ]
+    assert len(medway) == 1
     assert (medway["diff"] < 0).all()  # the section 114 council, shaded below the reference
