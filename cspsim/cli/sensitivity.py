@@ -57,6 +57,12 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     s.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     s.add_argument("--force", action="store_true", help=FORCE_HELP)
+    s.add_argument(
+        "--export",
+        choices=["ema"],
+        help="also write the results for another tool: ema = OUT/ema_results.tar.gz, "
+        "(experiments, outcomes) for EMA Workbench's load_results, PRIM and CART",
+    )
     s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     s.set_defaults(func=cmd_sensitivity)
 
@@ -88,6 +94,16 @@ def _finish(p: Plan, out: Path, args: argparse.Namespace) -> int:
     analysis = analyze(p, out, plots=not args.no_plots)
     if not args.quiet:
         print("\n".join(summary_lines(p, analysis, top=5)))
+    if args.export == "ema":
+        from cspsim.studies.results import load_sweep
+
+        try:
+            path = load_sweep(out).export_ema()
+        except OSError as exc:
+            raise UserError(f"--export ema: cannot write the archive: {exc}") from None
+        if not args.quiet:
+            print(f"EMA Workbench archive: {path} (ema_workbench.load_results)")
+    if not args.quiet:
         print(f"\nResults: {out}")
     if not analysis.complete:
         c = analysis.counts
