@@ -72,6 +72,8 @@ def test_below_selects_the_other_side(linear_sweep):
     x3 = found.limits[(found.limits["box"] == 1) & (found.limits["factor"] == "x3")].iloc[0]
     assert x3["lower"] == pytest.approx(x3["full_lower"]) and x3["upper"] < 0.6
     assert found.cart is not None and "x3" in found.cart.iloc[0]["ranges"]
+    again = discover(linear_sweep, "y", below=1.5, cart=True)  # CART's ties are seeded
+    pd.testing.assert_frame_equal(again.cart, found.cart)
 
 
 @pytest.mark.parametrize(

@@ -208,7 +208,8 @@ def _prim_boxes(
 
 
 def run_cart(x: pd.DataFrame, cases: np.ndarray, mass_min: float = 0.05) -> pd.DataFrame:
-    """EMA's CART on ``(x, cases)``: one row per leaf box, its statistics and ranges."""
+    """EMA's CART on ``(x, cases)``: one row per leaf box, its statistics and ranges (the same
+    on every call: the tree's tie-breaking is seeded)."""
     import_ema()
     from ema_workbench.analysis import cart
     from ema_workbench.analysis.scenario_discovery_util import _determine_restricted_dims
@@ -217,7 +218,12 @@ def run_cart(x: pd.DataFrame, cases: np.ndarray, mass_min: float = 0.05) -> pd.D
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         c = cart.CART(x, cases.astype(bool), mass_min=mass_min)
-        c.build_tree()
+        # CART.build_tree fits scikit-learn's tree without a random_state, which breaks ties
+        # between equally good splits at random: fit the same tree with a fixed one instead.
+        from sklearn.tree import DecisionTreeClassifier
+
+        c.clf = DecisionTreeClassifier(min_samples_leaf=int(mass_min * len(x)), random_state=0)
+        c.clf.fit(c._x, c.y)
     init = c.boxes[0].copy()
     for col in x.columns:  # the full space, to tell restricted factors from the rest
         init[col] = [set(x[col]), set(x[col])] if isinstance(init[col][0], set) else [
