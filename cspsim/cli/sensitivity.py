@@ -36,10 +36,14 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add the ``sensitivity`` subcommand to the ``cspsim`` parser."""
     s = subparsers.add_parser(
         "sensitivity",
-        help="sensitivity analysis of an experiment file (SALib; local pool or Dask)",
+        aliases=["sweep"],
+        help="run a sweep of an experiment file and its sensitivity analysis (SALib; local "
+        "pool or Dask)",
         description="Sample, run, analyse and plot a sensitivity experiment "
         "(experiments/*.toml). Results go to disk as they complete; --resume continues "
-        "a sweep that was interrupted or killed.",
+        "a sweep that was interrupted or killed; --export ema writes the design points and "
+        "outcomes for EMA Workbench, and `cspsim discover` finds the parameter ranges where "
+        "an outcome crosses a threshold. `cspsim sweep` is another name for this command.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
