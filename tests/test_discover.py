@@ -108,3 +108,18 @@ def test_cli_discover(linear_sweep, tmp_path, capsys):
 def test_not_a_sweep(tmp_path):
     with pytest.raises(LoadError, match="not a sweep folder"):
         discover(tmp_path, "y", below=1)
+
+
+def test_failed_points_are_left_out_with_a_note(tmp_path):
+    """Design points with a failed run have no mean: PRIM sees the others, and a note says so."""
+    path = tmp_path / "exp.toml"
+    path.write_text(
+        textwrap.dedent(LINEAR)
+        .replace("noisy_linear", "ishigami_failing")
+        .replace("x1 = { bounds = [0, 1] }", "x1 = { bounds = [0, 3] }")
+    )
+    folder = sweep(path, tmp_path / "out", workers=1, analyze=False).folder
+    found = discover(folder, "y", above=5.0)
+    failed = int((~load_sweep(folder).outcomes["ok"]).sum())
+    assert failed > 0 and found.points == 400 - failed
+    assert any(n.startswith(f"{failed} design points left out") for n in found.notes)

@@ -138,3 +138,17 @@ def test_plain_script_without_main_guard(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert "points 16 runs 32" in done.stdout
+
+
+def test_ema_workbench_is_imported_lazily():
+    """The CLI and the Python API import ema_workbench only when discover or an export needs
+    it (it takes seconds to import)."""
+    code = (
+        "import sys, cspsim, cspsim.cli.main, cspsim.studies.api, cspsim.studies.discovery; "
+        "cspsim.cli.main.parser(); assert 'ema_workbench' not in sys.modules, 'imported'"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -274,8 +274,14 @@ def discover(
         DiscoveryError: the question does not fit the sweep (one line, naming the problem).
         LoadError: ``source`` is not a sweep folder.
     """
-    if not 0 < density <= 1 or max_boxes < 1 or not 0 < peel_alpha < 1 or not 0 < mass_min < 1:
-        raise DiscoveryError("density in (0, 1], max_boxes >= 1, peel_alpha, mass_min in (0, 1)")
+    bad = [text for ok, text in (
+        (0 < density <= 1, f"--density must be in (0, 1], not {density:g}"),
+        (max_boxes >= 1, f"--max-boxes must be at least 1, not {max_boxes}"),
+        (0 < peel_alpha < 1, f"peel_alpha must be in (0, 1), not {peel_alpha:g}"),
+        (0 < mass_min < 1, f"--mass-min must be in (0, 1), not {mass_min:g}"),
+    ) if not ok]  # fmt: skip
+    if bad:
+        raise DiscoveryError("; ".join(bad))
     results = source if isinstance(source, SweepResults) else load_sweep(source)
     x, cases, condition = cases_of_interest(results, outcome, below, above)
     traj, boxes, limits, notes = run_prim(
@@ -285,6 +291,13 @@ def discover(
                 "mass_min": mass_min, "cart": cart}  # fmt: skip
     found = Discovery(outcome, condition, len(x), int(cases.sum()), traj, boxes, limits,
                       settings=settings, notes=notes)  # fmt: skip
+    left_out = len(results.experiments) - len(x)
+    if left_out:
+        found.notes.append(
+            f"{left_out} design points left out: a replicate failed or is missing, so their "
+            "mean is unknown; the sampled ranges above are those of the points analysed, and "
+            "failures that cluster in one region hide it from PRIM (see failures.csv)"
+        )
     if len(x) < 10 * x.shape[1]:
         found.notes.append(
             f"{len(x)} design points for {x.shape[1]} factors: PRIM's boxes are unstable with "
