@@ -96,13 +96,16 @@ def _plot_trajectory(found: Discovery, path: Path) -> None:
     points = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=18)
     for k, steps in t.groupby("box"):
         ax.plot(steps["coverage"], steps["density"], lw=0.6, color="grey")
-        chosen = steps[steps["chosen"]]
-        ax.scatter(chosen["coverage"], chosen["density"], s=120, facecolors="none",
-                   edgecolors="red", label=f"box {k} (chosen)")  # fmt: skip
+        chosen = steps[steps["chosen"]].iloc[0]
+        ax.scatter([chosen["coverage"]], [chosen["density"]], s=120, facecolors="none",
+                   edgecolors="red")  # fmt: skip
+        ax.annotate(f"box {k}", (chosen["coverage"], chosen["density"]), color="red",
+                    xytext=(8, -14), textcoords="offset points")  # fmt: skip
     fig.colorbar(points, ax=ax, label="restricted factors")
     ax.set(xlabel="coverage", ylabel="density", xlim=(0, 1.02), ylim=(0, 1.02),
            title=f"PRIM peeling trajectory: {found.outcome} {found.condition}")  # fmt: skip
-    ax.legend(loc="lower left", fontsize=8)
+    ax.text(0.01, 0.01, "red circles: the chosen step of each box", transform=ax.transAxes,
+            fontsize=8, color="red")  # fmt: skip
     fig.tight_layout()
     io.atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
@@ -112,14 +115,15 @@ def _plot_box(found: Discovery, k: int, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = found.limits[(found.limits["box"] == k) & found.limits["lower"].notna()]
-    fig, ax = plt.subplots(figsize=(7, 0.5 * max(len(rows), 1) + 1.4))
+    fig, ax = plt.subplots(figsize=(9, 0.45 * max(len(rows), 1) + 1.4))
     for i, (_, r) in enumerate(rows.iterrows()):
         span = (r["full_upper"] - r["full_lower"]) or 1.0
         lo, hi = (r["lower"] - r["full_lower"]) / span, (r["upper"] - r["full_lower"]) / span
         ax.barh(i, 1.0, color="#eeeeee")
         ax.barh(i, hi - lo, left=lo, color="#3b75af")
-        ax.text(1.02, i, f"{r['lower']:.4g} to {r['upper']:.4g} {r['unit']}", va="center")
+        ax.text(1.02, i, f"{r['lower']:.3g} to {r['upper']:.3g} {r['unit']}", va="center")
     ax.set_yticks(range(len(rows)), list(rows["factor"]))
+    ax.invert_yaxis()  # in the order of prim_limits.csv, top down
     ax.set(xlim=(0, 1), xlabel="position in the factor's sampled range")
     box = found.boxes[found.boxes["box"] == k].iloc[0]
     ax.set_title(f"Box {k}: coverage {box['coverage']:.2f}, density {box['density']:.2f}")
