@@ -18,7 +18,6 @@ functions that wrote them return.
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cspsim import io
 from cspsim.analysis.comparison import Comparison
 from cspsim.inputs.scenario import Scenario
 from cspsim.studies.run_result import RunResult
@@ -98,9 +98,7 @@ class SweepResults:
         for name in y:  # save_results looks up each outcome's kind in EMA's register
             ScalarOutcome(name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        ema.save_results((x, y), str(tmp))
-        os.replace(tmp, path)
+        io.atomic_write(path, lambda tmp: ema.save_results((x, y), str(tmp)))
         return path
 
 
