@@ -88,7 +88,10 @@ def cases_of_interest(
     x, ys = results.to_ema([outcome])
     y = ys[outcome]
     if not len(y):
-        raise DiscoveryError(f"{results.folder}: no design point has every replicate of {outcome}")
+        raise DiscoveryError(
+            f"{results.folder}: no design point has {outcome} from every replicate (runs "
+            "missing or failed: see the sweep's summary.md, or finish it with --resume)"
+        )
     threshold = below if below is not None else above
     assert threshold is not None  # exactly one was given, checked above
     cases = y < threshold if below is not None else y > threshold

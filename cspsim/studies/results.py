@@ -141,6 +141,7 @@ def load_sweep(folder: str | Path) -> SweepResults:
     Raises:
         LoadError: the folder is not a sweep.
     """
+    from cspsim.studies.sensitivity.analysis import replicate_means
     from cspsim.studies.sensitivity.checks import known_spec
     from cspsim.studies.sensitivity.design import build_design
     from cspsim.studies.sensitivity.store import Store
@@ -163,19 +164,10 @@ def load_sweep(folder: str | Path) -> SweepResults:
     store = Store(folder / "store")
     manifest = store.read_manifest()
     outputs = list(manifest["outputs"])
-    runs = store.read()
-    keep = ["point", "replicate", "seed", "ok"]
-    runs = runs[keep + [c for c in outputs if c in runs.columns]]
-    grid = {}
-    n_points, reps = len(experiments), int(manifest["replicates"])
-    for name in outputs:
-        values = np.full((n_points, reps), np.nan)
-        if len(runs):
-            good = runs["ok"].to_numpy(bool)
-            values[runs["point"].to_numpy()[good], runs["replicate"].to_numpy()[good]] = runs[
-                name
-            ].to_numpy(float)[good]
-        grid[name] = values.mean(axis=1)  # NaN unless every replicate gave a number
+    columns = ["point", "replicate", "seed", "ok", *outputs]
+    runs = store.read(columns=columns).reindex(columns=columns)  # all columns, even if empty
+    runs = runs.astype({"point": np.int64, "replicate": np.int64, "seed": np.int64, "ok": bool})
+    grid = replicate_means(runs, outputs, len(experiments), int(manifest["replicates"]))
     means = pd.DataFrame(grid, index=experiments.index)
     units: dict[str, str] = {}
     if loaded.spec.model == "cspsim":
