@@ -89,6 +89,16 @@ def test_ema_archive_loads_and_prim_accepts_it(years_sweep):
     assert box is not None and len(box.peeling_trajectory) >= 1
 
 
+def test_sweep_refuses_a_folder_that_holds_one(years_sweep):
+    """The error names the Python argument, not the command's flag."""
+    from cspsim.studies.sensitivity import SweepError
+
+    exp = years_sweep.folder.parent / "exp.toml"
+    with pytest.raises(SweepError, match=r"already holds a sweep: pass resume=True, or choose "
+                       r"another out$"):  # fmt: skip
+        cspsim.sweep(exp, years_sweep.folder, workers=1)
+
+
 def test_cli_export_ema(years_sweep, capsys):
     """`cspsim sensitivity --analyze-only DIR --export ema` rewrites the archive."""
     path = years_sweep.folder / "ema_results.tar.gz"
@@ -152,3 +162,31 @@ def test_ema_workbench_is_imported_lazily():
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_sweep_in_a_jupyter_kernel(tmp_path):
+    """A notebook cell (a Jupyter kernel on 127.0.0.1) sweeps on two worker processes."""
+    manager = pytest.importorskip("jupyter_client.manager")
+    pytest.importorskip("ipykernel")
+    exp = tmp_path / "exp.toml"
+    exp.write_text(textwrap.dedent(CLEVELAND))
+    cell = (
+        f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
+        "import cspsim\n"
+        f"r = cspsim.sweep({str(exp)!r}, {str(tmp_path / 'out')!r}, workers=2, analyze=False)\n"
+        "print('points', len(r.experiments), 'runs', int(r.outcomes['ok'].sum()))\n"
+    )
+    km, kc = manager.start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    out: list[str] = []
+
+    def hook(msg: dict) -> None:
+        content = msg["content"]
+        out.append(content.get("text") or "\n".join(content.get("traceback", [])))
+
+    try:
+        reply = kc.execute_interactive(cell, timeout=240, output_hook=hook)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok", "".join(out)[-2000:]
+    assert "points 16 runs 32" in "".join(out)

@@ -242,13 +242,22 @@ def sweep(
     from cspsim.studies.sensitivity.api import make_executor
     from cspsim.studies.sensitivity.api import sweep as run_sweep
     from cspsim.studies.sensitivity.experiment import load_experiment
-    from cspsim.studies.sensitivity.sweep import plan
+    from cspsim.studies.sensitivity.sweep import SweepError, plan
 
     if export not in (None, "ema"):
         raise ValueError(f"export must be None or 'ema', not {export!r}")
     p = plan(load_experiment(experiment))
     folder = Path(out) if out is not None else results_dir() / "sensitivity" / p.loaded.spec.name
-    run_sweep(p, folder, make_executor(p, workers, scheduler), resume=resume)
+    has_sweep = (folder / "store" / "manifest.json").is_file()
+    if not resume and (has_sweep or (folder / "manifest.json").is_file()):
+        raise SweepError(f"{folder} already holds a sweep: pass resume=True, or choose another out")
+    if resume and not has_sweep:
+        raise SweepError(f"resume: {folder} holds no sweep to resume")
+    try:  # checked before the pool starts; the design key is checked by run_sweep
+        run_sweep(p, folder, make_executor(p, workers, scheduler), resume=resume)
+    except SweepError as exc:  # its message names the command's flags; say it in Python
+        text = str(exc).replace("add --resume", "pass resume=True").replace("--resume", "resume")
+        raise SweepError(text.replace("another --out", "another out")) from None
     analysis = analyze_sweep(p, folder, plots=plots) if analyze else None
     results = load_sweep(folder)
     results.analysis = analysis
