@@ -115,6 +115,7 @@ def test_load_run_and_compare_folders(tmp_path):
     assert isinstance(back, cspsim.RunResult) and back.seeds == run.seeds
     pd.testing.assert_frame_equal(back.frame, run.frame, check_dtype=False)  # parquet: date in ms
     assert back.scenario.name == run.scenario.name and back.survey_year == run.survey_year
+    pd.testing.assert_frame_equal(back.areas, run.areas, check_dtype=False)
     cleveland = CONFIGS_DIR / "cleveland.toml"
     comp = cspsim.compare([cleveland, cleveland], replicates=2, workers=1, out=tmp_path / "c")
     again = cspsim.load(tmp_path / "c")

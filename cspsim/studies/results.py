@@ -177,6 +177,18 @@ def load_sweep(folder: str | Path) -> SweepResults:
     return SweepResults(folder, loaded.spec.name, experiments, runs, means, units)
 
 
+def _read_areas(path: Path) -> pd.DataFrame:
+    """``areas.csv`` as written: blank codes (synthetic areas have none) stay empty strings,
+    and the ``from``/``to`` quarters are dates again."""
+    if not path.is_file():
+        return pd.DataFrame()
+    areas = pd.read_csv(path, keep_default_na=False)
+    for col in ("from", "to"):
+        if col in areas:
+            areas[col] = pd.to_datetime(areas[col]).dt.date
+    return areas
+
+
 def _load_run(folder: Path, manifest: dict[str, Any]) -> RunResult:
     year = manifest["resolved_config"]["time"]["start"]
     surveys = sorted(folder.glob("survey_*.csv"))
@@ -193,6 +205,7 @@ def _load_run(folder: Path, manifest: dict[str, Any]) -> RunResult:
         workers=int(manifest.get("workers", 1)),
         wall_time_s=float(manifest.get("wall_time_s", 0.0)),
         files=list(manifest.get("files", [])),
+        areas=_read_areas(folder / "areas.csv"),
     )
 
 
