@@ -172,12 +172,17 @@ def test_sweep_in_a_jupyter_kernel(tmp_path):
     exp = tmp_path / "exp.toml"
     exp.write_text(textwrap.dedent(CLEVELAND))
     cell = (
-        f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
         "import cspsim\n"
         f"r = cspsim.sweep({str(exp)!r}, {str(tmp_path / 'out')!r}, workers=2, analyze=False)\n"
         "print('points', len(r.experiments), 'runs', int(r.outcomes['ok'].sum()))\n"
+        "import pandas as pd\n"
+        "print(pd.read_parquet(r.folder / 'store' / 'chunk-000000.parquet')['error'].iloc[0])\n"
     )
-    km, kc = manager.start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    # This checkout on the path of the kernel and of its worker processes (an absolute path:
+    # the kernel runs in tmp_path), not another cspsim installed in the environment.
+    km, kc = manager.start_new_kernel(
+        kernel_name="python3", cwd=str(tmp_path), env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
     out: list[str] = []
 
     def hook(msg: dict) -> None:
@@ -190,4 +195,4 @@ def test_sweep_in_a_jupyter_kernel(tmp_path):
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     assert reply["content"]["status"] == "ok", "".join(out)[-2000:]
-    assert "points 16 runs 32" in "".join(out)
+    assert "points 16 runs 32" in "".join(out), "".join(out)[-2000:]
