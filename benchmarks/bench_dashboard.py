@@ -55,7 +55,7 @@ def _quarter_index(page) -> int:
 
 def _server_times(page) -> tuple[float, float]:
     text = page.inner_text("body")
-    m = re.search(r"step ([\d.]+) ms · plots built in ([\d.]+) ms", text)
+    m = re.search(r"step ([\d.]+) ms · plots ([\d.]+) ms", text)
     return (float(m.group(1)), float(m.group(2))) if m else (float("nan"), float("nan"))
 
 
@@ -66,7 +66,7 @@ def measure(page, steps: int) -> dict:
     for _ in range(steps):
         latencies.append(page.evaluate(STEP_JS))
         server.append(_server_times(page))
-    thumb = page.locator("[role=slider]").first  # Mesa's play interval
+    thumb = page.locator("[role=slider]").first  # the pause between quarters while playing
     thumb.focus()
     thumb.press("Home")
     page.wait_for_timeout(300)
@@ -78,8 +78,12 @@ def measure(page, steps: int) -> dict:
             "() => /\\((\\d+) of \\1\\)/.test(document.querySelector('.cspsim-quarter').innerText)",
             timeout=30_000,
         )
-    except Exception:
-        page.get_by_role("button", name="❚❚").click()
+    except Exception:  # still playing after 30 s: pause (unless it has just finished)
+        page.evaluate(
+            "() => { const b = [...document.querySelectorAll('button')]"
+            ".find(x => x.innerText.trim() === '❚❚'); if (b && !b.disabled) b.click(); }"
+        )
+        page.wait_for_timeout(500)
     rate = (_quarter_index(page) - start) / (time.perf_counter() - t0)
     return {
         "step_latency_ms_median": round(statistics.median(latencies), 1),

@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_sweep.py [--runs 1440] [--dask-runs 20000]
-        [--memory-runs 20000] [--memory-model trivial|cleveland]
+        [--memory-runs 20000] [--memory-model trivial|cleveland|policies|policies-trivial]
         [--scenario configs/baseline.toml] [--only throughput,overhead,dask,memory]
 
 Measures, on this machine:
@@ -15,8 +15,8 @@ Measures, on this machine:
 3. dask: per-run and per-task overhead through a local Dask scheduler (two single-threaded
    worker processes) with a near-zero-cost model function;
 4. memory: peak resident memory (this process plus its children) of a 20,000-run sweep of a
-   near-zero-cost model function (or of the Cleveland scenario), and its resident memory
-   at each quarter of the sweep.
+   near-zero-cost model function (or of the Cleveland scenario, or of an exploration of the
+   national model: policies x scenarios), and its resident memory at each quarter of the sweep.
 """
 
 from __future__ import annotations
@@ -38,7 +38,13 @@ import psutil
 ROOT = Path(__file__).absolute().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cspsim.studies.sensitivity import load_experiment, make_executor, plan, sweep  # noqa: E402
+from cspsim.studies.sensitivity import (  # noqa: E402
+    analyze,
+    load_experiment,
+    make_executor,
+    plan,
+    sweep,
+)
 from cspsim.studies.sensitivity.worker import model_function  # noqa: E402
 
 NATIONAL = """
@@ -164,10 +170,24 @@ w_statutory = {{}}
 
 
 def memory(tmp: Path, runs: int, model: str) -> None:
-    """Section 4 (``model``: "trivial" function or the "cleveland" scenario)."""
+    """Section 4 (``model``: "trivial" function, the "cleveland" scenario, or "policies":
+    ``experiments/policies_national.toml``, 3 policies x N scenarios x 2 replicates with a
+    stored time series, its report tables (experiments, outcomes, by policy) included; or
+    "policies-trivial": a Latin hypercube x 4 policies of the near-zero-cost function)."""
     if model == "cleveland":
         cfg = (ROOT / "configs" / "cleveland.toml").as_posix()
         path = write(tmp, "memory", CLEVELAND.format(scenario=cfg, N=runs))
+    elif model == "policies":  # the shipped example at N = runs / 6, 50 runs per task
+        text = (ROOT / "experiments" / "policies_national.toml").read_text()
+        text = text.replace('"../', f'"{ROOT.as_posix()}/')
+        path = write(
+            tmp, "memory", text.replace("N = 100", f"N = {-(-runs // 6)}\nruns_per_task = 50")
+        )
+        (tmp / "outcomes.toml").write_bytes((ROOT / "experiments" / "outcomes.toml").read_bytes())
+    elif model == "policies-trivial":  # the same design shape (lhs x 4 policies), no model cost
+        text = TRIVIAL.format(N=runs // 4, rpt="runs_per_task = 50").replace("rbd_fast", "lhs")
+        policies = "".join(f"[policies.p{k}]\nc = {k / 4}\n" for k in range(4))
+        path = write(tmp, "memory", text.replace("c = { bounds = [0, 1] }\n", "") + policies)
     else:
         path = write(tmp, "memory", TRIVIAL.format(N=runs, rpt="runs_per_task = 50"))
     me = psutil.Process()
@@ -192,7 +212,11 @@ def memory(tmp: Path, runs: int, model: str) -> None:
     thread = threading.Thread(target=watch, daemon=True)
     base, driver0 = rss(), me.memory_info().rss / 2**20
     thread.start()
-    t, _p, prog = timed_sweep(path, tmp / "mem", workers=2)
+    t, p, prog = timed_sweep(path, tmp / "mem", workers=2)
+    if model.startswith("policies"):
+        t0 = time.perf_counter()
+        analyze(p, tmp / "mem", plots=False)
+        print(f"  report tables written in {time.perf_counter() - t0:.1f} s")
     done.set()
     thread.join()
     peak = max(m for _, m in samples)
@@ -212,7 +236,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1440, help="national runs for 1-2 (1440)")
     ap.add_argument("--dask-runs", type=int, default=20000, help="runs for 3 (20000)")
     ap.add_argument("--memory-runs", type=int, default=20000, help="runs for 4 (20000)")
-    ap.add_argument("--memory-model", choices=["trivial", "cleveland"], default="trivial")
+    ap.add_argument(
+        "--memory-model",
+        choices=["trivial", "cleveland", "policies", "policies-trivial"],
+        default="trivial",
+    )
     ap.add_argument("--scenario", default=str(ROOT / "configs" / "baseline.toml"))
     ap.add_argument("--only", default="throughput,overhead,dask,memory")
     args = ap.parse_args()

@@ -34,9 +34,12 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = launch(pw)
             page = open_dashboard(browser, port, args.width, args.height)
-            page.locator(".v-select", has_text="Lesson").first.click()
-            page.locator(".v-list-item", has_text="Merge or not?").click()
-            page.get_by_text("Time: 0.0").wait_for()
+            page.locator(".cspsim-lesson-menu").click()
+            page.locator(".cspsim-lesson-list button", has_text="Merge or not?").click()
+            page.wait_for_function(
+                "() => document.body.innerText.includes('Merge or not?')"
+                " && document.querySelector('.cspsim-quarter').innerText.includes('before')"
+            )
             page.wait_for_timeout(800)
             for k in range(1, args.quarters + 1):
                 page.get_by_role("button", name="Step").click()

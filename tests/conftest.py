@@ -170,3 +170,24 @@ def hand_state():
         return pd.DataFrame([base | r for r in rows])
 
     return make
+
+
+@pytest.fixture
+def policies_experiment(tmp_path) -> Callable[[int, int], Any]:
+    """``make(N, runs_per_task)``: ``experiments/cleveland_policies.toml`` (3 policies x N
+    sampled scenarios x 2 replicates, with a time series) copied to ``tmp_path`` with its
+    outcomes file, at that N and runs per task; returns the file's path."""
+    from cspsim.paths import REPO_DIR
+
+    def make(N: int, runs_per_task: int) -> Any:
+        text = (REPO_DIR / "experiments" / "cleveland_policies.toml").read_text()
+        text = text.replace('"../configs/', f'"{CONFIGS_DIR.as_posix()}/')
+        text = text.replace("N = 12", f"N = {N}\nruns_per_task = {runs_per_task}")
+        (tmp_path / "outcomes.toml").write_text(
+            (REPO_DIR / "experiments" / "outcomes.toml").read_text()
+        )
+        path = tmp_path / "policies.toml"
+        path.write_text(text)
+        return path
+
+    return make

@@ -91,11 +91,14 @@ def test_district_csps_get_less_health_and_probation_engagement(baseline, nation
         n_served = np.bincount(fp)[fp]
         assert n_served[district].mean() > n_served[unitary].mean()
     runs = run_many(baseline, seeds=(1, 2, 3), geography=geo)
-    for k, margin in ((HEALTH, 0.05), (PROBATION, 0.0)):
+    # Probation's gap is small under the 2009 calibration (one seed in three is a near tie
+    # since SARCs stopped being a fixed cost in every CSP, issue 12), so it is judged on the
+    # mean over seeds; health's on every seed.
+    for k, margin, every_seed in ((HEALTH, 0.05, True), (PROBATION, 0.0, False)):
         d = np.array([_mean_engagement(m, k, district) for m in runs])
         u = np.array([_mean_engagement(m, k, unitary) for m in runs])
-        assert np.all(d < u), (PARTNER_TYPES[k], d, u)
-        assert u.mean() - d.mean() > margin
+        assert np.all(d < u) or not every_seed, (PARTNER_TYPES[k], d, u)
+        assert u.mean() - d.mean() > margin, (PARTNER_TYPES[k], d, u)
 
 
 def _shared_health_areas(cleveland, variant, w_dilution: float):

@@ -6,6 +6,7 @@ renders the Solara page in-process (``solara.render``), which is quick.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -180,6 +181,92 @@ def test_rebuild_with_replay_equals_stepping(cleveland):
     assert replayed.rec.team_fte[24].sum() < base  # the cut bites
 
 
+def test_a_cut_applies_from_the_current_quarter_and_moves_share_met():
+    """A cut switched on mid-run starts in the current financial year (its start year is
+    unset), so share met moves within two quarters; a year set by hand is kept."""
+    s = Session(CLEVELAND)
+    t = 30  # 2016 Q4
+    assert s.baseline.sched.quarters[t].isoformat() == "2016-10-01"
+    s.values = s.moved("cut_pct__council", 30.0, t)
+    assert s.values["cut_start_year__council"] == 2016  # financial year 2016-17
+    m = DashboardModel(s, replay_to=t)
+    m.step()
+    m.step()
+    run, base = series_of(m, s.areas), s.baseline_series()
+    assert run.share_met[t + 2] < base.share_met[t + 2] - 0.005
+    # Moved once more (or with its year set), the cut keeps its year.
+    s.values = {**s.values, "cut_start_year__council": 2012}
+    assert s.moved("cut_pct__council", 40.0, t)["cut_start_year__council"] == 2012
+    # Before the first quarter: the run's first financial year, within the slider's bounds.
+    fresh = Session(CLEVELAND)
+    first = fresh.moved("cut_pct__police", 10.0, -1)["cut_start_year__police"]
+    assert first == fresh.control("cut_start_year__police").lower == 2010
+
+
+def test_undo_in_a_lesson_goes_back_to_the_lessons_levers():
+    lesson = next(x for x in load_lessons() if x.key == "squeeze_2010s")
+    s = Session(CLEVELAND)
+    s.apply_lesson(lesson)
+    start = dict(s.values)
+    assert start["cut_pct__council"] == 32.6
+    s.values = {**s.values, "cut_pct__council": 0.0, "cut_pct__police": 0.0}
+    assert s.start_values() == start  # "Undo lever changes" and "Reset lesson" go here
+    s.lesson = None
+    assert s.start_values() == s.base_values
+
+
+def test_events_are_dated_from_the_scenario_and_the_levers():
+    from cspsim.dashboard.events import events_for, just_happened
+
+    s = Session(CONFIGS_DIR / "lessons" / "scenarios" / "warwickshire.toml")
+    s.values = s.moved("cut_pct__council", 20.0, 30)
+    run = s.scenario_for()
+    events = events_for(run, s.changed(), s.labels, s.span)
+    by_label = {e.label: e for e in events}
+    history = {
+        "Spending review": "2010-10-20", "PCCs elected": "2012-11-22",
+        "Public health": "2013-04-01", "Probation split": "2014-06-01",
+        "Probation reunified": "2021-06-26", "ICBs": "2022-07-01",
+    }  # fmt: skip
+    for label, date in history.items():
+        assert by_label[label].date.isoformat() == date and by_label[label].kind == "history"
+    assert by_label["Prevent"].date.isoformat() == "2015-07-01"  # duties.toml
+    lever = [e for e in events if e.kind == "lever"]
+    assert [(e.date.isoformat(), e.label) for e in lever] == [("2016-04-01", "Cut to councils")]
+    assert [e.date for e in events] == sorted(e.date for e in events)
+    now, current = just_happened(events, dt.date(2012, 10, 1))
+    assert current and now[0].label == "PCCs elected"
+    now, current = just_happened(events, dt.date(2013, 1, 1))
+    assert not current and now[0].label == "PCCs elected"
+    squeeze = next(x for x in load_lessons() if x.key == "squeeze_2010s")
+    s.apply_lesson(squeeze)  # five cuts from April 2010: one event, every cut named
+    grouped = [e for e in events_for(s.scenario_for(), s.changed(), s.labels, s.span)
+               if e.kind == "lever" and e.date == dt.date(2010, 4, 1)]  # fmt: skip
+    assert len(grouped) == 1 and grouped[0].label == "5 levers"
+    assert "Cut to police (%): 14.8" in grouped[0].text
+    opt = charts.with_events({"series": []}, events)
+    marks = opt["series"][0]["markLine"]["data"]
+    assert len(marks) == len(events)
+    assert all(m["label"]["show"] == (e.kind != "duty") for m, e in zip(marks, events, strict=True))
+
+
+def test_monitors_show_run_baseline_and_difference():
+    s = Session(CLEVELAND)
+    s.values = s.moved("cut_pct__council", 40.0, 20)
+    m = DashboardModel(s, replay_to=40)
+    rows = {r.label: r for r in charts.monitors(series_of(m, s.areas), s.baseline_series())}
+    share = rows["Demand met"]
+    assert share.diff.endswith(" pts") and share.diff.startswith("−") and share.tone == "worse"
+    assert rows["Council teams (FTE)"].tone == "worse"
+    assert rows["Unmet demand (FTE)"].diff.startswith("+")
+    partners = [k for k in rows if "engagement" in k]
+    assert {"Police engagement (strategic, 0–1)", "Probation engagement (strategic, 0–1)"} <= set(
+        partners
+    )
+    head = charts.headline(series_of(m, s.areas), s.baseline_series())
+    assert head[0] == share and all(r.diff for r in head)
+
+
 def test_mesa_reset_with_a_new_seed_reruns_the_baseline():
     s = Session(CLEVELAND)
     old = s.baseline.rec.delivered.copy()
@@ -220,18 +307,38 @@ def test_plots_show_this_run_against_the_baseline(cleveland):
     assert [x["name"] for x in duty["series"]] == [charts.BASELINE, charts.CURRENT]
     dashed = [x["lineStyle"]["type"] for x in eng["series"]]
     assert dashed.count("dashed") == dashed.count("solid") > 0
-    assert len(budgets["series"]) == 8 + 2  # four measures, two runs; the style key
+    assert len(budgets["series"]) == 8  # four measures, two runs
+    assert share["title"]["subtext"] == charts.STYLE_NOTE  # which line style is which run
 
 
-def test_single_area_step_and_plots_are_fast(cleveland):
-    """Python side of one quarter (step, outcomes, every plot): well under 100 ms."""
-    m, times = DashboardModel(cleveland), []
+def test_chart_text_is_presentation_size(cleveland):
+    """Every font the plots set is at least 16 px (readable from the back of a room)."""
+    m = DashboardModel(cleveland, replay_to=7)
+
+    def sizes(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "fontSize":
+                    yield v
+                yield from sizes(v)
+        elif isinstance(x, list):
+            for v in x:
+                yield from sizes(v)
+
+    for opt in _options(m, cleveland)[:5]:
+        found = list(sizes(opt))
+        assert found and min(found) >= 16, opt["title"]
+
+
+def test_every_quarter_steps_and_plots(cleveland):
+    """Every quarter of a run steps and gives plots that serialise to JSON (the browser's
+    input). Its speed is a benchmark, not a test: benchmarks/bench_dashboard.py."""
+    m, n = DashboardModel(cleveland), 0
     while m.running:
-        t0 = time.perf_counter()
         m.step()
-        json.dumps(_options(m, cleveland))
-        times.append(time.perf_counter() - t0)
-    assert np.median(times) < 0.05, f"median {1000 * np.median(times):.1f} ms"
+        assert json.loads(json.dumps(_options(m, cleveland)))
+        n += 1
+    assert n > 4
 
 
 def _lesson_effects(key: str) -> tuple[Session, object, object]:
@@ -259,19 +366,90 @@ def test_what_the_lessons_tell_trainers_to_look_for_still_holds():
         < base.share_met_by_duty(run.n - 1)["crime_disorder_asb"]
     )
     _, run, base = _lesson_effects("merge_or_not")
-    for partner in ("police", "health", "fire_rescue"):
+    for partner in ("health", "fire_rescue"):
         assert run.eng_strategic[last, p[partner]] > base.eng_strategic[last, p[partner]]
     # Probation: while its CRC served the four CSPs (to June 2021; its delivery units since
     # serve one borough each, so a merger no longer saves it meetings).
     q2020 = 46  # 2020 Q4 (October 2020), the last full year of the CRCs
     assert run.eng_strategic[q2020, p["probation"]] > base.eng_strategic[q2020, p["probation"]]
+    # Police attention was local already (police_dilution_weight): merging moves it little.
+    police = p["police"]
+    assert abs(run.eng_strategic[last, police] - base.eng_strategic[last, police]) < 0.05
     assert run.share_met[last] < base.share_met[last] - 0.03
     _, run, base = _lesson_effects("coordinator_and_analyst")
-    assert run.share_met[last] > base.share_met[last] + 0.05
+    # Two posts per CSP: a few points of demand met (fewer since the domestic abuse, DHR and
+    # modern slavery workloads grow with their sourced series, issue 12).
+    assert run.share_met[last] > base.share_met[last] + 0.03
     assert run.spend_gbp[last] < 1.3 * base.spend_gbp[last]
     _, run, base = _lesson_effects("backbone_investment")
     k = run.n - 1
     assert run.share_met_by_duty(k)["domestic_abuse"] > base.share_met_by_duty(k)["domestic_abuse"]
+
+
+def _pts(run, base, attr="share_met"):
+    """Last quarter's difference (run - baseline) of a share, in percentage points."""
+    return 100 * (float(getattr(run, attr)[-1]) - float(getattr(base, attr)[-1]))
+
+
+def _duty_pts(run, base, duty):
+    k = run.n - 1
+    return 100 * (run.share_met_by_duty(k)[duty] - base.share_met_by_duty(k)[duty])
+
+
+# The numbers the lesson cards quote, each checked against the model: (lesson, pattern
+# with the quoted number(s), what the model gives for each, tolerance in the quoted unit).
+# Rounded "about" figures: within 3 points (2 for a difference, 0.2 for the backbone's
+# tenths) or 4 percent of a ratio.
+LESSON_NUMBERS = [
+    ("squeeze_2010s", r"falls from about (\d+)% to about (\d+)% by 2024, against about (\d+)%",
+     lambda r, b: (100 * r.share_met[0], 100 * r.share_met[-1], 100 * b.share_met[-1]), 3.0),
+    ("squeeze_2010s", r"about (\d+)% smaller than the baseline's by 2014",
+     lambda r, b: (100 * (1 - r.team_fte[20] / b.team_fte[20]),), 4.0),  # 2014 Q1
+    ("new_duty_without_money", r"demand met ends about (\d+) points below",
+     lambda r, b: (-_pts(r, b),), 2.0),
+    ("new_duty_without_money", r"bars lose (two) to (five) points",
+     lambda r, b: _other_duties_range(r, b), 0.6),
+    ("merge_or_not", r"ends about (\d+) points below the baseline",
+     lambda r, b: (-_pts(r, b),), 2.0),
+    ("coordinator_and_analyst", r"to about (\d+) points above the baseline by 2024",
+     lambda r, b: (_pts(r, b),), 2.0),
+    ("coordinator_and_analyst", r"spend is about (\d+)% higher .* delivery about (\d+)% higher",
+     lambda r, b: (100 * (r.spend_gbp[-1] / b.spend_gbp[-1] - 1),
+                   100 * (r.delivered_fte[-1] / b.delivered_fte[-1] - 1)), 3.0),
+    ("backbone_investment", r"domestic abuse is about ([\d.]+) points above the baseline, "
+     r"all duties about ([\d.]+) points",
+     lambda r, b: (_duty_pts(r, b, "domestic_abuse"), _pts(r, b)), 0.2),
+    ("backbone_investment", r"Council teams (do not change)",
+     lambda r, b: (0.0 if np.allclose(r.team_fte, b.team_fte) else 1.0,), 0.0),
+]  # fmt: skip
+_WORDS = {"two": 2.0, "five": 5.0, "do not change": 0.0}
+
+
+def _other_duties_range(run, base):
+    """Smallest and largest loss (points) of the duties other than the new one."""
+    k = run.n - 1
+    now, ref = run.share_met_by_duty(k), base.share_met_by_duty(k)
+    losses = [100 * (ref[d] - now[d]) for d in ref if d in now and ref[d] - now[d] > 1e-9]
+    return min(losses), max(losses)
+
+
+@pytest.mark.parametrize(
+    ("key", "pattern", "model", "tolerance"), LESSON_NUMBERS, ids=lambda x: str(x)[:24]
+)
+def test_the_numbers_lesson_cards_quote_match_the_model(key, pattern, model, tolerance):
+    """Every figure a lesson quotes is what the model shows, within the stated tolerance
+    (the squeeze card once said "85% towards 60%" while the plot showed 72% to 49%)."""
+    import re
+
+    lesson = next(x for x in load_lessons() if x.key == key)
+    text = " ".join((lesson.summary, *lesson.look_for))
+    found = re.search(pattern, text)
+    assert found, f"{key}: the card no longer says {pattern!r}"
+    quoted = [_WORDS.get(g) if g in _WORDS else float(g) for g in found.groups()]
+    _, run, base = _lesson_effects(key)
+    actual = model(run, base)
+    for q, a in zip(quoted, actual, strict=True):
+        assert abs(q - a) <= tolerance, f"{key}: the card says {q:g}, the model gives {a:.2f}"
 
 
 # ------------------------------------------------------------------ command line and assets
@@ -303,3 +481,51 @@ def test_browser_files_follow_the_installed_solara(tmp_path):
     assert {"@widgetti/solara-vuetify3-app", "requirejs", "echarts"} <= set(assets)
     assert all(a.version[0].isdigit() for a in assets.values())
     assert len(missing_assets(tmp_path)) == len(required_assets())  # an empty folder
+
+
+def test_a_busy_port_fails_at_once_with_exit_2(capsys):
+    """Another server on the port: exit 2 before starting anything, and say what to do."""
+    import socket
+
+    from cspsim.cli.main import main
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        t0 = time.perf_counter()
+        assert main(["dashboard", "--port", str(port)]) == 2
+        assert time.perf_counter() - t0 < 2.0
+    assert f"port {port} is in use; try --port 0" in capsys.readouterr().err
+
+
+def test_lever_tooltips_use_on_screen_names():
+    """No ⓘ tooltip shows an internal lever name (``cut_start_year__council``...)."""
+    import re
+
+    from cspsim.dashboard.controls import readable
+
+    specs = lever_specs()
+    for spec in specs.values():
+        text = readable(spec.description)
+        assert not any(re.search(rf"(?<!\w){name}(?!\w)", text) for name in specs), text
+    assert "“Cut to councils starting in (year)”" in readable(specs["cut_pct__council"].description)
+
+
+def test_run_csv_has_run_baseline_difference_and_kept_run():
+    import csv
+    import io
+
+    from cspsim.dashboard.export import run_csv
+
+    s = Session(CLEVELAND)
+    s.values = s.moved("cut_pct__council", 30.0, 10)
+    m = DashboardModel(s, replay_to=12)
+    run, base = series_of(m, s.areas), s.baseline_series()
+    rows = list(csv.DictReader(io.StringIO(run_csv(run, base, base))))
+    assert len(rows) == 13 and rows[0]["quarter"] == "2009-04-01"
+    last = rows[-1]
+    a, b = float(last["share_met_pct_run"]), float(last["share_met_pct_baseline"])
+    assert abs(float(last["share_met_pct_difference"]) - (a - b)) < 1e-3 and a < b
+    assert float(last["share_met_pct_kept_run"]) == pytest.approx(b, abs=1e-3)
+    assert "engagement_strategic_police_run" in last

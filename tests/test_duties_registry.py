@@ -69,7 +69,7 @@ def test_overrides(cleveland):
     raw["duties"]["overrides"] = {
         "prevent": {"enabled": False},
         "hate_crime": {"start": dt.date(2012, 1, 1), "workload_scale": 3.0},
-        "serious_violence": {"new_burdens_gbp_per_year": 0.0},
+        "da_safe_accommodation": {"new_burdens_gbp_per_year": 0.0},
     }
     table = load_duties(scenario_from_dict(raw))
     ref = load_duties(cleveland)
@@ -77,8 +77,8 @@ def test_overrides(cleveland):
     h, hr = table.ids.index("hate_crime"), ref.ids.index("hate_crime")
     assert table.start[h] == dt.date(2012, 1, 1)
     assert table.workload_fte_per_100k[h] == pytest.approx(3 * ref.workload_fte_per_100k[hr])
-    assert table.new_burdens_gbp[table.ids.index("serious_violence")] == 0.0
-    assert ref.new_burdens_gbp[ref.ids.index("serious_violence")] > 0
+    assert table.new_burdens_gbp[table.ids.index("da_safe_accommodation")] == 0.0
+    assert ref.new_burdens_gbp[ref.ids.index("da_safe_accommodation")] > 0
 
 
 @pytest.mark.parametrize(

@@ -90,6 +90,49 @@ def test_engines_equal_on_every_mechanism(name, variant, cleveland):
     assert_same_record(arrays, agents)
 
 
+def test_engines_equal_on_levers_that_change_during_a_run(cleveland, variant):
+    """A PCC that moves from grants to bids and then to central commissioning, allocation
+    from multi-year to annual, a grant that ends, and one council's cut with an end (a
+    section 114 notice): both engines give the same run."""
+
+    def change(raw):
+        raw["pcc"]["changes"] = [
+            {"date": dt.date(2016, 4, 1), "funding_model": "bids"},
+            {"date": dt.date(2020, 7, 1), "funding_model": "central"},
+        ]
+        raw["funding"]["allocation"] = "multi_year"
+        raw["funding"]["allocation_changes"] = [
+            {"date": dt.date(2018, 4, 1), "allocation": "annual"}
+        ]
+        raw["funding"]["grants"][0]["end"] = dt.date(2011, 10, 1)
+        raw["funding"]["area_cuts"] = [
+            {"area": "Hartlepool", "start": dt.date(2014, 1, 1), "end": dt.date(2017, 4, 1),
+             "section_114": True},
+            {"area": "Middlesbrough", "start": dt.date(2019, 4, 1), "pct": 15, "years": 2},
+        ]  # fmt: skip
+
+    arrays, agents = run_both(variant(cleveland, change), seed=4)
+    assert set(arrays.sched.pcc_model) == {"grant", "bids", "central"}
+    assert_same_record(arrays, agents)
+
+
+def test_engines_equal_with_pcc_models_by_force(variant):
+    """Kent and Essex, 2009-2017: Kent's PCC invites bids from 2014, Essex's passes the fund
+    on as a board from 2015 (forces named, both spellings): both engines give the same run."""
+
+    def change(raw):
+        raw["geography"] = {"areas": ["Kent", "Essex"]}
+        raw["time"]["end"] = dt.date(2017, 3, 31)
+        raw["pcc"]["changes"] = [
+            {"date": dt.date(2014, 4, 1), "funding_model": "bids", "forces": ["Kent Police"]},
+            {"date": dt.date(2015, 4, 1), "funding_model": "board", "forces": ["essex"]},
+        ]
+
+    arrays, agents = run_both(variant(load_scenario("kent"), change), seed=6)
+    assert {str(m) for m in arrays.pcc_model[-1]} == {"bids", "board"}
+    assert_same_record(arrays, agents)
+
+
 def test_agents_hold_the_state(cleveland):
     """The agent engine's agents are the state: a council's team is its own attribute."""
     m = CSPModel(cleveland, seed=2, engine="agents")

@@ -65,7 +65,7 @@ def test_sweep_tables(years_sweep):
     assert len(r.outcomes) == 32 and r.outcomes["ok"].all()
     by_point = r.outcomes.groupby("point")["share_met_2020_2024"].mean()
     np.testing.assert_allclose(r.means["share_met_2020_2024"], by_point.to_numpy())
-    assert r.outcome_names == ["share_met_2020_2024", "share_met_2020_2024@2016"]
+    assert r.outcome_names == ["share_met_2020_2024", "share_met_2020_2024 in 2016"]
     assert r.units["cut_start_year__police"] == "year" and r.units["share_met_2020_2024"] == "share"
     assert isinstance(cspsim.load(r.folder), cspsim.SweepResults)
 

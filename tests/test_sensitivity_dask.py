@@ -116,6 +116,20 @@ def test_dask_sweep_matches_local(tmp_path, dask_cluster):
         assert (local / name).read_bytes() == (remote / name).read_bytes(), name
 
 
+@pytest.mark.slow
+def test_dask_exploration_with_series_matches_local(tmp_path, dask_cluster, policies_experiment):
+    """A policies x scenarios sweep with time series: the same runs, series and tables."""
+    path = policies_experiment(3, 4)
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    args = ["sensitivity", str(path), "--no-plots", "--quiet"]
+    assert main([*args, "--out", str(local), "--workers", "1"]) == 0
+    assert main([*args, "--out", str(remote), "--scheduler", dask_cluster]) == 0
+    for read in (Store.read, Store.read_series):
+        pd.testing.assert_frame_equal(read(Store(local / "store")), read(Store(remote / "store")))
+    for name in ("experiments.parquet", "outcomes.parquet", "outcomes_by_policy.csv"):
+        assert (local / name).read_bytes() == (remote / name).read_bytes(), name
+
+
 def test_unreachable_scheduler_is_a_user_error(tmp_path, capsys):
     """A scheduler that does not answer gives exit status 2 and a clear line."""
     path = tmp_path / "exp.toml"

@@ -122,6 +122,11 @@ BAD = [
     ("seed zero", ("seed = 7", "seed = 0"), "seed: must be non-zero"),
     ("unknown key", ("seed = 7", "seed = 7\nrepeats = 3"), "repeats: unknown key"),
     (
+        "suggested key",
+        ("seed = 7", "seed = 7\nreplicate = 3"),
+        "replicate: unknown key; did you mean 'replicates'?",
+    ),
+    (
         "option of another method",
         ("[parameters]", "[options]\nM = 4\n[parameters]"),
         "options.M: not an option of morris",

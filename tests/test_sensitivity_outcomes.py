@@ -81,7 +81,49 @@ def test_bad_outcome_entries(tmp_path):
         load_outcomes(path)
     text = "\n".join(info.value.problems)
     assert f"{path}: a: unknown measure 'share'" in text
-    assert f"{path}: b.colour: Extra inputs are not permitted" in text
+    assert f"{path}: b.colour: unknown key" in text
+
+
+def test_unknown_keys_and_bad_derived_entries_get_one_clear_line(tmp_path):
+    """A misspelt key gets a suggestion; contradictory derived keys are refused."""
+    path = tmp_path / "o.toml"
+    path.write_text(
+        '[a]\nmeasure = "share_met"\nyears = 2020\ndevided_by = 2016\n'
+        '[b]\nmeasure = "share_met"\nyears = 2020\nminus = 2016\ndivided_by = 2016\n'
+        '[c]\nmeasure = "share_met"\nyears = 2020\namong = "areas"\n'
+        '[d]\nmeasure = "share_met"\nyears = 2020\nshare_below = 0.5\nshare_above = 0.9\n'
+        '[e]\nmeasure = "share_met"\nlevel = "unitary"\nareas = ["Hartlepool"]\nyears = 2020\n'
+        '[f]\nmeasure = "share_met"\nyears = 2020\ndivided_by = [2016, 2012]\n'
+    )
+    with pytest.raises(OutcomeFileError) as info:
+        load_outcomes(path)
+    text = "\n".join(info.value.problems)
+    assert "a.devided_by: unknown key; did you mean 'divided_by'?" in text
+    assert "b: give minus or divided_by, not both" in text
+    assert "c: among only applies with share_below or share_above" in text
+    assert "d: give share_below or share_above, not both" in text
+    assert "e: areas already names the CSPs" in text
+    assert "f: divided_by: first (2016) is after last (2012)" in text
+    assert len(info.value.problems) == 6
+
+
+def test_derived_outcome_units():
+    """Differences keep the measure's unit; ratios are ratios; exceedances count units."""
+    diff = OutcomeSpec(measure="unmet_fte", years=2024, minus=2016)
+    ratio = OutcomeSpec(measure="spend_gbp", years=(2020, 2024), divided_by=(2009, 2012))
+    share = OutcomeSpec(measure="share_met", years=2024, share_below=0.5, among="areas")
+    assert (diff.unit, ratio.unit, share.unit) == ("fte", "ratio", "share_of_areas")
+    assert diff.kind == "difference" and ratio.kind == "ratio" and share.kind == "level"
+
+
+def test_area_names_are_checked_on_the_model(cleveland):
+    """Unknown area names are reported with a suggestion."""
+    m = CSPModel(cleveland, seed=1, with_agents=False)
+    spec = OutcomeSpec(measure="share_met", areas=("Midlesbrough",), years=2016)
+    assert model_problems(spec, m) == [
+        "areas: 'Midlesbrough' is not a council area of this scenario; did you mean "
+        "'Middlesbrough'?"
+    ]
 
 
 def test_shared_geography_changes_nothing(cleveland):
@@ -132,3 +174,28 @@ def test_indices_and_convergence_have_units(tmp_path):
         "share_met_2020_2024": "share",
         "police_strategic_2020_2024": "engagement_0_1",
     }
+
+
+def test_per_year_columns_have_readable_names_and_old_stores_still_fit(tmp_path):
+    """Per-year columns are 'NAME in YEAR'; a store written with 'NAME@YEAR' columns (and
+    its design key) still resumes and reads under the new names."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cspsim.studies.sensitivity.design import design_key
+    from cspsim.studies.sensitivity.experiment import load_experiment
+    from cspsim.studies.sensitivity.outcomes import split_output
+    from cspsim.studies.sensitivity.store import Store
+    from cspsim.studies.sensitivity.sweep import holds, plan
+
+    p = plan(load_experiment(REPO_DIR / "experiments" / "cleveland_tiny.toml"))
+    assert "share_met_2020_2024 in 2012" in p.runtime.outputs
+    assert split_output("share_met_2020_2024 in 2012") == ("share_met_2020_2024", 2012)
+    assert split_output("share_met_2020_2024@2012") == ("share_met_2020_2024", 2012)
+    old = design_key(p.loaded, p.design, p.X, old_names=True)
+    assert old != p.key and holds(p, old) and not holds(p, "0" * 16)
+    store = Store(tmp_path)
+    pq.write_table(pa.table({"point": [0], "replicate": [0], "x@2012": [0.5]}),
+                   store.chunk_path(0))  # fmt: skip
+    store.write_chunk(1, {"point": [1], "replicate": [0], "x in 2012": [0.7]})
+    assert store.read()["x in 2012"].tolist() == [0.5, 0.7]

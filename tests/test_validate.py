@@ -49,10 +49,12 @@ def test_block_distance_hand_computed(tmp_path):
     blocks = {b.key: b for b in target_blocks(load_targets(path))[0]}
     sim = {"very_involved": 100.0, "fairly_involved": 0, "not_very_involved": 0}
     sim |= {"not_at_all_involved": 0}
-    assert block_distance(blocks[("T19", "all", "police")], sim) == pytest.approx(0.5)
-    assert block_distance(blocks[("T5", "unitary", "teams_with_analyst")], {"count": 100.0}) == (
-        pytest.approx(0.25)
-    )
+    # Blocks are keyed by question, not table number (issue 12).
+    police = blocks[("partner_involvement_strategic", "all", "police")]
+    assert police.table == "T19"
+    assert block_distance(police, sim) == pytest.approx(0.5)
+    analyst = blocks[("dedicated_analyst_in_team", "unitary", "teams_with_analyst")]
+    assert block_distance(analyst, {"count": 100.0}) == pytest.approx(0.25)
 
 
 def test_validate_reports_the_known_distance_and_unsupported_rows(tmp_path, params, hand_state):
@@ -96,7 +98,10 @@ def test_validate_reports_the_known_distance_and_unsupported_rows(tmp_path, para
     [
         ("table,question,group,item,response,n\nT6,q,all,capacity,often,5\n", "missing column"),
         (HEADER + "T6,q,all,capacity,often,5,lots,\n", "pct 'lots' is not a number"),
-        (HEADER + "T6,q,wales,capacity,often,5,37,\n", "group 'wales' is not one of"),
+        (
+            HEADER + "T6,lack_of_capacity_negative_impact,wales,capacity,often,5,37,\n",
+            "group 'wales' is not one of",
+        ),
         (HEADER + "T6,q,all,capacity,often,5,137,\n", "not between 0 and 100"),
         (HEADER, "no target rows"),
     ],

@@ -25,6 +25,24 @@ from cspsim.inputs.questions import EVIDENCE_SCORE, QUESTIONS, T1_RESPONDENTS, Q
 from cspsim.model.submodels import survey as rules
 from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
 
+# A question to answer: a Question, or its key in QUESTIONS ((table, item)).
+QuestionKey = Question | tuple[str, str]
+
+
+def _question(key: QuestionKey) -> Question:
+    return key if isinstance(key, Question) else QUESTIONS[key]
+
+
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The median of ``values`` under non-negative ``weights`` (the lower middle value)."""
+    keep = weights > 0
+    v, w = values[keep], weights[keep]
+    if v.size == 0:
+        return float("nan")
+    order = np.argsort(v, kind="stable")
+    cum = np.cumsum(w[order])
+    return float(v[order][np.searchsorted(cum, 0.5 * cum[-1])])
+
 
 def _evidence(s: pd.DataFrame, P: Params) -> np.ndarray:
     eng = s[[f"eng_strategic__{p}" for p in PARTNER_TYPES]].to_numpy(dtype=float)
@@ -37,10 +55,16 @@ def _evidence(s: pd.DataFrame, P: Params) -> np.ndarray:
 
 def latent(state: pd.DataFrame, P: Params, q: Question) -> np.ndarray:
     """Each CSP's latent value for ``q``: the column it reads (one minus it for an unmet
-    share), or the evidence score."""
+    share; the first present of ``a|b`` columns), or the evidence score; for a yes/no share
+    with a threshold, 1 where the CSP answers yes and 0 where no."""
     if q.reads == EVIDENCE_SCORE:
         return _evidence(state, P)
-    x = state[q.reads].to_numpy(dtype=float)
+    x = np.full(len(state), np.nan)
+    for column in q.reads.split("|"):
+        if column in state:
+            x = np.where(np.isnan(x), state[column].to_numpy(dtype=float), x)
+    if q.yes_below:
+        x = np.where(np.isnan(x), np.nan, (x < 1.0 - float(getattr(P, q.yes_below))) * 1.0)
     return 1.0 - x if q.unmet else x
 
 
@@ -51,19 +75,36 @@ def csp_year_state(frame: pd.DataFrame, year: int) -> pd.DataFrame:
         frame: Output of :func:`cspsim.analysis.outputs.run_frame` (one or more replicates).
 
     Returns:
-        One row per (replicate, unit): ``authority_type`` and the mean of every outcome.
+        One row per (replicate, unit): ``authority_type`` and the mean of every outcome, and
+        for every earlier calendar year Y in ``frame`` ``team_ratio__Y``: the team (FTE) in
+        ``year`` over the same CSP's team in Y (NaN where the CSP did not exist then).
 
     Raises:
         ValueError: if no simulated quarter falls in ``year``.
     """
     dates = pd.to_datetime(frame["date"])
-    csp = frame[(frame["level"] == "csp") & (dates.dt.year == year)]
+    csp_rows = frame["level"] == "csp"
+    csp = frame[csp_rows & (dates.dt.year == year)]
     if csp.empty:
         raise ValueError(f"no simulated quarter falls in {year}")
     cols = [c for c in csp.columns if c not in ID_COLUMNS]
-    return csp.groupby(["replicate", "unit", "authority_type"], as_index=False, sort=True)[
-        cols
-    ].mean()
+    keys = ["replicate", "unit", "authority_type"]
+    state = csp.groupby(keys, as_index=False, sort=True)[cols].mean()
+    earlier = frame[csp_rows & (dates.dt.year < year)]
+    if not earlier.empty and "team_fte" in frame:
+        by_year = (
+            earlier.assign(_year=dates[earlier.index].dt.year)
+            .groupby(["replicate", "unit", "_year"])["team_fte"]
+            .mean()
+            .unstack("_year")
+        )
+        then = by_year.reindex(pd.MultiIndex.from_frame(state[["replicate", "unit"]]))
+        now = state["team_fte"].to_numpy(dtype=float)
+        for y in by_year.columns:
+            past = then[y].to_numpy(dtype=float)
+            ok = past > 0
+            state[f"team_ratio__{y}"] = np.where(ok, now / np.where(ok, past, 1.0), np.nan)
+    return state
 
 
 def _params(P: Params, q: Question) -> tuple[list[float], float]:
@@ -109,7 +150,7 @@ def expected_answers(
     state: pd.DataFrame,
     P: Params,
     mix: Mapping[str, float] | None = None,
-    keys: Iterable[tuple[str, str]] | None = None,
+    keys: Iterable[QuestionKey] | None = None,
 ) -> pd.DataFrame:
     """What the survey would report on average, per replicate.
 
@@ -117,19 +158,19 @@ def expected_answers(
         state: Output of :func:`csp_year_state`.
         P: Parameters (attributes named as in the registry).
         mix: Respondents by authority type (default T1) for the ``all`` group.
-        keys: (table, item) pairs to answer (default all of
+        keys: Questions, or their (table, item) keys, to answer (default all of
             :data:`~cspsim.inputs.questions.QUESTIONS`).
 
     Returns:
         Long frame: replicate, table, question, group, item, response, value. ``value`` is a
         percentage of respondents (``categories``: per response; ``share``: the yes share)
-        or a mean (``mean``).
+        or a mean or median (``mean``, ``median``).
     """
     mix = mix or T1_RESPONDENTS
     rows: list[tuple] = []
     for rep, sub, st in _replicates(state):
         for key in keys or QUESTIONS:
-            q = QUESTIONS[key]
+            q = _question(key)
             a = answers(sub, P, q)
             valid = ~np.isnan(a[:, 0])
             groups = [("all", respondent_weights(st, valid, mix))]
@@ -140,7 +181,10 @@ def expected_answers(
             for group, w in groups:
                 if w.sum() <= 0:
                     continue
-                vals = np.where(valid[:, None], a, 0.0).T @ w
+                if q.kind == "median":
+                    vals = np.array([weighted_median(a[valid, 0], w[valid])])
+                else:
+                    vals = np.where(valid[:, None], a, 0.0).T @ w
                 rows += _answer_rows(rep, q, group, vals)
     return pd.DataFrame(
         rows, columns=["replicate", "table", "question", "group", "item", "response", "value"]
@@ -162,7 +206,7 @@ def sample_surveys(
     rng: np.random.Generator,
     draws: int,
     mix: Mapping[str, float] | None = None,
-    keys: Iterable[tuple[str, str]] | None = None,
+    keys: Iterable[QuestionKey] | None = None,
 ) -> pd.DataFrame:
     """Simulated surveys: ``draws`` per replicate, each asking a sample of respondents.
 
@@ -178,10 +222,9 @@ def sample_surveys(
     for rep, sub, st in _replicates(state):
         picks = _pick_respondents(st, mix, rng, draws)  # (draws, n_resp)
         resp_type = st[picks]
-        answered = {key: answers(sub, P, QUESTIONS[key]) for key in keys or QUESTIONS}
-        for key, a in answered.items():
-            q = QUESTIONS[key]
-            a = a[picks]  # (draws, n_resp, K)
+        questions = [_question(key) for key in keys or QUESTIONS]
+        for q in questions:
+            a = answers(sub, P, q)[picks]  # (draws, n_resp, K)
             valid = ~np.isnan(a[..., 0])
             if q.kind == "categories":
                 u = rng.random(valid.shape)
@@ -195,7 +238,15 @@ def sample_surveys(
                 n = m.sum(axis=1)
                 if not n.any():
                     continue
-                share = (np.where(m[..., None], vals, 0.0).sum(axis=1)) / np.maximum(n, 1)[:, None]
+                if q.kind == "median":  # rows without a respondent are skipped below
+                    picked = np.where(m, vals[..., 0], np.inf)
+                    share = np.sort(picked, axis=1)[np.arange(len(n)), np.maximum((n - 1) // 2, 0)][
+                        :, None
+                    ]
+                else:
+                    share = (np.where(m[..., None], vals, 0.0).sum(axis=1)) / np.maximum(n, 1)[
+                        :, None
+                    ]
                 for d in np.flatnonzero(n):
                     rows += [(rep, d, *r[1:]) for r in _answer_rows(rep, q, group, share[d])]
     return pd.DataFrame(

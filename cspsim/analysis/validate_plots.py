@@ -25,7 +25,7 @@ def plot_validation(table: pd.DataFrame, fit: dict, folder: Path) -> list[Path]:
     dist = {(e["table"], e["group"], e["item"]): e.get("tvd") for e in fit["items"]}
     dist |= {
         (e["table"], e["group"], e["item"]): e.get("tvd", e.get("relative_error"))
-        for e in fit["input_checks"]
+        for e in [*fit["input_checks"], *fit.get("value_errors", [])]
     }
     done = table[table["status"] == "compared"]
     written = []

@@ -57,6 +57,19 @@ def server_env(scenario: Path, base: dict[str, str] | None = None) -> dict[str, 
     return env
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """True if ``host:port`` cannot be bound now (another server holds it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # Solara's server (uvicorn) sets SO_REUSEADDR too, so a port left in TIME_WAIT by a
+        # stopped server counts as free, as it would for the server itself.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def wait_until_listening(host: str, port: int, proc: subprocess.Popen, timeout: float) -> bool:
     """True once ``host:port`` accepts connections; False if ``proc`` ends or time runs out."""
     deadline = time.monotonic() + timeout
@@ -77,13 +90,16 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Validate the scenario, start the server, print its address and wait for Ctrl+C."""
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise UserError("--port must be between 0 and 65535 (0 = any free port)")
     scenario = Path(scenario_path(args.scenario))
     try:
         load_scenario(scenario)
     except ScenarioError as exc:
         raise UserError("\n".join(exc.problems)) from None
-    if args.port is not None and not 0 <= args.port <= 65535:
-        raise UserError("--port must be between 0 and 65535 (0 = any free port)")
+    port = args.port if args.port else free_port(args.host) if args.port == 0 else DEFAULT_PORT
+    if port_in_use(args.host, port):  # at once: a late failure would point at the other server
+        raise UserError(f"port {port} is in use; try --port 0")
     missing = missing_assets()
     if missing:
         print(
@@ -92,7 +108,6 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             + "); run ./scripts/bootstrap.sh, or the server must reach cdn.jsdelivr.net",
             file=sys.stderr,
         )
-    port = args.port if args.port else free_port(args.host) if args.port == 0 else DEFAULT_PORT
     # SIGTERM (e.g. from a test's teardown) stops the server like Ctrl+C does.
     signal.signal(signal.SIGTERM, _interrupt)
     proc = subprocess.Popen(server_command(args.host, port, args.dev), env=server_env(scenario))

@@ -22,7 +22,7 @@ EPILOG = """\
 example:
   cspsim sensitivity experiments/district_half_met_2024.toml
   cspsim discover results/sensitivity/district_half_met_2024 \\
-      --outcome share_met_district_2024 --below 0.5
+      --outcome district_share_met_2024 --below 0.5
 exit status: 0 done; 2 not a sweep folder, unknown outcome, or a threshold that selects no
 design point or every one. See docs/SENSITIVITY.md, "Scenario discovery"."""
 
@@ -42,7 +42,7 @@ def add_parser(subparsers: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s.add_argument("sweep", help="output folder of `cspsim sensitivity`")
-    s.add_argument("--outcome", required=True, help="an outcome of the sweep (name or name@year)")
+    s.add_argument("--outcome", required=True, help='a sweep outcome: NAME or "NAME in YEAR"')
     side = s.add_mutually_exclusive_group(required=True)
     side.add_argument("--below", type=float, metavar="X", help="cases: OUTCOME < X")
     side.add_argument("--above", type=float, metavar="X", help="cases: OUTCOME > X")

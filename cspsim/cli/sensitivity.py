@@ -111,9 +111,12 @@ def _finish(p: Plan, out: Path, args: argparse.Namespace) -> int:
         print(f"\nResults: {out}")
     if not analysis.complete:
         c = analysis.counts
+        marked = "indices are marked complete=False (see summary.md)"
+        if p.design.spec.exploration:
+            marked = "see failures.csv and summary.md"
         print(
             f"warning: incomplete design ({c['failed']} failed, {c['missing']} missing of "
-            f"{c['runs']} runs); indices are marked complete=False (see summary.md)",
+            f"{c['runs']} runs); {marked}",
             file=sys.stderr,
         )
         return EXIT_INCOMPLETE

@@ -139,6 +139,11 @@ def fit_text(fit: dict[str, Any], table: pd.DataFrame) -> str:
         if fit["items"]
         else "No target block the model answers."
     )
+    for e in fit.get("value_errors", []):
+        lines.append(
+            f"{e['table']:6s} {e['group']:17s} {e['item']:31s} "
+            f"relative error {e['relative_error']:.3f}"
+        )
     unsupported = int((table["status"] == "unsupported").sum())
     lines.append(f"{unsupported} target rows unsupported (listed in validation.csv with why).")
     return "\n".join(lines)

@@ -1,12 +1,13 @@
-"""The trainer dashboard: an interactive trade-off explorer in the browser (Mesa SolaraViz).
+"""The trainer dashboard: an interactive trade-off explorer in the browser (Solara, Mesa).
 
 Start it with ``cspsim dashboard [--scenario FILE]`` or ``solara run cspsim/dashboard/app.py``. The
 scenario is read from the ``CSPSIM_DASHBOARD_SCENARIO`` environment variable (set by
 ``cspsim dashboard``), default ``configs/cleveland.toml``. See docs/DASHBOARD.md.
 
-Layout: the sidebar holds the lesson and scenario pickers, Mesa's play / pause / step /
-reset controls and speed sliders, and the levers; the main area holds the headline numbers,
-four plots (this run against its baseline) and the partnership network.
+Layout: the sidebar holds the lesson and scenario pickers, the speed and seed, and the
+levers; the main area holds a run bar that stays in view (Mesa's reset / play / step, keep
+this run), the headline numbers with their difference from the baseline, what just
+happened, the plots, the map, the monitors and the partnership network.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import solara
-from mesa.visualization import Slider, SolaraViz
+from mesa.visualization.solara_viz import ModelController
 
 from cspsim.dashboard.lessons import load_lessons
 from cspsim.dashboard.session import DashboardModel, Session
-from cspsim.dashboard.ui import FREE, LessonCard, LeverPanel, MainView
+from cspsim.dashboard.sidebar import FREE, LessonPicker, LeverPanel, RunSettings
+from cspsim.dashboard.style import PAGE_CSS
+from cspsim.dashboard.ui import MainView
 from cspsim.inputs.catalogue import resolve_scenario
 from cspsim.inputs.scenario import ScenarioError, load_scenario
 from cspsim.paths import CONFIGS_DIR
@@ -30,8 +33,12 @@ if TYPE_CHECKING:
 
 DEFAULT_SCENARIO = CONFIGS_DIR / "cleveland.toml"
 PLAY_INTERVAL_MS = 150
-LEVERS_OFFSET = 1_000_000  # sidebar position of the levers: below Mesa's cards
-TITLE = "cspsim trainer dashboard: community safety partnerships"
+LEVERS_OFFSET = 1_000_000  # sidebar position of the levers: below the other cards
+TITLE = "cspsim: community safety partnerships"
+# Mesa's controller steps one quarter per click and draws in the page's thread; the page
+# offers no other choice (a trainer has no use for them).
+ONE_QUARTER = solara.reactive(1)
+NO_THREADS = solara.reactive(False)
 
 
 def _quiet_solara() -> None:
@@ -57,8 +64,9 @@ def default_scenario() -> Path:
 
 
 def scenario_choices(first: Path) -> dict[str, Path]:
-    """Scenarios offered in the picker: the start one, Cleveland, England and lesson bases."""
-    paths = [first, DEFAULT_SCENARIO, CONFIGS_DIR / "baseline.toml"]
+    """Scenarios offered in the picker: the start one, Cleveland, England, Kent (real places,
+    on the map) and the lessons' bases."""
+    paths = [first, DEFAULT_SCENARIO, CONFIGS_DIR / "baseline.toml", CONFIGS_DIR / "kent.toml"]
     paths += [lesson.scenario for lesson in load_lessons()]
     out: dict[str, Path] = {}
     for p in paths:
@@ -85,19 +93,34 @@ def Page() -> None:
     )
     values = solara.use_reactive(dict(session.values))
     lesson: solara.Reactive[Lesson | None] = solara.use_reactive(None)
-    generation = solara.use_reactive(0)  # a new one remounts SolaraViz (fresh run state)
+    generation = solara.use_reactive(0)  # a new one remounts the controller (fresh state)
     force = solara.use_reactive(session.force)
     error: solara.Reactive[str | None] = solara.use_reactive(None)
+    kept: solara.Reactive[DashboardModel | None] = solara.use_reactive(None)
+    speed = solara.use_reactive(PLAY_INTERVAL_MS)
+    seed = solara.use_reactive(session.seed)
+    # What Mesa's Reset builds the next run from (the seed is applied there, Mesa's way).
+    params = solara.use_reactive({"session": session, "seed": session.seed})
+
+    def on_seed(value: int) -> None:
+        seed.set(value)
+        params.set({"session": session, "seed": int(value)})
 
     def restart() -> None:
+        # The model first: every update may redraw at once (a button's handler is not
+        # batched), and the plots must never pair the new session with the old model.
+        model.set(DashboardModel(session))
+        lesson.set(session.lesson)
+        seed.set(session.seed)
+        params.set({"session": session, "seed": session.seed})
         values.set(dict(session.values))
         force.set(session.force)
-        model.set(DashboardModel(session))
+        kept.set(None)  # another scenario or lesson: the kept run no longer compares
         generation.set(generation.value + 1)
         error.set(None)
 
     def on_change(name: str, value: Any) -> None:
-        new = {**session.values, name: value}
+        new = session.moved(name, value, model.value.t)
         try:
             session.scenario_for(new)
         except ScenarioError as exc:
@@ -112,7 +135,7 @@ def Page() -> None:
         model.set(DashboardModel(session, replay_to=model.value.t))
 
     def on_undo() -> None:
-        session.values = dict(session.base_values)
+        session.values = session.start_values()
         values.set(dict(session.values))
         error.set(None)
         model.set(DashboardModel(session, replay_to=model.value.t))
@@ -126,7 +149,6 @@ def Page() -> None:
         except ScenarioError as exc:
             error.set("; ".join(exc.problems))
             return
-        lesson.set(chosen)
         restart()
 
     def pick_scenario(label: str | None) -> None:
@@ -137,49 +159,58 @@ def Page() -> None:
         except ScenarioError as exc:
             error.set("; ".join(exc.problems))
             return
-        lesson.set(None)
         restart()
+
+    def keep_run() -> None:
+        # The whole run with the current levers (same seed), so the ghost spans the period.
+        kept.set(DashboardModel(session, replay_to=10**6))
 
     def pick_force(name: str | None) -> None:
         session.force = name
         force.set(name)
 
     current = next((k for k, p in choices.items() if p == session.path), None)
-    # Everything here is shown elsewhere: in the sidebar (our cards and Mesa's controls) and
-    # the app bar. SolaraViz's own main area is empty (the plots below are ours), so the
-    # column is hidden to leave no gap above the plots.
+    # Everything in this hidden block is drawn elsewhere (style sheet, app bar, sidebar);
+    # hidden, it leaves no gaps above the plots.
     with solara.v.Html(tag="div", style_="display: none"):
+        solara.Style(PAGE_CSS)
+        solara.lab.theme.dark = False  # light only: the cards and plots are drawn for it
+        with solara.AppBarTitle():
+            solara.Text(TITLE, classes=["cspsim-title"])
         with SidebarAt(-2), solara.Card("Lesson and scenario", margin=0):
-            solara.Select(
-                label="Lesson",
-                values=[FREE] + [x.title for x in lessons],
-                value=lesson.value.title if lesson.value else FREE,
-                on_value=pick_lesson,
-            )
+            LessonPicker([FREE] + [x.title for x in lessons], lesson.value, pick_lesson)
             solara.Select(
                 label="Scenario", values=list(choices), value=current, on_value=pick_scenario
             )
-        # A new scenario or lesson needs a fresh Mesa controller, which would otherwise
-        # keep a finished run's state (play and step disabled). Its cards live in the
-        # sidebar, where Solara matches them by position, so a hidden placeholder before
-        # them on every other generation makes Solara mount new ones.
-        if generation.value % 2:
-            with SidebarAt(-1):
-                solara.v.Html(tag="div", style_="display: none")
-        SolaraViz(
-            model,
-            components=[],
-            model_params={"session": session, "seed": Slider("Seed", session.seed, 0, 9999)},
-            name=TITLE,
-            play_interval=PLAY_INTERVAL_MS,
-        )
+        with SidebarAt(-1), solara.Card("Run", margin=0, style={"margin-top": "8px"}):
+            RunSettings(speed, seed, on_seed)
         with SidebarAt(LEVERS_OFFSET):
             LeverPanel(session, values.value, on_change, on_undo)
     with solara.Column(style={"padding": "0 8px"}):
+        # Mesa's controller in a bar that stays at the top of the page while it scrolls,
+        # so Play and Step are in view whatever the sidebar or the plots show. A new run
+        # (lesson, scenario) needs a fresh controller, which otherwise keeps "finished" in
+        # its own state. A new key was not enough; a placeholder before it on every other
+        # generation moves it, and a moved component is mounted afresh.
+        with solara.Row(classes=["cspsim-run-buttons"], gap="8px"):
+            if generation.value % 2:
+                solara.v.Html(tag="span", style_="display: none")
+            ModelController(
+                model, model_parameters=params, play_interval=speed,
+                render_interval=ONE_QUARTER, use_threads=NO_THREADS,
+            )  # fmt: skip
+            solara.Button(
+                "Keep this run", icon_name="mdi-pin", on_click=keep_run, outlined=True,
+                classes=["cspsim-keep"], style={"text-transform": "none"},
+            )  # fmt: skip
+            if kept.value is not None:
+                solara.Button(
+                    "Forget kept run", on_click=lambda: kept.set(None), text=True,
+                    style={"text-transform": "none"},
+                )  # fmt: skip
         if error.value:
             solara.Error(error.value)
-        LessonCard(lesson.value, session)
-        MainView(model.value, session, force.value, pick_force)
+        MainView(model.value, session, force.value, pick_force, lesson.value, kept.value)
 
 
 @solara.component
@@ -187,8 +218,7 @@ def SidebarAt(offset: int, children: list[Any] | None = None) -> None:
     """Like ``solara.Sidebar``, at a fixed place in the sidebar (larger = lower).
 
     Solara orders sidebar content by how deep in the page it is declared, so the levers
-    would move above Mesa's controls whenever SolaraViz is remounted; a fixed offset keeps
-    them below.
+    could change places when the page is redrawn; a fixed offset keeps them in order.
     """
     from solara.components.applayout import sidebar_portal
 

@@ -9,6 +9,7 @@ comparing each pair. Animation is off: the charts are redrawn every quarter.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,10 @@ PARTNER_COLOURS = {
     "county_council": "#e6a100",
 }
 RUN_COLOUR, BASE_COLOUR = "#5b2bd6", "#8a8a8a"
+STYLE_NOTE = "solid: this run · dashed: baseline"
+FONT_PX, TITLE_PX = 16, 18  # presentation sizes: readable from the back of a room
+_AXIS_LABEL = {"fontSize": FONT_PX}
+EVENT_COLOURS = {"history": "#6d6d6d", "duty": "#1f77b4", "lever": "#5b2bd6"}
 
 
 def _pairs(dates: list[str], values: np.ndarray, scale: float = 1.0) -> list[list[Any]]:
@@ -51,25 +56,65 @@ def _line(name: str, data: list, colour: str, dashed: bool, **extra: Any) -> dic
     }
 
 
-def _style_key() -> list[dict[str, Any]]:
-    """Two empty series whose legend entries say which line style is which run."""
-    return [
-        _line(f"{CURRENT} (solid)", [], "#555555", False),
-        _line(f"{BASELINE} (dashed)", [], "#555555", True),
-    ]
-
-
-def _frame(title: str, span: tuple[str, str], y_name: str, **y: Any) -> dict[str, Any]:
+def _frame(
+    title: str, span: tuple[str, str], y_name: str, legend_rows: int = 1, **y: Any
+) -> dict[str, Any]:
+    """A time plot: title, line-style note, legend, then the plot below the legend's rows
+    (so that the legend never covers the axis names)."""
+    top = 66 + 28 * legend_rows
     return {
         "animation": False,
-        "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "axis"},
-        "legend": {"top": 26, "left": 8, "right": 8, "itemWidth": 16, "itemGap": 8},
-        "grid": {"left": 58, "right": 58, "top": 96, "bottom": 30},
-        "xAxis": {"type": "time", "min": span[0], "max": span[1]},
-        "yAxis": {"type": "value", "name": y_name, "nameGap": 8, **y},
+        "textStyle": {"fontSize": FONT_PX},
+        "title": {
+            "text": title, "subtext": STYLE_NOTE, "left": 8, "top": 4, "itemGap": 12,
+            "textStyle": {"fontSize": TITLE_PX}, "subtextStyle": {"fontSize": FONT_PX},
+        },
+        "tooltip": {"trigger": "axis", "textStyle": {"fontSize": FONT_PX}},
+        "legend": {
+            "top": 62, "left": 8, "right": 8, "itemWidth": 18, "itemGap": 10,
+            "textStyle": {"fontSize": FONT_PX},
+        },
+        "grid": {"left": 16, "right": 24, "top": top + 34, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "time", "min": span[0], "max": span[1], "axisLabel": _AXIS_LABEL},
+        "yAxis": {
+            "type": "value", "name": y_name, "nameGap": 12, "axisLabel": _AXIS_LABEL,
+            "nameTextStyle": {"fontSize": FONT_PX, "align": "left"}, **y,
+        },
         "series": [],
-    }
+    }  # fmt: skip
+
+
+def with_events(opt: dict[str, Any], events: list[Any], labels: bool = True) -> dict[str, Any]:
+    """``opt`` with a dotted vertical line at each event's date.
+
+    History and lever events are labelled, alternately at the top and the bottom of their
+    line so that two events a few months apart do not print over each other; the dozen
+    duty starts would crowd the plot, so their names show on hover (and in the "what just
+    happened" line). With ``labels=False`` every name shows on hover only (the smaller
+    plots, where the share plot's labels would crowd the lines).
+    """
+    if not events:
+        return opt
+    lines, shown = [], 0
+    for e in events:
+        colour = EVENT_COLOURS.get(e.kind, "#6d6d6d")
+        label = {
+            "formatter": e.label, "color": colour, "fontSize": FONT_PX,
+            "position": "insideEndTop" if shown % 2 == 0 else "insideStartTop",
+            "backgroundColor": "rgba(255,255,255,0.8)",
+        }  # fmt: skip
+        lines.append({
+            "xAxis": e.date.isoformat(), "name": e.label,
+            "lineStyle": {"color": colour, "type": "dotted", "width": 1.5},
+            "label": {**label, "show": labels and e.kind != "duty"},
+            "emphasis": {"label": {**label, "show": True}},
+        })  # fmt: skip
+        shown += e.kind != "duty"
+    marker = {
+        "name": "", "type": "line", "data": [], "tooltip": {"show": False},
+        "markLine": {"symbol": "none", "animation": False, "data": lines},
+    }  # fmt: skip
+    return {**opt, "series": [*opt["series"], marker]}
 
 
 def share_met_over_time(run: Series, base: Series, span: tuple[str, str]) -> dict[str, Any]:
@@ -97,22 +142,41 @@ def share_met_by_duty(run: Series, base: Series) -> dict[str, Any]:
 
     return {
         "animation": False,
+        "textStyle": {"fontSize": FONT_PX},
         "title": {
-            "text": f"Share of demand met by duty{when}",
-            "left": 8,
-            "top": 4,
-            "textStyle": {"fontSize": 14},
+            "text": f"Share of demand met by duty{when}", "left": 8, "top": 4,
+            "textStyle": {"fontSize": TITLE_PX},
         },
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "legend": {"top": 28, "left": 8},
-        "grid": {"left": 170, "right": 24, "top": 60, "bottom": 28},
-        "xAxis": {"type": "value", "min": 0, "max": 100, "name": "%", "nameGap": 6},
-        "yAxis": {"type": "category", "data": labels, "axisLabel": {"fontSize": 11}},
+        "tooltip": {
+            "trigger": "axis", "axisPointer": {"type": "shadow"},
+            "textStyle": {"fontSize": FONT_PX},
+        },
+        "legend": {"top": 32, "left": 8, "textStyle": {"fontSize": FONT_PX}},
+        "grid": {"left": 8, "right": 24, "top": 70, "bottom": 8, "containLabel": True},
+        "xAxis": {
+            "type": "value", "min": 0, "max": 100, "name": "%", "nameGap": 6,
+            "axisLabel": _AXIS_LABEL, "nameTextStyle": {"fontSize": FONT_PX},
+        },
+        # Whole names, wrapped over two lines rather than cut.
+        "yAxis": {
+            "type": "category", "data": labels,
+            "axisLabel": {"fontSize": FONT_PX, "width": DUTY_LABEL_PX, "overflow": "break",
+                          "lineHeight": FONT_PX + 2},
+        },
         "series": [
             {"name": BASELINE, "type": "bar", "data": bars(ref), "color": BASE_COLOUR},
             {"name": CURRENT, "type": "bar", "data": bars(now), "color": RUN_COLOUR},
         ],
-    }
+    }  # fmt: skip
+
+
+DUTY_LABEL_PX = 190
+
+
+def duty_chart_height(run: Series, base: Series) -> int:
+    """Pixels for the by-duty bars: room for each duty's two-line name at presentation size."""
+    n = len(set(run.duty_ids) | set(base.duty_ids))
+    return max(340, 90 + 44 * n)
 
 
 def engagement(run: Series, base: Series, span: tuple[str, str], kind: str) -> dict[str, Any]:
@@ -125,8 +189,8 @@ def engagement(run: Series, base: Series, span: tuple[str, str], kind: str) -> d
         kind: ``strategic`` (involvement in decisions) or ``operational`` (share of the
             expected work committed).
     """
-    title = f"Partner engagement by partner type ({kind})"
-    opt = _frame(title, span, "0–1", min=0, max=1)
+    title = f"Partner engagement ({kind})"
+    opt = _frame(title, span, "0–1", legend_rows=2, min=0, max=1)
     series = []
     for p, ptype in enumerate(PARTNER_TYPES):
         now = getattr(run, f"eng_{kind}")[:, p]
@@ -136,29 +200,26 @@ def engagement(run: Series, base: Series, span: tuple[str, str], kind: str) -> d
         colour, label = PARTNER_COLOURS[ptype], PARTNER_LABELS[ptype]
         series.append(_line(label, _pairs(run.dates, now), colour, False))
         series.append(_line(label, _pairs(base.dates, ref), colour, True))
-    opt["series"] = series + _style_key()
-    opt["tooltip"] = {"trigger": "axis"}
+    opt["series"] = series
     return opt
 
 
 def budgets(run: Series, base: Series, span: tuple[str, str]) -> dict[str, Any]:
     """Spend and council team size against demand and delivery, by quarter."""
-    opt = _frame("Budgets against delivery", span, "FTE", min=0)
+    opt = _frame("Budgets against delivery", span, "FTE", legend_rows=2, min=0)
+    y_axis = {"type": "value", "min": 0, "nameGap": 12, "axisLabel": _AXIS_LABEL}
     opt["yAxis"] = [
-        {"type": "value", "name": "FTE", "min": 0, "nameGap": 8},
+        {**y_axis, "name": "FTE", "nameTextStyle": {"fontSize": FONT_PX, "align": "left"}},
         {
-            "type": "value",
-            "name": "£m / quarter",
-            "min": 0,
-            "nameGap": 8,
-            "splitLine": {"show": False},
+            **y_axis, "name": "£m / quarter", "splitLine": {"show": False},
+            "nameTextStyle": {"fontSize": FONT_PX, "align": "right"},
         },
-    ]
+    ]  # fmt: skip
     lines = (
-        ("Demand (FTE)", "demand_fte", "#bbbbbb", 1.0, 0),
-        ("Delivered (FTE)", "delivered_fte", RUN_COLOUR, 1.0, 0),
-        ("Council team (FTE)", "team_fte", "#e377c2", 1.0, 0),
-        ("Spend (£m/quarter)", "spend_gbp", "#17becf", 1e-6, 1),
+        ("Demand", "demand_fte", "#bbbbbb", 1.0, 0),
+        ("Delivered", "delivered_fte", RUN_COLOUR, 1.0, 0),
+        ("Council team", "team_fte", "#e377c2", 1.0, 0),
+        ("Spend (right axis)", "spend_gbp", "#17becf", 1e-6, 1),
     )
     series = []
     for label, attr, colour, scale, axis in lines:
@@ -172,41 +233,89 @@ def budgets(run: Series, base: Series, span: tuple[str, str]) -> dict[str, Any]:
                 label, _pairs(base.dates, getattr(base, attr), scale), colour, True, yAxisIndex=axis
             )
         )
-    opt["series"] = series + _style_key()
+    opt["series"] = series
     return opt
 
 
-def headline(run: Series, base: Series) -> list[tuple[str, str, str]]:
-    """Headline numbers for the current quarter: (label, this run, baseline) as text."""
+@dataclass(frozen=True)
+class Monitor:
+    """One measure now: this run, the baseline and the difference, as text.
+
+    Attributes:
+        label: What is measured (with its unit).
+        now: This run's value.
+        base: The baseline's value.
+        diff: This run minus the baseline (signed; "–" when either is missing).
+        tone: ``better``, ``worse`` or ``same`` (for the colour of the difference).
+    """
+
+    label: str
+    now: str
+    base: str
+    diff: str
+    tone: str
+
+
+def _monitor(label: str, a: float, b: float, fmt: str, unit: str, higher_is_better: bool | None,
+             scale: float = 1.0, diff_unit: str | None = None) -> Monitor:  # fmt: skip
+    if not (np.isfinite(a) and np.isfinite(b)):
+        shown = lambda x: format(x * scale, fmt) + unit if np.isfinite(x) else "–"  # noqa: E731
+        return Monitor(label, shown(a), shown(b), "–", "same")
+    d = (a - b) * scale
+    tiny = abs(d) < 0.5 * 10 ** -int(fmt.strip(",.f") or 0)
+    tone = "same" if tiny or higher_is_better is None else (
+        "better" if (d > 0) == higher_is_better else "worse"
+    )  # fmt: skip
+    return Monitor(
+        label, format(a * scale, fmt) + unit, format(b * scale, fmt) + unit,
+        ("±" if tiny else "+" if d > 0 else "−") + format(abs(d), fmt)
+        + (unit if diff_unit is None else diff_unit), tone,
+    )  # fmt: skip
+
+
+def monitors(run: Series, base: Series, kind: str = "strategic") -> list[Monitor]:
+    """This run, the baseline and the difference in the current quarter: share met, unmet
+    demand, council teams, spend, and each partner type's engagement (``kind``)."""
     k = run.n - 1
     if k < 0:
         return []
 
-    def pct(s: Series) -> str:
-        v = s.share_met[k] if k < s.n else np.nan
-        return f"{100 * v:.1f}%" if np.isfinite(v) else "–"
+    def at(s: Series, values: np.ndarray) -> float:
+        return float(values[k]) if k < s.n else float("nan")
 
-    def fte(v: float) -> str:
-        return f"{v:,.1f}"
+    def unmet(s: Series) -> float:
+        return at(s, s.demand_fte) - at(s, s.delivered_fte)
 
-    def money(v: float) -> str:
-        return f"£{v / 1e6:,.2f}m" if v >= 1e6 else f"£{v / 1e3:,.0f}k"
+    out = [
+        _monitor("Demand met", at(run, run.share_met), at(base, base.share_met), ".1f", "%",
+                 True, 100, " pts"),
+        _monitor("Unmet demand (FTE)", unmet(run), unmet(base), ",.1f", "", False),
+        _monitor("Council teams (FTE)", at(run, run.team_fte), at(base, base.team_fte), ",.1f",
+                 "", True),
+        _monitor("Spend (£m a quarter)", at(run, run.spend_gbp), at(base, base.spend_gbp), ",.2f",
+                 "", None, 1e-6),
+    ]  # fmt: skip
+    for p, ptype in enumerate(PARTNER_TYPES):
+        a = at(run, getattr(run, f"eng_{kind}")[:, p])
+        b = at(base, getattr(base, f"eng_{kind}")[:, p])
+        if np.isfinite(a) or np.isfinite(b):
+            out.append(_monitor(f"{PARTNER_LABELS[ptype]} engagement ({kind}, 0–1)", a, b,
+                                ".2f", "", True))  # fmt: skip
+    return out
 
-    def at(s: Series, attr: str) -> float:
-        return float(getattr(s, attr)[k]) if k < s.n else float("nan")
 
-    unmet = (
-        at(run, "demand_fte") - at(run, "delivered_fte"),
-        at(base, "demand_fte") - at(base, "delivered_fte"),
-    )
-    return [
-        ("Demand met", pct(run), pct(base)),
-        ("Unmet demand (FTE)", fte(unmet[0]), fte(unmet[1])),
-        ("Spend per quarter", money(at(run, "spend_gbp")), money(at(base, "spend_gbp"))),
-        ("Council teams (FTE)", fte(at(run, "team_fte")), fte(at(base, "team_fte"))),
-        (
-            "Areas with coordinator / analyst",
-            f"{int(at(run, 'coordinator'))} / {int(at(run, 'analyst'))} of {run.n_areas}",
-            f"{int(at(base, 'coordinator'))} / {int(at(base, 'analyst'))}",
-        ),
-    ]
+def headline(run: Series, base: Series) -> list[Monitor]:
+    """Headline numbers for the current quarter, with the baseline and the difference."""
+    rows = monitors(run, base)[:4]
+    k = run.n - 1
+    if k < 0:
+        return rows
+    c = (int(run.coordinator[k]), int(run.analyst[k]))
+    b = (int(base.coordinator[k]), int(base.analyst[k])) if k < base.n else (0, 0)
+    diff = f"{c[0] - b[0]:+d} / {c[1] - b[1]:+d}"
+    tone = "same" if c == b else "better" if sum(c) > sum(b) else "worse"
+    rows.append(Monitor(
+        "Areas with coordinator / analyst", f"{c[0]} / {c[1]} of {run.n_areas}",
+        f"{b[0]} / {b[1]}", diff, tone,
+    ))  # fmt: skip
+    return rows

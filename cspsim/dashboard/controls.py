@@ -17,6 +17,7 @@ another.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -221,6 +222,26 @@ def _in_control_units(c: Control, value: Any) -> Any:
         return bool(round(float(value)))
     x = min(max(float(value), c.lower), c.upper)
     return round(x) if c.kind == "integer" else x
+
+
+def readable(description: str) -> str:
+    """A registry description with every lever name replaced by its on-screen label
+    (tooltips speak the page's words: "Cut to councils (%)", not ``cut_pct__council``)."""
+    labels, pattern = _readable_labels()
+    return pattern.sub(lambda m: f"“{labels[m.group(0)]}”", description)
+
+
+@cache
+def _readable_labels() -> tuple[dict[str, str], re.Pattern[str]]:
+    labels = {name: _section_and_label(spec)[1] for name, spec in lever_specs().items()}
+    for group in lever_groups():
+        main = labels.get(group[0], group[0]).split(" (")[0]
+        for name in group[1:]:
+            if labels.get(name, "").startswith("…"):
+                labels[name] = f"{main} {labels[name].lstrip('…')}"
+    names = "|".join(sorted(map(re.escape, labels), key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{names})(?!\w)")  # whole names: "allocation" is a word too
+    return labels, pattern
 
 
 def lever_groups() -> list[tuple[str, ...]]:

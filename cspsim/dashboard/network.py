@@ -6,9 +6,10 @@ its member councils (diamonds). Each agency-CSP link is an edge whose width and 
 the agency's strategic engagement with that CSP; a council's edge shows its ownership of the
 merged CSP. The national model is shown one police force area at a time.
 
-The layout is fixed, not simulated, so it does not jump between quarters: CSPs on a circle,
-agencies that serve several CSPs inside it (force-wide partners in the middle), agencies
-that serve one CSP just outside it.
+The layout is fixed, not simulated, so it does not jump between quarters: columns of
+member councils (of merged CSPs), CSPs and partner agencies (those serving several CSPs
+first), one node per row, labels facing outwards and cut at a fixed width, so that no two
+labels meet. The legend is the key to the node shapes and colours.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cspsim.dashboard.charts import PARTNER_COLOURS
+from cspsim.dashboard.charts import FONT_PX, PARTNER_COLOURS, TITLE_PX
 from cspsim.dashboard.series import PARTNER_LABELS
 from cspsim.vocab import PARTNER_TYPES
 
@@ -84,35 +85,39 @@ LayoutCache = dict[tuple[object, ...], Layout]
 
 
 def _layout(
-    csps: list[int], agency_csps: dict[int, list[int]], members: dict[int, list[int]]
+    csps: list[int],
+    agency_csps: dict[int, list[int]],
+    members: dict[int, list[int]],
+    agency_order: dict[int, tuple[int, str]],
 ) -> Layout:
+    """Columns: member councils of merged CSPs (if any), CSPs, partner agencies.
+
+    One row per node, so no two labels can meet: each column's labels face outwards
+    (councils and CSPs to the left, agencies to the right) and rows are a label apart.
+    """
     pos: dict[str, tuple[float, float]] = {}
-    angle: dict[int, float] = {}
-    n = len(csps)
-    for i, c in enumerate(csps):
-        angle[c] = math.pi / 2 - 2 * math.pi * i / max(n, 1)
-        r = 0.0 if n == 1 else 1.0
-        pos[f"csp:{c}"] = (r * math.cos(angle[c]), r * math.sin(angle[c]))
-    for c, areas in members.items():  # member councils of merged CSPs, round their CSP
-        cx, cy = pos[f"csp:{c}"]
-        rr = 0.55 if n == 1 else 0.28
-        for j, a in enumerate(areas):
-            t = angle[c] + 2 * math.pi * (j + 0.5) / len(areas)
-            pos[f"area:{a}"] = (cx + rr * math.cos(t), cy + rr * math.sin(t))
-    shared = [g for g, cs in agency_csps.items() if len(cs) > 1 or n == 1]
-    own: dict[int, list[int]] = {}
-    for g, cs in agency_csps.items():
-        if g not in shared:
-            own.setdefault(cs[0], []).append(g)
-    for j, g in enumerate(shared):  # serve several CSPs: a ring inside (or round a lone CSP)
-        t = math.pi / 2 - 2 * math.pi * (j + 0.5) / len(shared)
-        r = 1.25 if n == 1 else 0.5
-        pos[f"agency:{g}"] = (r * math.cos(t), r * math.sin(t))
-    for c, gs in own.items():  # serve one CSP: just outside it
-        for j, g in enumerate(gs):
-            t = angle[c] + 0.42 * (j - (len(gs) - 1) / 2)
-            pos[f"agency:{g}"] = (1.75 * math.cos(t), 1.75 * math.sin(t))
+    councils = [a for c in csps for a in members.get(c, [])]
+    agencies = sorted(agency_csps, key=lambda g: (-len(set(agency_csps[g])), agency_order[g]))
+    columns = [[f"area:{a}" for a in councils]] if councils else []
+    columns += [[f"csp:{c}" for c in csps], [f"agency:{g}" for g in agencies]]
+    rows = max(len(col) for col in columns)
+    for x, col in enumerate(columns):
+        for j, nid in enumerate(col):  # each column centred on the tallest, in pixels
+            pos[nid] = (x * COLUMN_PX, ROW_PX * (j + (rows - len(col)) / 2))
     return Layout(pos)
+
+
+def network_height(option: dict[str, Any]) -> int:
+    """Chart height (px): the layout's rows below the title and key, and a margin."""
+    ys = [n["y"] for n in option["series"][0]["data"]] or [0.0]
+    return round(TOP_PX + max(ys) - min(ys) + 40)
+
+
+ROW_PX = 30  # vertical room per row: a 16 px label and a gap
+COLUMN_PX = 170  # between columns
+LABEL_PX = 180  # labels are cut with "…" beyond this width (full names on hover)
+TOP_PX = 130  # below the title and the key
+CATEGORIES = ["CSP", "Member council (merged CSP)", *PARTNER_TYPES]
 
 
 def network_option(
@@ -145,7 +150,8 @@ def network_option(
     )
     layout = cache.get(key) if cache is not None else None
     if layout is None:
-        layout = _layout(csps, agency_csps, members)
+        order = {g: (int(ep.agency_ptype[g]), str(ep.agency_name[g])) for g in agency_csps}
+        layout = _layout(csps, agency_csps, members, order)
         if cache is not None:
             cache[key] = layout
     nodes, links = [], []
@@ -156,24 +162,37 @@ def network_option(
         has, share = False, np.nan
         if dem is not None and dlv is not None and dem[ca].sum() > 0:
             has, share = True, float(dlv[ca].sum() / dem[ca].sum())
-        size = 18 + 22 * math.sqrt(pop[ca].sum() / max(pop[areas].max(), 1))
-        text = f"{ep.csp_names[c]}: CSP of {len(ca)} area(s)"
+        size = 12 + 12 * math.sqrt(pop[ca].sum() / max(pop[areas].max(), 1))  # < a row
+        text = f"{_csp_name(ep.csp_names[c], len(ca))}: CSP of {len(ca)} area(s)"
         text += f", {100 * share:.0f}% of demand met" if has else ""
         colour = engagement_colour(share) if has else "#9e9e9e"
         nodes.append(
-            _node(f"csp:{c}", _short(ep.csp_names[c]), layout, "circle", size, colour, text)
+            _node(
+                f"csp:{c}",
+                ep.csp_names[c],
+                layout,
+                "circle",
+                size,
+                colour,
+                text,
+                0,
+                "top" if members else "left",
+            )  # left of it: the merged CSP's councils
         )
     for c, member_areas in members.items():
         for a in member_areas:
             own, name = float(s.ownership[a]), m.geo.names[a]
             tip = f"{name} council: ownership of its merged CSP {own:.2f}"
-            nodes.append(_node(f"area:{a}", _short(name), layout, "diamond", 14, "#607d8b", tip))
+            nodes.append(_node(f"area:{a}", name, layout, "diamond", 14, "#607d8b", tip, 1, "left"))
             links.append(_edge(f"area:{a}", f"csp:{c}", own, tip))
     for g, cs in agency_csps.items():
         ptype = PARTNER_TYPES[int(ep.agency_ptype[g])]
         label = PARTNER_LABELS[ptype]
         tip = f"{label}: {ep.agency_name[g]} (serves {len(set(cs))} CSP(s) in view)"
-        nodes.append(_node(f"agency:{g}", label, layout, "rect", 16, PARTNER_COLOURS[ptype], tip))
+        nodes.append(_node(
+            f"agency:{g}", f"{label}: {ep.agency_name[g]}", layout, "rect", 16,
+            PARTNER_COLOURS[ptype], tip, 2 + PARTNER_TYPES.index(ptype), "right",
+        ))  # fmt: skip
     for lk, la in link_areas.items():
         g, p = int(ep.link_agency[lk]), int(ep.link_ptype[lk])
         c = int(ep.csp_of_area[la[0]])
@@ -181,56 +200,85 @@ def network_option(
         e = float((s.engagement[p, la] * w).sum() / w.sum())
         text = f"{PARTNER_LABELS[PARTNER_TYPES[p]]} ({ep.agency_name[g]}) → {ep.csp_names[c]}: "
         links.append(_edge(f"agency:{g}", f"csp:{c}", e, text + f"strategic engagement {e:.2f}"))
+    used = sorted({n["category"] for n in nodes})
+    xs, ys = [n["x"] for n in nodes], [n["y"] for n in nodes]
     return {
         "animation": False,
+        "textStyle": {"fontSize": FONT_PX},
         "title": {
-            "text": "Partnership network (edges: engagement)",
-            "left": 8,
-            "top": 4,
-            "textStyle": {"fontSize": 14},
+            "text": "Partnership network now", "subtext": NETWORK_NOTE, "left": 8, "top": 4,
+            "itemGap": 12, "textStyle": {"fontSize": TITLE_PX},
+            "subtextStyle": {"fontSize": FONT_PX},
         },
-        "tooltip": {"trigger": "item"},
+        "tooltip": {"trigger": "item", "textStyle": {"fontSize": FONT_PX}},
+        # The key: one entry per kind of node in view, with its shape and colour.
+        "legend": {
+            "top": 62, "left": 8, "right": 8, "textStyle": {"fontSize": FONT_PX},
+            "data": [_legend_name(k) for k in used], "selectedMode": False,
+        },
         "series": [
             {
-                "type": "graph",
-                "layout": "none",
-                "roam": True,
-                "top": 44,
-                "bottom": 16,
-                "left": 110,
-                "right": 110,
-                "label": {"show": True, "position": "right", "fontSize": 11},
+                # Drawn at the layout's own pixel size (scale 1 both ways): a box
+                # fitted to the chart would stretch the circles into ellipses.
+                "type": "graph", "layout": "none", "roam": False, "top": TOP_PX,
+                "left": LABEL_PX + 12, "width": max(xs) - min(xs) or 1,
+                "height": max(ys) - min(ys) or 1,
+                "categories": [_category(k) for k in range(len(CATEGORIES))],
+                "label": {
+                    "show": True, "fontSize": FONT_PX, "width": LABEL_PX,
+                    "overflow": "truncate", "ellipsis": "…",
+                },
                 "emphasis": {"focus": "adjacency"},
                 "data": nodes,
                 "links": links,
             }
         ],
-    }
+    }  # fmt: skip
 
 
-def _short(name: str, width: int = 22) -> str:
-    return name if len(name) <= width else name[: width - 1] + "…"
+NETWORK_NOTE = "edges: strategic engagement (thick green = engaged, thin red = drifting)"
+_CATEGORY_SYMBOL = {0: "circle", 1: "diamond"}
+_CATEGORY_COLOUR = {0: "#4caf50", 1: "#607d8b"}
 
 
-def _label_position(x: float, y: float) -> str:
-    """Put a node's label on the side facing away from the centre."""
-    if abs(x) < 0.2 and abs(y) < 0.2:
-        return "bottom"
-    if abs(x) >= abs(y) * 0.6:
-        return "right" if x > 0 else "left"
-    return "top" if y > 0 else "bottom"
+def _csp_name(name: str, n_areas: int) -> str:
+    """A CSP's name for the page: a merged CSP (``merged:<hub>``) by what it is."""
+    if name.startswith("merged:"):
+        return f"Merged CSP of {n_areas} councils ({name.removeprefix('merged:')} hub)"
+    return name
+
+
+def _category(k: int) -> dict[str, Any]:
+    colour = _CATEGORY_COLOUR.get(k) or PARTNER_COLOURS[CATEGORIES[k]]
+    symbol = _CATEGORY_SYMBOL.get(k, "rect")
+    return {"name": _legend_name(k), "symbol": symbol, "itemStyle": {"color": colour}}
+
+
+def _legend_name(k: int) -> str:
+    if k < 2:
+        return CATEGORIES[k]
+    return PARTNER_LABELS[CATEGORIES[k]]
 
 
 def _node(
-    nid: str, label: str, layout: Layout, symbol: str, size: float, colour: str, tip: str
+    nid: str,
+    label: str,
+    layout: Layout,
+    symbol: str,
+    size: float,
+    colour: str,
+    tip: str,
+    category: int,
+    side: str,
 ) -> dict[str, Any]:
     x, y = layout.pos.get(nid, (0.0, 0.0))
     return {
         "id": nid,
         "name": label,
-        "label": {"position": _label_position(x, y)},
-        "x": round(x * 100, 2),
-        "y": round(-y * 100, 2),
+        "category": category,
+        "label": {"position": side},
+        "x": round(x, 1),
+        "y": round(y, 1),
         "symbol": symbol,
         "symbolSize": round(size, 1),
         "itemStyle": {"color": colour, "borderColor": "#333", "borderWidth": 0.6},

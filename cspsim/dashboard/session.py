@@ -80,14 +80,43 @@ class Session:
         """Load the lesson's base scenario (if needed) and set its lever values."""
         if lesson.scenario.resolve() != self.path:
             self.load(lesson.scenario, None)
+        values = self._lesson_values(lesson)
+        self.scenario_for(values)  # validate before committing
+        self.values, self.lesson = values, lesson
+
+    def start_values(self) -> dict[str, Any]:
+        """Where "Undo lever changes" goes back to: the lesson's levers, else the scenario's."""
+        return self._lesson_values(self.lesson)
+
+    def _lesson_values(self, lesson: Lesson | None) -> dict[str, Any]:
         values = dict(self.base_values)
-        for name, value in lesson.values.items():
+        for name, value in (lesson.values if lesson else {}).items():
             control = self.control(name)
             values[name] = (
                 control.to_display(value) if control.kind in ("choice", "boolean") else value
             )
-        self.scenario_for(values)  # validate before committing
-        self.values, self.lesson = values, lesson
+        return values
+
+    def moved(self, name: str, value: Any, t: int) -> dict[str, Any]:
+        """The lever values after moving ``name`` to ``value`` at quarter index ``t``.
+
+        A cut switched on whose start year is still the scenario's placeholder (the
+        scenario sets no such cut and the year was not moved) starts in the financial year
+        of the current quarter, so that it bites at once instead of in a year nobody chose.
+        """
+        new = {**self.values, name: value}
+        if name.startswith("cut_pct__"):
+            year = "cut_start_year__" + name.removeprefix("cut_pct__")
+            switched_on = float(self.values.get(name, 0)) <= 0 < float(value)
+            unset = float(self.base_values.get(name, 0)) <= 0 and (
+                self.values.get(year) == self.base_values.get(year)
+            )
+            if year in new and switched_on and unset:
+                c = self.control(year)
+                q = self.baseline.sched.quarters[max(t, 0)]
+                financial_year = q.year if q.month >= 4 else q.year - 1  # cuts start 1 April
+                new[year] = int(min(max(financial_year, c.lower), c.upper))
+        return new
 
     def control(self, name: str) -> Control:
         """The control of a lever."""
@@ -108,6 +137,11 @@ class Session:
         """
         changed = self.changed(values)
         return with_values(self.base, changed) if changed else self.base
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """On-screen label of every lever, by name."""
+        return {c.name: c.label for c in self.controls}
 
     @property
     def areas(self) -> np.ndarray:
@@ -136,7 +170,7 @@ class Session:
 class DashboardModel(CSPModel):
     """The model the dashboard steps: the session's scenario with its current levers.
 
-    Mesa's SolaraViz builds it again on Reset, with ``session`` and ``seed`` from its model
+    Mesa's model controller builds it again on Reset, with ``session`` and ``seed`` from its model
     parameters.
 
     Args:

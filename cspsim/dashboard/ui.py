@@ -1,8 +1,8 @@
-"""Solara components of the dashboard: lesson picker, lever controls, plots, network.
+"""Solara components of the dashboard's main area: lesson card, headline, plots, network.
 
-The page itself (``cspsim/dashboard/app.py``) wires these to Mesa's SolaraViz, which supplies the
-play / pause / step / reset buttons and the speed sliders. :class:`MainView` subscribes to
-Mesa's ``update_counter``, so it is redrawn after every step SolaraViz takes.
+The page itself (``cspsim/dashboard/app.py``) places these beside Mesa's ``ModelController``
+(play / pause / step / reset). :class:`MainView` subscribes to Mesa's ``update_counter``, so it
+is redrawn after every step the controller takes.
 """
 
 from __future__ import annotations
@@ -16,146 +16,14 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from cspsim.dashboard import charts
-from cspsim.dashboard.controls import Control, catalogue, choice_label, sections
+from cspsim.dashboard.areamap import MAP_HEIGHT_PX, area_map, csp_share_by_area, map_option
+from cspsim.dashboard.events import Event, events_for, just_happened
+from cspsim.dashboard.export import kept_line, run_csv, with_png_button
 from cspsim.dashboard.lessons import Lesson
-from cspsim.dashboard.network import LayoutCache, network_option
+from cspsim.dashboard.network import LayoutCache, network_height, network_option
 from cspsim.dashboard.series import quarter_label, series_of
 from cspsim.dashboard.session import DashboardModel, Session
 from cspsim.inputs.england import ATTRIBUTION
-
-FREE = "Free exploration (no lesson)"
-OnChange = Callable[[str, Any], None]  # a control's new value: on_change(name, value)
-# A dependent control is shown only while the lever it depends on is in use.
-_DEPENDS = {
-    "cut_start_year__": lambda v, n: v.get("cut_pct__" + n.removeprefix("cut_start_year__"), 0) > 0,
-    "cut_phase_years": lambda v, n: any(x > 0 for k, x in v.items() if k.startswith("cut_pct__")),
-    "ring_fence_start_year": lambda v, n: v.get("ring_fenced_grant_gbp_per_year", 0) > 0,
-    "new_duty_start_year": lambda v, n: v.get("new_duty_workload_fte_per_100k", 0) > 0,
-    "new_duty_new_burdens": lambda v, n: v.get("new_duty_workload_fte_per_100k", 0) > 0,
-    "levers_start_year": lambda v, n: bool(v.get("fund_coordinator") or v.get("fund_analyst")),
-    "structure_start_year": lambda v, n: v.get("structure_mode") != "separate",
-}
-
-
-def _visible(c: Control, values: dict[str, Any]) -> bool:
-    for prefix, rule in _DEPENDS.items():
-        if c.name.startswith(prefix):
-            return bool(rule(values, c.name))
-    return True
-
-
-def _shown(c: Control, value: Any) -> str:
-    if c.kind == "choice":
-        return choice_label(value)
-    if c.kind == "boolean":
-        return "yes" if value else "no"
-    shown = c.to_display(value)
-    return f"{shown:g}" if isinstance(shown, float) else str(shown)
-
-
-@solara.component
-def ControlWidget(c: Control, value: Any, on_change: OnChange) -> None:
-    """One lever's widget: a label with the current value, then the input."""
-
-    def set_(shown: Any) -> None:
-        on_change(c.name, c.from_display(shown))
-
-    with solara.Column(
-        gap="0px", style={"margin-bottom": "6px"}, classes=[f"cspsim-lever-{c.name}"]
-    ):
-        if c.kind == "boolean":
-            with solara.Row(gap="0px", style={"align-items": "center"}):
-                solara.Checkbox(label=c.label, value=bool(value), on_value=set_)
-                _Info(c.description)
-        elif c.kind == "choice":
-            labels = [choice_label(x) for x in c.choices]
-            with solara.Row(gap="0px", style={"align-items": "center"}):
-                solara.Select(
-                    label=c.label,
-                    values=labels,
-                    value=choice_label(value),
-                    on_value=lambda lab: set_(c.choices[labels.index(lab)]),
-                    dense=True,
-                )
-                _Info(c.description)
-        else:
-            with solara.Row(gap="4px", style={"align-items": "center"}):
-                solara.Text(f"{c.label}: {_shown(c, value)}", style={"font-size": "0.85rem"})
-                _Info(c.description)
-            if c.kind == "integer":
-                solara.SliderInt(
-                    "", value=int(c.to_display(value)), min=int(c.lower), max=int(c.upper),
-                    step=1, on_value=set_, thumb_label=True,
-                )  # fmt: skip
-            else:
-                solara.SliderFloat(
-                    "", value=float(c.to_display(value)), min=c.lower / c.scale,
-                    max=c.upper / c.scale, step=c.step, on_value=set_, thumb_label=True,
-                )  # fmt: skip
-
-
-@solara.component
-def _Info(text: str) -> None:
-    """A small information icon that shows ``text`` on hover."""
-    with solara.Tooltip(text):
-        solara.v.Icon(children=["mdi-information-outline"], size="small", color="grey")
-
-
-@solara.component
-def DutyControls(session: Session, values: dict[str, Any], on_change: OnChange) -> None:
-    """Pick a catalogue duty, then switch it on or off, date it and fund it."""
-    duties = catalogue()
-    names = {spec.name: d for d, spec in duties.items()}
-    moved = [d for d in duties if any(session.changed(values).get(f"{p}{d}") is not None
-             for p in ("duty_on__", "duty_start_year__", "duty_new_burdens_scale__"))]  # fmt: skip
-    picked, set_picked = solara.use_state(next(iter(duties)))
-    solara.Select(
-        label="Duty to change",
-        values=list(names),
-        value=duties[picked].name,
-        on_value=lambda n: set_picked(names[n]),
-        dense=True,
-    )
-    ControlWidget(session.control(f"duty_on__{picked}"), values[f"duty_on__{picked}"], on_change)
-    if values[f"duty_on__{picked}"]:
-        name = f"duty_start_year__{picked}"
-        ControlWidget(session.control(name), values[name], on_change)
-        if duties[picked].new_burdens_gbp_per_year > 0:
-            name = f"duty_new_burdens_scale__{picked}"
-            ControlWidget(session.control(name), values[name], on_change)
-        else:
-            solara.Text(
-                "Arrived without new-burdens money.",
-                style={"font-size": "0.8rem", "margin-bottom": "10px"},
-            )
-    if moved:
-        changed = ", ".join(duties[d].name.split("(")[0].strip() for d in moved)
-        solara.Text(f"Changed: {changed}", style={"font-size": "0.8rem", "color": "#5b2bd6"})
-
-
-@solara.component
-def LeverPanel(
-    session: Session, values: dict[str, Any], on_change: OnChange, on_undo: Callable[[], None]
-) -> None:
-    """Every lever, by section; sections holding a changed lever start open."""
-    changed = session.changed(values)
-    with solara.Card("Levers", margin=0, style={"margin-top": "8px"}):
-        solara.Button(
-            "Undo lever changes", on_click=on_undo, disabled=not changed, text=True, color="primary"
-        )
-        for section in sections():
-            controls = [c for c in session.controls if c.section == section]
-            if not controls:
-                continue
-            expand = section == sections()[0] or any(c.name in changed for c in controls)
-            with solara.Details(summary=section, expand=expand):
-                if section == "Duties":
-                    DutyControls(session, values, on_change)
-                for c in controls:
-                    if section == "Duties" and c.name.startswith("duty_"):
-                        continue
-                    if _visible(c, values):
-                        ControlWidget(c, values[c.name], on_change)
 
 
 @solara.component
@@ -171,17 +39,12 @@ def LessonCard(lesson: Lesson | None, session: Session) -> None:
     else:
         items = "".join(f"<li>{html.escape(x)}</li>" for x in lesson.look_for)
         body = f"<b>{html.escape(lesson.title)}.</b> {html.escape(lesson.summary)}"
-        body += f"<ul style='margin:4px 0 0 0'>{items}</ul>" if items else ""
+        body += f"<ul>{items}</ul>" if items else ""
         if lesson.try_next:
             body += f"<div><i>Try next:</i> {html.escape(lesson.try_next)}</div>"
         if lesson.sources:
-            body += f"<div style='font-size:0.75rem;color:#666'>{html.escape(lesson.sources)}</div>"
-    solara.HTML(
-        tag="div",
-        unsafe_innerHTML=body,
-        style="padding:8px 12px;border-left:4px solid #5b2bd6;background:#f5f2ff;"
-        "font-size:0.9rem;line-height:1.35",
-    )
+            body += f"<div class='cspsim-sources'>{html.escape(lesson.sources)}</div>"
+    solara.HTML(tag="div", unsafe_innerHTML=body, classes=["cspsim-lesson"])
 
 
 class Opaque:
@@ -198,11 +61,15 @@ class Opaque:
 
 
 @solara.component
-def LiveChart(option: Opaque, height: int) -> None:
-    """An ECharts figure whose option is set on the widget directly after each render."""
+def LiveChart(option: Opaque, height: int, maps: Opaque | None = None) -> None:
+    """An ECharts figure whose option is set on the widget directly after each render.
+
+    ``maps`` (GeoJSON by name) are registered when the figure is created.
+    """
     el = solara.FigureEcharts(
-        option={}, attributes={"style": f"height: {height}px; width: 100%;"}, responsive=True
-    )
+        option={}, attributes={"style": f"height: {height}px; width: 100%;"}, responsive=True,
+        maps=maps.value if maps is not None else {},
+    )  # fmt: skip
 
     def push() -> None:
         solara.get_widget(el).option = option.value
@@ -211,20 +78,55 @@ def LiveChart(option: Opaque, height: int) -> None:
     return el
 
 
-def _headline_html(quarter: str, rows: list[tuple[str, str, str]], timing: str) -> str:
+def quarter_label_file(model: DashboardModel) -> str:
+    """The current quarter for a file name (``2016-Q3``)."""
+    if model.t < 0:
+        return "start"
+    return quarter_label(model.sched.quarters[model.t]).replace(" ", "-")
+
+
+_TONE = {"better": "#1b7f3b", "worse": "#b3261e", "same": "#555555"}
+
+
+def _headline_html(quarter: str, rows: list[charts.Monitor], timing: str) -> str:
     cells = "".join(
-        f"<td style='padding:2px 14px 2px 0'><div style='font-size:0.75rem;color:#555'>"
-        f"{html.escape(label)}</div><div style='font-size:1.15rem;font-weight:600'>"
-        f"{html.escape(now)}</div><div style='font-size:0.75rem;color:#777'>baseline "
-        f"{html.escape(ref)}</div></td>"
-        for label, now, ref in rows
+        f"<div class='cspsim-cell'><div class='cspsim-label'>{html.escape(r.label)}</div>"
+        f"<div class='cspsim-value'>{html.escape(r.now)}</div><div class='cspsim-ref'>"
+        f"baseline {html.escape(r.base)} · <b style='color:{_TONE[r.tone]}'>"
+        f"{html.escape(r.diff)}</b></div></div>"
+        for r in rows
     )
     return (
-        f"<table><tr><td style='padding:2px 18px 2px 0'><div style='font-size:0.75rem;"
-        f"color:#555'>Quarter</div><div class='cspsim-quarter' style='font-size:1.3rem;"
-        f"font-weight:700'>{html.escape(quarter)}</div><div style='font-size:0.7rem;"
-        f"color:#999'>{html.escape(timing)}</div></td>{cells}</tr></table>"
+        f"<div class='cspsim-headline'><div class='cspsim-cell'><div class='cspsim-label'>"
+        f"Quarter</div><div class='cspsim-quarter cspsim-value'>{html.escape(quarter)}</div>"
+        f"<div class='cspsim-ref' style='color:#999'>{html.escape(timing)}</div></div>"
+        f"{cells}</div>"
     )
+
+
+def _monitors_html(rows: list[charts.Monitor]) -> str:
+    body = "".join(
+        f"<tr><td>{html.escape(r.label)}</td><td>{html.escape(r.now)}</td>"
+        f"<td>{html.escape(r.base)}</td><td style='color:{_TONE[r.tone]};font-weight:600'>"
+        f"{html.escape(r.diff)}</td></tr>"
+        for r in rows
+    )
+    return (
+        "<div class='cspsim-monitors'><div class='cspsim-card-title'>This run against the "
+        "baseline, this quarter</div><table><tr><th></th><th>this run</th><th>baseline</th>"
+        f"<th>difference</th></tr>{body}</table></div>"
+    )
+
+
+def _events_html(now: list[Event], current: bool) -> str:
+    if not now:
+        return "<div class='cspsim-events'>Nothing has happened yet.</div>"
+    when = "This quarter" if current else "Last event"
+    items = "; ".join(
+        f"{e.date:%b %Y}: {html.escape(e.text)}" + (" (your lever)" if e.kind == "lever" else "")
+        for e in now
+    )
+    return f"<div class='cspsim-events'><b>{when}:</b> {items}</div>"
 
 
 @solara.component
@@ -233,11 +135,21 @@ def MainView(
     session: Session,
     force: str | None,
     on_force: Callable[[str | None], None],
+    lesson: Lesson | None = None,
+    kept: DashboardModel | None = None,
 ) -> None:
-    """Headline numbers, the four plots and the network, redrawn after every step."""
-    update_counter.get()  # subscribe: SolaraViz bumps it after each step
+    """Headline numbers, what just happened, the plots and the network, after every step.
+
+    ``kept`` is a finished run the trainer kept: drawn as a dotted "ghost" line.
+    """
+    update_counter.get()  # subscribe: the controller bumps it after each step
     kind, set_kind = solara.use_state("strategic")
     layouts: LayoutCache = solara.use_memo(dict, [])
+    events = solara.use_memo(
+        lambda: events_for(model.config, session.changed(model.values),
+                           session.labels, session.span),
+        [model],
+    )  # fmt: skip
     t0 = time.perf_counter()
     areas = session.areas
     run, base = series_of(model, areas), session.baseline_series()
@@ -245,47 +157,114 @@ def MainView(
     t = model.t
     quarter = "before the first quarter" if t < 0 else quarter_label(model.sched.quarters[t])
     quarter += f" ({t + 1} of {model.sched.n_steps})"
+    ghost = series_of(kept, areas) if kept is not None else None
+    share = charts.share_met_over_time(run, base, span)
+    if ghost is not None:
+        share["series"].append(kept_line(ghost, ghost.share_met, 100))
     options = {
-        "share": charts.share_met_over_time(run, base, span),
+        "share": charts.with_events(share, events),
         "duty": charts.share_met_by_duty(run, base),
-        "engagement": charts.engagement(run, base, span, kind),
-        "budgets": charts.budgets(run, base, span),
+        "engagement": charts.with_events(
+            charts.engagement(run, base, span, kind), events, labels=False
+        ),
+        "budgets": charts.with_events(charts.budgets(run, base, span), events, labels=False),
         "network": network_option(model, areas, layouts),
     }
+    for key in ("share", "duty", "engagement", "budgets", "network"):
+        options[key] = with_png_button(options[key], f"cspsim-{key}-{quarter_label_file(model)}")
+    rows = charts.monitors(run, base, kind)
     build_ms = 1000 * (time.perf_counter() - t0)
-    timing = f"step {model.step_ms:.1f} ms · plots built in {build_ms:.0f} ms"
-    with solara.Column(gap="8px", style={"padding": "4px 8px"}):
+    timing = f"step {model.step_ms:.1f} ms · plots {build_ms:.0f} ms"
+    now, current = just_happened(events, model.sched.quarters[t] if t >= 0 else None)
+    with solara.Column(gap="8px", style={"padding": "4px 0"}):
         solara.HTML(
             tag="div", unsafe_innerHTML=_headline_html(quarter, charts.headline(run, base), timing)
         )
-        with solara.Row(gap="16px", style={"align-items": "center"}):
-            if session.forces:
-                solara.Select(
-                    label="Police force area shown (network and plots)",
-                    values=session.forces,
-                    value=force,
-                    on_value=on_force,
-                    dense=True,
-                    style={"max-width": "360px"},
-                )
-            solara.Select(
-                label="Engagement plotted",
-                values=["strategic", "operational"],
-                value=kind,
-                on_value=set_kind,
-                dense=True,
-                style={"max-width": "220px"},
+        # One row: what just happened, the CSV, the kept run's key (room for a plot below).
+        with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.HTML(
+                tag="div", unsafe_innerHTML=_events_html(now, current), style="flex: 1 1 420px"
             )
-        with solara.GridFixed(columns=2, column_gap="12px", row_gap="12px"):
-            for key in ("share", "duty", "engagement", "budgets"):
-                with solara.Card(margin=0, elevation=1, classes=[f"cspsim-chart-{key}"]):
-                    LiveChart(Opaque(options[key]), 340)
-            with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-network"]):
-                LiveChart(Opaque(options["network"]), 420)
+            solara.FileDownload(
+                data=lambda: run_csv(run, base, ghost), filename="cspsim-run.csv",
+                label="Download this run (CSV)", icon_name="mdi-download",
+            )  # fmt: skip
+            if ghost is not None:
+                solara.Text("Dotted black line: the kept run.", style={"font-size": "16px"})
+        if session.forces:
+            solara.Select(
+                label="Police force area shown (network and plots)", values=session.forces,
+                value=force, on_value=on_force, dense=True, style={"max-width": "420px"},
+            )  # fmt: skip
+        with solara.Div(classes=["cspsim-grid"]):
+            with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-share"]):
+                LiveChart(Opaque(options["share"]), 330)
+            LessonCard(lesson, session).key(
+                f"lesson-{session.path}-{lesson.key if lesson else None}"
+            )
+            MapCard(model, session)
+            with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-budgets"]):
+                LiveChart(Opaque(options["budgets"]), 360)
+            with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-duty"]):
+                LiveChart(Opaque(options["duty"]), charts.duty_chart_height(run, base))
+            with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-engagement"]):
+                solara.Select(
+                    label="Engagement plotted", values=["strategic", "operational"],
+                    value=kind, on_value=set_kind, dense=True, style={"max-width": "240px"},
+                )  # fmt: skip
+                LiveChart(Opaque(options["engagement"]), 360)
+            with solara.Card(margin=0, elevation=1, classes=["cspsim-monitor-card"]):
+                solara.HTML(tag="div", unsafe_innerHTML=_monitors_html(rows))
+            with solara.Card(
+                margin=0, elevation=1, classes=["cspsim-chart-network", "cspsim-wide"]
+            ):
+                LiveChart(Opaque(options["network"]), network_height(options["network"]))
             with solara.Card(margin=0, elevation=1):
                 solara.HTML(tag="div", unsafe_innerHTML=NETWORK_KEY)
-        if session.base.geography.named:  # real places: the ONS data must be attributed
+        if (
+            session.base.geography.real
+        ):  # real England or real places: the ONS data must be attributed
             solara.HTML(tag="div", unsafe_innerHTML=ATTRIBUTION_HTML)
+
+
+@solara.component
+def MapCard(model: DashboardModel, session: Session) -> None:
+    """The areas on the ONS map, shaded by share met or by the difference from the baseline."""
+    update_counter.get()  # subscribe: redrawn after every step, like the plots
+    mode, set_mode = solara.use_state("share of demand met")
+    names = session.baseline.geo.names
+    amap = area_map(tuple(names))
+    with solara.Card(margin=0, elevation=1, classes=["cspsim-chart-map"]):
+        if not amap.drawn:
+            solara.HTML(tag="div", unsafe_innerHTML=_no_map_html(len(names)))
+            return
+        solara.Select(
+            label="Map shows", values=["share of demand met", "difference from the baseline"],
+            value=mode, on_value=set_mode, dense=True, style={"max-width": "320px"},
+        )  # fmt: skip
+        t = model.t
+        option = map_option(
+            amap, names, csp_share_by_area(model, t), csp_share_by_area(session.baseline, t),
+            set(session.areas.tolist()), mode.startswith("difference"),
+        )  # fmt: skip
+        LiveChart(Opaque(option), MAP_HEIGHT_PX, Opaque({amap.name: amap.geojson})).key(amap.name)
+        solara.HTML(tag="div", unsafe_innerHTML=ATTRIBUTION_HTML)  # ONS boundaries
+        if amap.missing:
+            shown = ", ".join(amap.missing[:8]) + (" …" if len(amap.missing) > 8 else "")
+            solara.HTML(
+                tag="div", unsafe_innerHTML=f"<div class='cspsim-map-note'>Not on the map "
+                f"(no ONS code or shape): {html.escape(shown)}</div>",
+            )  # fmt: skip
+
+
+def _no_map_html(n: int) -> str:
+    return (
+        "<div class='cspsim-map-note'><div class='cspsim-card-title'>Map</div>"
+        f"None of this scenario's {n} council areas has an ONS code or a 2021 boundary "
+        "(its areas are synthetic), so there is no map. Open a scenario of real places, "
+        "e.g. <code>cspsim dashboard --scenario kent</code> or <code>greater_manchester"
+        "</code>.</div>"
+    )
 
 
 ATTRIBUTION_HTML = (
@@ -294,17 +273,17 @@ ATTRIBUTION_HTML = (
 )
 
 NETWORK_KEY = """
-<div style="font-size:0.85rem;line-height:1.4;padding:4px 8px">
-<b>Reading the network.</b> Circles are CSPs, coloured by the share of demand they meet this
-quarter (green = all, amber = half, red = little). Squares are partner agencies, coloured by
-type; agencies that serve several CSPs sit in the middle, those that serve one sit outside it.
-Each edge is an agency's <i>strategic engagement</i> with a CSP (0–1): thick and green when
-it is fully involved, thin and red when it is drifting away. Diamonds are the member councils
-of a merged CSP; their edge is the council's ownership of it, which fades after a merger.
-Hover for values; drag or scroll to pan and zoom.
+<div style="font-size:16px;line-height:1.4;padding:8px 12px">
+<b>Reading the network.</b> CSPs are circles in the middle column, coloured by the share of
+demand they meet this quarter (green = all, amber = half, red = little). Partner agencies
+are squares on the right, coloured by type (the key above the network); those serving
+several CSPs come first. Each edge is an agency's <i>strategic engagement</i> with a CSP
+(0–1): thick and green when it is fully involved, thin and red when it is drifting away.
+Diamonds on the left are the member councils of a merged CSP; their edge is the council's
+ownership of it, which fades after a merger. Hover for full names and values.
 <br><br><b>Reading the plots.</b> Solid lines and purple bars are this run; dashed lines and
 grey bars are the baseline: the same scenario and seed without your lever changes, run in
-advance. Where the solid line sits below the dashed one, the change costs delivery or
-engagement; above, it buys some.
+advance. Dotted vertical lines mark events: history (grey), duties (blue, named on hover)
+and your levers (purple).
 </div>
 """

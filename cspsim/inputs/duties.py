@@ -37,7 +37,9 @@ class DutySpec(BaseModel):
 
     name: str
     start: dt.date
+    end: dt.date | None = None
     workload_fte_per_100k: float = Field(ge=0, le=MAX_WORKLOAD_FTE_PER_100K)
+    workload_index: dict[int, float] = {}
     volume: Literal["high", "low"]
     fixed_cost_fte: float = Field(default=0.0, ge=0, le=MAX_FIXED_COST_FTE)
     contribution: dict[str, float]
@@ -54,6 +56,10 @@ class DutySpec(BaseModel):
             raise ValueError(f"unknown partner(s) {sorted(bad)}; allowed: {list(CONTRIBUTORS)}")
         if any(w < 0 for w in self.contribution.values()) or sum(self.contribution.values()) <= 0:
             raise ValueError("contribution weights must be >= 0 and not all zero")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        if any(v < 0 or v > 10_000 for v in self.workload_index.values()):
+            raise ValueError("workload_index values must be percentages in [0, 10000]")
         return self
 
 
@@ -65,9 +71,14 @@ class DutyTable:
         ids: Duty identifiers, in catalogue order.
         names: Human-readable names.
         start: Start date of each duty.
+        end: Date each duty ends (None = never): a duty whose work passes to a successor
+            (drugs and alcohol before and after the 2013 public health transfer).
         workload_fte_per_100k: Capacity needed per 100,000 residents (fte).
         low_volume: True for low-volume duties (gain from a larger footprint).
         fixed_cost_fte: Capacity a delivery unit spends to run the duty at all (fte).
+        workload_index: Workload by financial year as a percentage of
+            ``workload_fte_per_100k`` (piecewise linear, flat outside; empty = flat), for
+            duties whose caseload grew (DHRs, domestic abuse, modern slavery referrals).
         weight: Expected contribution share, shape (n_contributors, n_duties); columns sum to 1.
         bound_since: Date each contributor became bound (None if never), same shape as weight.
         county_led: True where the county council leads in two-tier areas.
@@ -78,9 +89,11 @@ class DutyTable:
     ids: tuple[str, ...]
     names: tuple[str, ...]
     start: tuple[dt.date, ...]
+    end: tuple[dt.date | None, ...]
     workload_fte_per_100k: np.ndarray
     low_volume: np.ndarray
     fixed_cost_fte: np.ndarray
+    workload_index: tuple[dict[int, float], ...]
     weight: np.ndarray
     bound_since: tuple[tuple[dt.date | None, ...], ...]
     county_led: np.ndarray
@@ -91,6 +104,26 @@ class DutyTable:
     def n(self) -> int:
         """Number of duties."""
         return len(self.ids)
+
+
+def _scale_lead(w: np.ndarray, scale: float) -> np.ndarray:
+    """Contribution shares with the councils' share (council plus county council) times
+    ``scale`` (capped at 1) and the partners' shares rescaled to fill the rest.
+
+    Args:
+        w: Shares in ``CONTRIBUTORS`` order, summing to 1.
+        scale: Multiplier on the councils' share.
+    """
+    lead = np.isin(CONTRIBUTORS, ("council", "county_council"))
+    own = float(w[lead].sum())
+    others = 1.0 - own
+    new_own = min(own * scale, 1.0)
+    out = w.copy()
+    if own > 0:
+        out[lead] = w[lead] / own * new_own
+    if others > 0:
+        out[~lead] = w[~lead] / others * (1.0 - new_own)
+    return out
 
 
 def read_catalogue(path: Path) -> dict[str, DutySpec]:
@@ -168,6 +201,8 @@ def load_duties(scenario: Scenario, base_dir: Path | None = None) -> DutyTable:
     ids: list[str] = []
     names: list[str] = []
     start: list[dt.date] = []
+    end: list[dt.date | None] = []
+    growth: list[dict[int, float]] = []
     work: list[float] = []
     low: list[bool] = []
     fixed: list[float] = []
@@ -183,10 +218,16 @@ def load_duties(scenario: Scenario, base_dir: Path | None = None) -> DutyTable:
         ids.append(duty_id)
         names.append(spec.name)
         start.append(ov.start if ov and ov.start else spec.start)
+        end.append(spec.end)
+        growth.append(dict(spec.workload_index))
         work.append(spec.workload_fte_per_100k * (ov.workload_scale if ov else 1.0))
         low.append(spec.volume == "low")
         fixed.append(spec.fixed_cost_fte)
         w = np.array([spec.contribution.get(c, 0.0) for c in CONTRIBUTORS])
+        if ov is not None and ov.lead_share_scale != 1.0:
+            # The lead's share (the council, or the county council in two-tier areas for
+            # county-led duties) scaled, the other contributors' shares kept in proportion.
+            w = _scale_lead(w / w.sum(), ov.lead_share_scale)
         weights.append(w / w.sum())
         bound.append(
             tuple(
@@ -204,9 +245,11 @@ def load_duties(scenario: Scenario, base_dir: Path | None = None) -> DutyTable:
         ids=tuple(ids),
         names=tuple(names),
         start=tuple(start),
+        end=tuple(end),
         workload_fte_per_100k=np.array(work, dtype=float),
         low_volume=np.array(low, dtype=bool),
         fixed_cost_fte=np.array(fixed, dtype=float),
+        workload_index=tuple(growth),
         weight=np.array(weights, dtype=float).T.reshape(len(CONTRIBUTORS), len(ids)),
         bound_since=tuple(bound),
         county_led=np.array(county, dtype=bool),

@@ -18,6 +18,8 @@ import numpy as np
 from cspsim.inputs.england import load_england
 from cspsim.inputs.errors import ScenarioError
 from cspsim.inputs.real_areas import LEVELS, police_bodies, real_periods, real_rows
+from cspsim.inputs.registry import file_levers
+from cspsim.inputs.reorganise import ReorganiseError, reorganised
 from cspsim.inputs.scenario import GeographyConfig
 from cspsim.paths import CONFIGS_DIR
 from cspsim.vocab import AUTHORITY_TYPES, CHAIRS
@@ -54,6 +56,9 @@ class Period:
         council_type: Authority type code (index into ``AUTHORITY_TYPES``) of each council.
         csp: CSP index of each area, (n_areas,).
         csp_codes, csp_names: Code and name of each CSP.
+        transition: Whether each area's council is replaced by a new unitary of a scenario's
+            future reorganisation on ``start`` (its partners take the transition shock),
+            (n_areas,) bool; None when none is.
     """
 
     start: dt.date
@@ -64,6 +69,7 @@ class Period:
     csp: np.ndarray
     csp_codes: list[str]
     csp_names: list[str]
+    transition: np.ndarray | None = None
 
     @property
     def two_tier(self) -> np.ndarray:
@@ -174,6 +180,7 @@ def _period(row: dict) -> Period:
         csp=csp,
         csp_codes=csp_codes,
         csp_names=[row["csp_name"][i] for i in first_csp],
+        transition=np.array(row["transition"], dtype=bool) if "transition" in row else None,
     )
 
 
@@ -370,9 +377,16 @@ def real_areas(cfg: GeographyConfig) -> Geography:
         names = None if cfg.kind == "real_england" else cfg.area_names
         rows = real_rows(names, cfg.start)
         codes = [r["code"] for r in rows]
-        periods = real_periods(codes, cfg.start)
+        periods = reorganised(
+            rows,
+            real_periods(codes, cfg.start),
+            cfg.reorganise,
+            cfg.start,
+            file_levers()["unitary_target_population"].default,
+        )
     except LookupError as exc:
-        raise ScenarioError([f"geography.areas: {exc.args[0]}"]) from None
+        where = "geography.reorganise" if isinstance(exc, ReorganiseError) else "geography.areas"
+        raise ScenarioError([f"{where}: {exc.args[0]}"]) from None
     assert set(LEVELS) == set(FOOTPRINTS)  # the real-area rules cover every model level
     return _finish(rows, periods, police_bodies(codes))
 

@@ -146,6 +146,8 @@ def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             ("duty_start_year__", "start"),
             ("duty_on__", "enabled"),
             ("duty_new_burdens_scale__", "new_burdens_gbp_per_year"),
+            ("duty_workload_scale__", "workload_scale"),
+            ("duty_lead_share_scale__", "lead_share_scale"),
         ):
             if name.startswith(prefix):
                 duty_id = name.removeprefix(prefix)
@@ -154,6 +156,8 @@ def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
                     ov[key] = _april(value)
                 elif key == "enabled":
                     ov[key] = bool(round(float(value)))
+                elif key in ("workload_scale", "lead_share_scale"):
+                    ov[key] = float(value)
                 else:
                     ov[key] = _catalogue_burdens(duty_id) * float(value)
                 overrides[duty_id] = ov
@@ -180,6 +184,18 @@ def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
         )
     if "allocation" in v:
         funding["allocation"] = _choice("allocation", v["allocation"])
+    if "time_limited_grants_end_year" in v:
+        end = _april(v["time_limited_grants_end_year"])
+        funding["grants"] = [
+            {**g, "end": end} if g.get("time_limited") else dict(g)
+            for g in funding.get("grants", [])
+        ]
+    if "unitary_target_population" in v:
+        geography = out.setdefault("geography", {})
+        geography["reorganise"] = [
+            {**r, "target_population": float(v["unitary_target_population"])}
+            for r in geography.get("reorganise", [])
+        ]
     lv = out.setdefault("levers", {})
     for name in ("fund_coordinator", "fund_analyst"):
         if name in v:

@@ -85,8 +85,10 @@ class Params:
     probability. Source: 2009 survey T12 (portfolio holder 22% + other elected member 6%)."""
 
     cost_per_fte_gbp: float
-    """Annual cost of one FTE of community safety capacity (all agencies). Unit: gbp_per_year.
-    Source: assumption: salary plus on-costs of a mid-grade public-sector officer, 2009 prices."""
+    """Annual cost of one FTE of community safety capacity (all agencies) in 2009-10. Unit:
+    gbp_per_year. Source: assumption: salary plus on-costs of a mid-grade public-sector officer in
+    2009-10; later years move with the scenario's funding.cost_per_fte_index (NJC pay awards in the
+    history, configs/series/public_sector_pay.csv)."""
 
     police_fte_per_100k: float
     """Police capacity available for partnership work, per 100,000 residents, 2009. Unit:
@@ -183,10 +185,29 @@ class Params:
     seed 003 (two-tier areas: 'numerous strategic group meetings'; a coterminous unitary CSP is less
     burdensome)."""
 
+    police_dilution_weight: float
+    """Share of the dilution pull (w_dilution) that applies to police: 1 = a force's attention
+    spread evenly over all its CSPs, 0 = each CSP served as if by its own force. Unit: ratio.
+    Source: assumption; Crime and Disorder Act 1998 s5 (every chief officer of police with any part
+    of the area is a responsible authority): each CSP has a local police commander and neighbourhood
+    team, so a force's attention is not spread evenly over its CSPs (issue 12)."""
+
     reorganisation_shock: float
     """Share of engagement lost on a partner's links when its organisation is restructured. Unit:
     share. Source: assumption; seed 001 (reforms 'minimised the ability of these services to be
     flexible')."""
+
+    council_reorganisation_shock: float
+    """Share of every partner's engagement lost in the areas whose council is replaced by a new
+    unitary in a scenario's future reorganisation (the transition shock). Unit: share. Source:
+    assumption: as reorganisation_shock (seed 001); the transition to new unitaries in a scenario's
+    [[geography.reorganise]]."""
+
+    section_114_cut_pct: float
+    """Cut to a council's budget while a section 114 notice is in force ([[funding.area_cuts]] with
+    section_114 = true and no pct). Unit: percent. Source: assumption: a section 114 notice (Local
+    Government Finance Act 1988 s114) stops all new spending except on statutory services; the share
+    of a council's community safety budget that is not statutory is not published."""
 
     chair_police_engagement_bonus: float
     """Extra pull on police engagement where a senior police officer chairs the CSP. Unit: logit.
@@ -351,6 +372,12 @@ class Params:
     """Spread of a respondent's reading of the state before it is cut into answer categories (0 =
     every respondent reads it exactly). Unit: share. Source: assumption (ordered-probit answer
     model: respondents read the same state differently); calibrated against the 2009 survey."""
+
+    survey_team_smaller_margin: float
+    """Share of its FTE a team must have lost since an earlier year before the synthetic survey
+    answers that it is smaller. Unit: share. Source: assumption: a manager calls the team smaller
+    once it has lost more than this share of its FTE since the earlier year (issue 12; e.g. the LGA
+    2016 survey)."""
 
     survey_confidence_not_very: float
     """Share of demand met at or above which a manager is 'not very' rather than 'not at all'

@@ -1,4 +1,10 @@
-"""The 2009 survey of community safety managers: the questions the model answers.
+"""The survey questions the model answers: the 2009 survey of community safety managers,
+and the items a later survey asks (team size, a smaller team than in an earlier year,
+confidence in delivering the plan).
+
+A target row finds its question by its ``question`` and ``item`` columns
+(:func:`find_question`), not by its table number, so a later survey with its own table
+numbers, or a table broken down by authority type, validates as it is.
 
 Each :class:`Question` says what was asked, of which authority types, the published answer
 categories, the registry thresholds that cut a CSP's latent value into them, and which column
@@ -42,16 +48,19 @@ class Question:
         table: Survey table (``T19``).
         question: Question name as in the targets file.
         item: Item (a partner, ``capacity``, a crime type ...).
-        kind: ``categories`` (ordered answers), ``share`` (yes share, response ``count``) or
-            ``mean`` (a mean value, response ``value``).
+        kind: ``categories`` (ordered answers), ``share`` (yes share, response ``count``),
+            ``mean`` or ``median`` (a mean or median value over CSPs, response ``value``).
         reads: Column of the CSP-year state (see :func:`cspsim.analysis.survey.csp_year_state`)
-            each CSP's latent value is read from, or :data:`EVIDENCE_SCORE`.
+            each CSP's latent value is read from, or :data:`EVIDENCE_SCORE`; several columns
+            joined by ``|`` read the first that is not missing (a duty and its successor).
         responses: Answer categories, in ascending order of the latent (``categories`` only).
         thresholds: Registry names of the K-1 thresholds, ascending (``categories`` only).
         asked: Authority types the question was asked of.
         role: ``model`` for an answer the model produces, ``input`` for a figure the model
             takes as an input (a check of the set-up, not a test of the model).
         unmet: The latent value is one minus the column (the unmet share of a share met).
+        yes_below: For a ``share``: registry name of the threshold ``x``; a CSP answers yes
+            when its latent value is below ``1 - x`` (empty: the latent is the yes share).
     """
 
     table: str
@@ -64,6 +73,7 @@ class Question:
     asked: tuple[str, ...] = AUTHORITY_TYPES
     role: str = "model"
     unmet: bool = False
+    yes_below: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -116,12 +126,17 @@ def _questions() -> list[Question]:
         ("domestic_violence", "domestic_abuse", AUTHORITY_TYPES),
         ("prolific_priority_offenders", "reducing_reoffending", AUTHORITY_TYPES),
         # T10: drug and alcohol asked of CDRPs other than districts.
-        ("drug_and_alcohol_not_districts", "drugs_alcohol", AUTHORITY_TYPES[1:]),
+        # Drugs and alcohol: the duty before the 2013 public health transfer, then its successor.
+        (
+            "drug_and_alcohol_not_districts",
+            "drugs_alcohol|drugs_alcohol_public_health",
+            AUTHORITY_TYPES[1:],
+        ),
     ):
         out.append(
             Question(
                 "T10", "how_challenging_to_deliver", item, "categories",
-                f"share_met__{duty}", CHALLENGE,
+                "|".join(f"share_met__{d}" for d in duty.split("|")), CHALLENGE,
                 ("survey_challenge_fairly_unmet", "survey_challenge_very_unmet"), asked=asked,
                 unmet=True,
             )
@@ -138,10 +153,50 @@ def _questions() -> list[Question]:
             role="input",
         )
     )  # fmt: skip
+    # Items of a later survey (any year; the table numbers are the later survey's own):
+    # team size as the model has it then (an answer, no longer the 2009 input) ...
+    for item, kind in (("mean_fte", "mean"), ("median_fte", "median")):
+        out.append(Question("TEAM", "team_size_fte", item, kind, "team_fte"))
+    # ... and confidence in delivering the partnership plan, read like T9 (capacity
+    # confidence) from the share of demand met, with T9's thresholds.
+    out.append(
+        Question(
+            "PLAN", "confidence_delivering_plan", "plan", "categories", "share_met",
+            CONFIDENCE,
+            ("survey_confidence_not_very", "survey_confidence_fairly", "survey_confidence_very"),
+        )
+    )  # fmt: skip
     return out
 
 
 QUESTIONS: dict[tuple[str, str], Question] = {q.key: q for q in _questions()}
+BY_QUESTION: dict[tuple[str, str], Question] = {(q.question, q.item): q for q in QUESTIONS.values()}
+
+# "Is the team smaller than in <year>?": item = the earlier calendar year (e.g. 2010). A CSP
+# answers yes when its team is more than survey_team_smaller_margin smaller than its own team
+# that year (the CSP-year state's ``team_ratio__<year>``).
+SMALLER_THAN = "team_smaller_than_year"
+
+
+def smaller_than(year: int) -> Question:
+    """The question whether the team is smaller than in calendar ``year``."""
+    return Question(
+        "SMALLER", SMALLER_THAN, str(year), "share", f"team_ratio__{year}",
+        yes_below="survey_team_smaller_margin",
+    )  # fmt: skip
+
+
+def find_question(question: str, item: str) -> Question | None:
+    """The question a target row asks, by its ``question`` and ``item`` columns."""
+    if question == SMALLER_THAN:
+        return smaller_than(int(item)) if item.isdigit() and len(item) == 4 else None
+    return BY_QUESTION.get((question, item))
+
+
+def is_answered(question: str) -> bool:
+    """Whether the model answers some item of ``question`` (by its name)."""
+    return question == SMALLER_THAN or any(q == question for q, _ in BY_QUESTION)
+
 
 # Why the model cannot answer some items of the 2009 tables (anything else unknown is
 # reported as "not a question the model answers").

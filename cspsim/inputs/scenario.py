@@ -35,6 +35,14 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from cspsim.inputs.catalogue import resolve_scenario, shipped_parent
+from cspsim.inputs.dated import (
+    AllocationChange,
+    AreaCut,
+    CouncilReorganisation,
+    FundingModel,
+    PccChange,
+    ordered,
+)
 from cspsim.inputs.duties import load_duties
 from cspsim.inputs.errors import ScenarioError
 from cspsim.inputs.files import FileProblem, read_toml
@@ -196,6 +204,9 @@ class GeographyConfig(_Strict):
         Annotated[list[AreaConfig], Tag("tables")] | Annotated[list[str], Tag("names")],
         Discriminator(_areas_form),
     ] = []
+    reorganise: list[CouncilReorganisation] = Field(
+        default=[], description="future reorganisations into unitaries (real places only)"
+    )
     _start: dt.date | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
@@ -225,6 +236,10 @@ class GeographyConfig(_Strict):
                 raise ValueError(f"area names must be unique; repeated: {dupes}")
         elif self.areas:
             raise ValueError('areas are only read when kind = "areas"')
+        if self.reorganise and not (self.kind == "real_england" or self.named):
+            raise ValueError(
+                'reorganise needs real places: kind = "real_england" or areas = ["Kent"]'
+            )
         return self
 
     @field_validator("areas")
@@ -277,12 +292,23 @@ class Cut(_Strict):
 
 
 class Grant(_Strict):
-    """A funding stream to CSPs, by financial year (the last value carries forward)."""
+    """A funding stream, by financial year (the last value carries forward).
+
+    ``path``: ``csp`` (paid to CSPs), ``pcc`` (to PCCs, passed on by their funding model) or
+    ``pcc_central`` (to PCCs for their own commissioning, whatever their model: violence
+    reduction units) or ``capital`` (capital works such as Safer Streets lighting and CCTV:
+    listed with their dates, but they buy no staff capacity, so the model leaves them out).
+    Before PCCs are in office the ``pcc`` and ``pcc_central`` paths are paid to CSPs.
+    """
 
     name: str
-    path: Literal["csp", "pcc"] = "csp"
+    path: Literal["csp", "pcc", "pcc_central", "capital"] = "csp"
     gbp_per_year: dict[Year, Money]
     ring_fenced: bool = False
+    end: dt.date | None = Field(default=None, description="no money from this day on")
+    time_limited: bool = Field(
+        default=False, description="ended by the time_limited_grants_end_year lever"
+    )
 
     @field_validator("gbp_per_year")
     @classmethod
@@ -296,9 +322,25 @@ class FundingConfig(_Strict):
     """Funding trajectories: indices by agency (2009 = 100), cuts, grants, allocation."""
 
     allocation: Literal["annual", "multi_year"] = "annual"
+    allocation_changes: list[AllocationChange] = []
     index: dict[Agency, dict[Year, Index]] = {}
+    cost_per_fte_index: dict[Year, Index] = Field(
+        default={},
+        description="cost of one FTE by financial year, 2009 = 100 (empty = flat)",
+    )
     cuts: list[Cut] = []
     grants: list[Grant] = []
+    funds_files: list[str] = Field(
+        default=[],
+        description="dated funds files (CSV, see cspsim.inputs.series.read_funds), read as "
+        "more grants; relative to the scenario's folder, else configs/",
+    )
+    area_cuts: list[AreaCut] = []
+
+    @field_validator("allocation_changes")
+    @classmethod
+    def _in_order(cls, v: list[AllocationChange]) -> list[AllocationChange]:
+        return ordered(v, "allocation changes")
 
 
 class DutyOverride(_Strict):
@@ -309,6 +351,7 @@ class DutyOverride(_Strict):
     workload_scale: Annotated[float, _finite(0, MAX_WORKLOAD_SCALE, "a sanity bound")] = Field(
         default=1.0, ge=0
     )
+    lead_share_scale: float = Field(default=1.0, ge=0, le=10)
     new_burdens_gbp_per_year: Money | None = None
 
 
@@ -332,10 +375,22 @@ class StructureConfig(_Strict):
 
 
 class PCCConfig(_Strict):
-    """Police and Crime Commissioners: when they arrive and how they pass money on."""
+    """Police and Crime Commissioners: when they arrive and how they pass money on.
+
+    ``funding_model`` is every force's model from the start; ``changes`` switch the model of
+    some or all forces from a date, in date order.
+    """
 
     elected: dt.date = dt.date(2012, 11, 22)
-    funding_model: Literal["grant", "central", "bids"] = "grant"
+    funding_model: FundingModel = "grant"
+    changes: list[PccChange] = Field(
+        default=[], description="the funding model from later dates (e.g. PCCs abolished)"
+    )
+
+    @field_validator("changes")
+    @classmethod
+    def _in_order(cls, v: list[PccChange]) -> list[PccChange]:
+        return ordered(v, "PCC changes")
 
 
 class Reorganisation(_Strict):
@@ -416,6 +471,22 @@ class Scenario(_Strict):
             error = _error(str(exc.args[0]), ("geography", "areas"), geo.area_names)
             raise ValidationError.from_exception_data("Scenario", [error]) from None
         _bind_start(self)
+        return self
+
+    @model_validator(mode="after")
+    def _dated_in_run(self) -> Scenario:
+        """A future reorganisation falls inside the run (after its start)."""
+        problems = [
+            _error(
+                f"{r.date} must be after the scenario's start, {self.time.start}",
+                ("geography", "reorganise", i, "date"),
+                r.date,
+            )
+            for i, r in enumerate(self.geography.reorganise)
+            if r.date <= self.time.start
+        ]
+        if problems:
+            raise ValidationError.from_exception_data("Scenario", problems)
         return self
 
     def param(self, name: str) -> float:

@@ -2,8 +2,9 @@
 
 A targets file is a CSV in the format of the shared 2009 calibration file: columns
 ``table, question, group, item, response, n, pct`` (others, such as ``note``, are kept and
-ignored). ``group`` is ``all`` or an authority type on the tables the model answers (other tables,
-e.g. T2 by region, may group as they like); ``pct`` is a percentage of respondents, left
+ignored). Rows find the model's question by ``question`` and ``item``; ``table`` is only a
+label. ``group`` is ``all`` or an authority type on the questions the model answers (other
+tables, e.g. T2 by region, may group as they like); ``pct`` is a percentage of respondents, left
 empty there only on rows whose response is ``value`` (then ``n`` holds a mean, e.g. T4).
 Rows the model cannot answer are not errors: :mod:`cspsim.studies.validate` lists them as
 unsupported.
@@ -19,13 +20,12 @@ from pathlib import Path
 import pandas as pd
 
 from cspsim.inputs.files import FileProblem, read_text
-from cspsim.inputs.questions import QUESTIONS
+from cspsim.inputs.questions import is_answered
 from cspsim.paths import CONFIGS_DIR
 from cspsim.vocab import AUTHORITY_TYPES
 
 REQUIRED = ("table", "question", "group", "item", "response", "n", "pct")
 GROUPS = ("all", *AUTHORITY_TYPES)
-ANSWERED_TABLES = frozenset(table for table, _ in QUESTIONS)
 # A copy of ../shared/data/survey_2009_calibration.csv kept in the repository so that a clone
 # without ../shared validates too (tests/test_targets.py checks the two are identical).
 DEFAULT_TARGETS = CONFIGS_DIR / "targets" / "survey_2009_calibration.csv"
@@ -92,11 +92,11 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> pd.DataFrame:
         for col in ("table", "question", "group", "item", "response"):
             if not row[col].strip():
                 problems.append(f"{where}: {col} is empty")
-        answered = row["table"].strip() in ANSWERED_TABLES
+        answered = is_answered(row["question"].strip())
         if answered and row["group"].strip() and row["group"].strip() not in GROUPS:
             problems.append(
                 f"{where}: group '{row['group']}' is not one of {', '.join(GROUPS)} "
-                f"(table {row['table']} is one the model answers)"
+                f"(question {row['question']} is one the model answers)"
             )
         values: dict[str, float | None] = {}
         for col in ("n", "pct"):

@@ -29,6 +29,7 @@ from cspsim.inputs.geography import (
 from cspsim.inputs.scenario import GeographyConfig, Scenario
 from cspsim.model.agents import AgentStructure
 from cspsim.model.linkops import PartnerWeights
+from cspsim.model.overrides import council_index, pcc_models
 from cspsim.model.record import record_agents, record_arrays
 from cspsim.model.schedule import build_schedule
 from cspsim.model.segments import build_epoch_tables, build_segments
@@ -40,6 +41,7 @@ from cspsim.model.world import INITIAL_LEVEL, Epoch, build_epoch, build_epochs, 
 from cspsim.vocab import PARTNER_TYPES
 
 _NP = len(PARTNER_TYPES)
+_POLICE = PARTNER_TYPES.index("police")
 ENGINES = ("arrays", "agents")
 
 
@@ -94,7 +96,11 @@ class CSPModel(mesa.Model):
         self.P = P = params_of(scenario)
         self.duties = duties if duties is not None else load_duties(scenario, base_dir)
         self.geo = geo = geography if geography is not None else build_geography(scenario.geography)
-        self.sched = build_schedule(scenario, self.duties)
+        self.sched = build_schedule(scenario, self.duties, P.cost_per_fte_gbp)
+        # Each council's budget multiplier by step (the funding path and single-council cuts).
+        self.council_index = council_index(scenario, geo, self.sched, P)
+        # The PCC funding model of each force area by step (``pcc.changes`` may name forces).
+        self.pcc_model = pcc_models(scenario, geo, self.sched)
         quarters = self.sched.quarters
         self.epochs, self.epoch_of_step, self._shocked = build_epochs(
             scenario, geo, self.duties, quarters
@@ -121,7 +127,14 @@ class CSPModel(mesa.Model):
             np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)
         )
         grant0 = self.sched.grant_direct_gbp[0] * self.pop_share
-        self.state = initial_state(P, geo, init_rng, grant0, self.centred_dilution(self.epochs[0]))
+        self.state = initial_state(
+            P,
+            geo,
+            init_rng,
+            grant0,
+            self.centred_dilution(self.epochs[0]),
+            float(self.sched.cost_per_fte_gbp[0]),
+        )
         self.rec = Record(self.sched.n_steps, geo.n, self.duties.n)
         self.t = -1  # index of the last completed step
         self.running = True
@@ -156,8 +169,14 @@ class CSPModel(mesa.Model):
 
     def centred_dilution(self, ep: Epoch) -> np.ndarray:
         """Dilution of each (partner type, area) in epoch ``ep`` relative to England's 2009
-        reference: log(CSPs + hubs the agency serves) minus the national mean."""
+        reference: log(CSPs + hubs the agency serves) minus the national mean.
+
+        The police row is weighted by ``police_dilution_weight``: every CSP has its own local
+        police commander and neighbourhood team, so a force's attention to one CSP is not
+        spread evenly over all the CSPs of the force.
+        """
         centred: np.ndarray = dilution(ep) - self.dilution_ref[:, None]
+        centred[_POLICE] *= self.P.police_dilution_weight
         return centred
 
     @property
@@ -241,6 +260,9 @@ class CSPModel(mesa.Model):
         if t > 0 and t == seg.tables.start:  # a reorganisation shakes engagement
             for p in self._shocked_rows[self.epoch_of_step[t]]:
                 self.state.engagement[p] *= 1 - self.P.reorganisation_shock
+            moved = self.epochs[self.epoch_of_step[t]].transition
+            if moved is not None:  # new unitaries: every partner's engagement there
+                self.state.engagement[:, moved] *= 1 - self.P.council_reorganisation_shock
         money = self.budget_tables.inputs
         funded_gbp, lost = budgets.step_arrays(self, self.budget_tables, t, post_draws)
         # 7.2 Demand: constant within a segment (``seg.work``).

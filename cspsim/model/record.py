@@ -27,8 +27,8 @@ def record_arrays(
 ) -> None:
     """Record quarter ``t`` of the array engine (money per quarter; ``delivered`` was
     written by the delivery phase)."""
-    P, s, tab, rec = m.P, m.state, seg.tables, m.rec
-    cost = P.cost_per_fte_gbp
+    s, tab, rec = m.state, seg.tables, m.rec
+    cost = m.sched.cost_per_fte_gbp[t]
     rec.demand[t], rec.team_fte[t] = seg.work.demand, s.team_fte
     partner_fte_area = (R * seg.work.need).sum(axis=0)
     rec.spend_gbp[t] = (
@@ -51,8 +51,8 @@ def record_arrays(
 def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:
     """Write quarter ``t`` into ``model.rec`` (money per quarter) and mirror the agents'
     state into ``model.state``, so outputs read the same arrays whichever engine ran."""
-    P, rec, s = model.P, model.rec, model.state
-    cost = P.cost_per_fte_gbp
+    rec, s = model.rec, model.state
+    cost = model.sched.cost_per_fte_gbp[t]
     councils = agents.council_list
     rec.demand[t] = [c.demand_fte for c in councils]
     rec.delivered[t] = [c.delivered_fte for c in councils]
@@ -81,7 +81,8 @@ def record_agents(model: CSPModel, agents: AgentStructure, t: int) -> None:
     rec.eng_strategic[t], rec.eng_operational[t] = strategic, operational
     led = rec.ledger
     led["grants_in_gbp"][t] = (
-        sum(c.ledger["direct_gbp"] for c in councils) + sum(p.fund_gbp for p in agents.pcc_list)
+        sum(c.ledger["direct_gbp"] for c in councils)
+        + sum(p.fund_gbp + p.central_fund_gbp for p in agents.pcc_list)
     ) / QUARTERS_PER_YEAR
     led["pcc_central_gbp"][t] = sum(p.central_gbp for p in agents.pcc_list) / QUARTERS_PER_YEAR
     led["grants_to_teams_gbp"][t] = sum(c.grant_gbp for c in councils) / QUARTERS_PER_YEAR

@@ -9,6 +9,7 @@ from typing import cast
 import numpy as np
 
 from cspsim.inputs.duties import DutyTable
+from cspsim.inputs.funds import scenario_grants
 from cspsim.inputs.scenario import Agency, Scenario
 from cspsim.model.timeline import (
     active_from,
@@ -30,16 +31,32 @@ class Schedule:
         fy: Financial year of each step.
         year_start: True in the first quarter of a financial year (April).
         budget_index: Budget multiplier relative to the start, shape (n_steps, 7), columns in
-            ``FUNDED_AGENCIES`` order (council first).
+            ``FUNDED_AGENCIES`` order (council first). The county council's column is its
+            money index over the cost index (the staff it pays for).
         grant_direct_gbp: Grants paid straight to CSPs, per year, shape (n_steps,).
         grant_direct_ring_fenced: Ring-fenced part of ``grant_direct_gbp``.
         grant_pcc_gbp: Grants paid to PCCs (or to CSPs before PCCs exist), per year.
         grant_pcc_ring_fenced: Ring-fenced part of ``grant_pcc_gbp`` (never diverted).
+        grant_pcc_central_gbp: Grants paid to PCCs for their own commissioning, per year
+            (0 before PCCs are in office, when they are paid to CSPs directly).
         pcc_active: True once PCCs are in office.
-        duty_active: Shape (n_steps, n_duties).
+        duty_active: Shape (n_steps, n_duties): in force (after its start, before its end).
+        duty_level: Workload multiplier of each duty, shape (n_steps, n_duties): 0 where
+            not in force, else its ``workload_index`` for the step's financial year (1 where
+            the catalogue gives none).
         bound: Contributor bound to duty, shape (n_steps, 7, n_duties) (CONTRIBUTORS order).
         new_burdens_gbp: New-burdens money per duty per year, shape (n_steps, n_duties).
         levers_active: True once the coordinator/analyst levers apply.
+        pcc_model: The PCC fund's funding model in force at each step in every force area
+            (``pcc.funding_model``, then the ``pcc.changes`` for all forces), shape (n_steps,);
+            by force: :func:`cspsim.model.overrides.pcc_models`.
+        annual: Grants are allocated annually (late) rather than for several years at each
+            step (``funding.allocation``, then ``funding.allocation_changes``), (n_steps,).
+        cost_per_fte_gbp: Annual cost of one FTE at each step (GBP): the registry's
+            ``cost_per_fte_gbp`` (2009) times the scenario's ``cost_per_fte_index``.
+        council_pressure: Councils' budget pressure, shape (n_steps,): the share of its 2009
+            staff that the council budget index no longer pays for (budget index over the
+            cost index, so a cash budget that keeps up with pay brings no pressure).
     """
 
     quarters: list[dt.date]
@@ -50,11 +67,17 @@ class Schedule:
     grant_direct_ring_fenced: np.ndarray
     grant_pcc_gbp: np.ndarray
     grant_pcc_ring_fenced: np.ndarray
+    grant_pcc_central_gbp: np.ndarray
     pcc_active: np.ndarray
     duty_active: np.ndarray
+    duty_level: np.ndarray
     bound: np.ndarray
     new_burdens_gbp: np.ndarray
     levers_active: np.ndarray
+    pcc_model: np.ndarray
+    annual: np.ndarray
+    cost_per_fte_gbp: np.ndarray
+    council_pressure: np.ndarray
 
     @property
     def n_steps(self) -> int:
@@ -62,8 +85,14 @@ class Schedule:
         return len(self.quarters)
 
 
-def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
-    """Turn the scenario's dated inputs into arrays by step."""
+def build_schedule(scenario: Scenario, duties: DutyTable, cost_per_fte_gbp: float) -> Schedule:
+    """Turn the scenario's dated inputs into arrays by step.
+
+    Args:
+        scenario: The scenario.
+        duties: Its duty table.
+        cost_per_fte_gbp: Annual cost of one FTE in 2009 (the registry's value).
+    """
     quarters = quarter_starts(scenario.time.start, scenario.time.end)
     seen: dict[dt.date, np.ndarray] = {}
 
@@ -84,24 +113,44 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
         k = FUNDED_AGENCIES.index(cut.agency)
         index[:, k] *= cut_multiplier(quarters, cut.start, cut.pct, cut.years)
     index = np.maximum(index, 0.0)
+    cost_index = index_series(scenario.funding.cost_per_fte_index, fy)
+    # The county council's index is money, like the council's: its partnership capacity is
+    # what that money buys at the year's cost of an FTE.
+    index[:, FUNDED_AGENCIES.index("county_council")] /= cost_index
 
     pcc_active = active(scenario.pcc.elected)
     direct = np.zeros(len(quarters))
     direct_rf = np.zeros(len(quarters))
     via_pcc = np.zeros(len(quarters))
     via_pcc_rf = np.zeros(len(quarters))
-    for g in scenario.funding.grants:
+    pcc_central = np.zeros(len(quarters))
+    for g in scenario_grants(scenario):
+        if g.path == "capital":  # buys no staff capacity (see Grant)
+            continue
         amounts = yearly_amounts(g.gbp_per_year, fy)
+        if g.end is not None:  # a time-limited grant: nothing from its end on
+            amounts = np.where(active(g.end), 0.0, amounts)
         if g.path == "pcc":
             via_pcc += np.where(pcc_active, amounts, 0.0)
             if g.ring_fenced:
                 via_pcc_rf += np.where(pcc_active, amounts, 0.0)
             amounts = np.where(pcc_active, 0.0, amounts)
+        elif g.path == "pcc_central":
+            pcc_central += np.where(pcc_active, amounts, 0.0)
+            amounts = np.where(pcc_active, 0.0, amounts)
         direct += amounts
         if g.ring_fenced:
             direct_rf += amounts
 
-    duty_active = np.stack([active(s) for s in duties.start], axis=1)
+    duty_active = np.stack(
+        [
+            active(s) & (~active(e) if e is not None else True)
+            for s, e in zip(duties.start, duties.end, strict=True)
+        ],
+        axis=1,
+    )
+    level = np.stack([index_series(g, fy) for g in duties.workload_index], axis=1)
+    duty_level = np.where(duty_active, level, 0.0)
     bound = np.zeros((len(quarters), len(CONTRIBUTORS), duties.n), dtype=bool)
     for d in range(duties.n):
         for x in range(len(CONTRIBUTORS)):
@@ -110,6 +159,13 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
                 bound[:, x, d] = active(max(since, duties.start[d]))
     new_burdens = duty_active * duties.new_burdens_gbp[None, :]
     lever_from = scenario.levers.from_date or scenario.time.start
+    pcc_model = np.full(len(quarters), scenario.pcc.funding_model, dtype=object)
+    for change in scenario.pcc.changes:
+        if change.forces == "all":  # changes in some forces: ``overrides.pcc_models``
+            pcc_model[active(change.date)] = change.funding_model
+    annual = np.full(len(quarters), scenario.funding.allocation == "annual")
+    for alloc in scenario.funding.allocation_changes:
+        annual[active(alloc.date)] = alloc.allocation == "annual"
     return Schedule(
         quarters=quarters,
         fy=fy,
@@ -119,11 +175,17 @@ def build_schedule(scenario: Scenario, duties: DutyTable) -> Schedule:
         grant_direct_ring_fenced=direct_rf,
         grant_pcc_gbp=via_pcc,
         grant_pcc_ring_fenced=via_pcc_rf,
+        grant_pcc_central_gbp=pcc_central,
         pcc_active=pcc_active,
         duty_active=duty_active,
+        duty_level=duty_level,
         bound=bound,
         new_burdens_gbp=new_burdens,
         levers_active=active(lever_from),
+        pcc_model=pcc_model,
+        annual=annual,
+        cost_per_fte_gbp=cost_per_fte_gbp * cost_index,
+        council_pressure=np.clip(1.0 - index[:, 0] / cost_index, 0.0, 1.0),
     )
 
 

@@ -101,12 +101,14 @@ class Segment:
 
 
 def segment_starts(sched: Schedule, epoch_of_step: np.ndarray) -> list[int]:
-    """First step of each segment: where the epoch, duties in force or bindings change."""
-    d, b = sched.duty_active, sched.bound
+    """First step of each segment: where the epoch, duties in force (or their workload),
+    bindings or the cost of an FTE change."""
+    d, b = sched.duty_level, sched.bound
     change = (
         (np.diff(epoch_of_step) != 0)
         | (d[1:] != d[:-1]).any(axis=1)
         | (b[1:] != b[:-1]).any(axis=(1, 2))
+        | (sched.cost_per_fte_gbp[1:] != sched.cost_per_fte_gbp[:-1])
     )
     return [0, *(np.flatnonzero(change) + 1).tolist()]
 
@@ -126,10 +128,10 @@ def build_segments(
     for start, stop in zip(starts, stops, strict=True):
         tab = tables[m.epoch_of_step[start]]
         ep = tab.epoch
-        key = (sched.duty_active[start].tobytes() + sched.bound[start].tobytes(), id(ep.W))
+        key = (sched.duty_level[start].tobytes() + sched.bound[start].tobytes(), id(ep.W))
         if key not in workloads:
             workloads[key] = workload(
-                m.demand_full, ep.W, sched.duty_active[start], sched.bound[start], bound_w
+                m.demand_full, ep.W, sched.duty_level[start], sched.bound[start], bound_w
             )
         work = workloads[key]
         if bound_share0 is None:

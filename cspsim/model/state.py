@@ -49,6 +49,7 @@ def initial_state(
     rng: np.random.Generator,
     initial_grant_gbp: np.ndarray,
     dilution: np.ndarray,
+    cost_per_fte_gbp: float | None = None,
 ) -> AreaState:
     """Draw the 2009 state of every council area.
 
@@ -56,6 +57,8 @@ def initial_state(
     coordinator posts are Bernoulli with the survey T5 shares, the chair follows T12.
     Engagement starts at each partner type's base, pulled down where its agency serves many
     CSPs (``dilution``, already centred) and up for police where police chair, plus noise.
+    The council's own funding is what the drawn team costs at ``cost_per_fte_gbp`` (the
+    first step's cost; the registry's by default) less the grants it receives.
     Draws always have the same shapes, so paired scenarios share them.
     """
     n = geo.n
@@ -86,7 +89,7 @@ def initial_state(
     )
     chair = np.where(geo.chair >= 0, geo.chair, drawn_chair)
 
-    cost = P.cost_per_fte_gbp
+    cost = P.cost_per_fte_gbp if cost_per_fte_gbp is None else cost_per_fte_gbp
     base_gbp = np.maximum(fte * cost - initial_grant_gbp, 0.0)
 
     base = np.array([getattr(P, f"engagement_base_{p}") for p in PARTNER_TYPES])

@@ -158,7 +158,7 @@ class PartnerAgency(mesa.Agent):
     @property
     def budget_gbp(self) -> float:
         """Annual budget for partnership work (GBP)."""
-        return self.capacity_fte * self.model.P.cost_per_fte_gbp
+        return self.capacity_fte * float(self.model.sched.cost_per_fte_gbp[max(self.model.t, 0)])
 
 
 class PoliceAndCrimeCommissioner(mesa.Agent):
@@ -178,8 +178,9 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
 
     @property
     def funding_model(self) -> str:
-        """grant, central or bids."""
-        return self.model.config.pcc.funding_model
+        """grant, central, bids or board: the model in force in the force area now."""
+        k = self.model.geo.footprint_names["police"].index(self.force)
+        return str(self.model.pcc_model[max(self.model.t, 0), k])
 
 
 def _view_class(ptype: str, agent_class: type) -> type[PartnerAgency]:

@@ -67,6 +67,9 @@ class Epoch:
         hubs_served: Sub-regional hubs (1+4) served by each agency.
         levels: Footprint level of each reorganised partner type (e.g. health: health_ccg).
         period: Index of the councils and CSPs in force (``Geography.timeline()``).
+        transition: Areas whose council a scenario's future reorganisation replaces at this
+            epoch's start (every partner's engagement there takes the transition shock,
+            ``council_reorganisation_shock``), (n_areas,) bool; None when none.
     """
 
     start_step: int
@@ -94,6 +97,7 @@ class Epoch:
     hubs_served: np.ndarray
     levels: dict[str, str] = field(default_factory=dict)
     period: int = 0
+    transition: np.ndarray | None = None
 
     @property
     def n_links(self) -> int:
@@ -412,14 +416,46 @@ def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
     return pairs == np.unique(a).size == np.unique(b).size
 
 
+# Epochs of recent runs: bulk runs (replicates, sweeps, calibration) build many models of one
+# geography whose structure does not change between them. Keyed by what the epochs depend on;
+# the geography by identity (it is kept with the entry, so its id cannot be reused).
+_EPOCH_CACHE: dict[
+    tuple[object, ...], tuple[Geography, tuple[list[Epoch], np.ndarray, list[set[str]]]]
+] = {}
+_EPOCH_CACHE_SIZE = 4
+
+
 def build_epochs(
     scenario: Scenario, geo: Geography, duties: DutyTable, quarters: list[dt.date]
 ) -> tuple[list[Epoch], np.ndarray, list[set[str]]]:
-    """All epochs of a run.
+    """All epochs of a run (shared with earlier runs of the same structure: read only).
 
     Returns:
         (epochs, epoch index of each step, partner types reorganised at each epoch start).
     """
+    key = (
+        id(geo),
+        scenario.structure.model_dump_json(),
+        tuple(r.model_dump_json() for r in scenario.reorganisations),
+        duties.ids,
+        duties.weight.tobytes(),
+        duties.county_led.tobytes(),
+        tuple(quarters),
+    )
+    hit = _EPOCH_CACHE.get(key)
+    if hit is not None and hit[0] is geo:
+        return hit[1]
+    out = _build_epochs(scenario, geo, duties, quarters)
+    if len(_EPOCH_CACHE) >= _EPOCH_CACHE_SIZE:
+        _EPOCH_CACHE.pop(next(iter(_EPOCH_CACHE)))
+    _EPOCH_CACHE[key] = (geo, out)
+    return out
+
+
+def _build_epochs(
+    scenario: Scenario, geo: Geography, duties: DutyTable, quarters: list[dt.date]
+) -> tuple[list[Epoch], np.ndarray, list[set[str]]]:
+    """All epochs of a run, built (see :func:`build_epochs`)."""
     events: dict[int, list[tuple[str, str]]] = {}
     for r in scenario.reorganisations:
         step = (
@@ -458,9 +494,10 @@ def build_epochs(
                 levels[agency] = level
         structured = scenario.structure.mode != "separate" and b >= struct_step
         period = int(np.searchsorted(period_step, b, side="right")) - 1
-        epochs.append(
-            build_epoch(scenario, geo, duties, b, structured, dict(levels), cache, period)
-        )
+        ep = build_epoch(scenario, geo, duties, b, structured, dict(levels), cache, period)
+        if b > 0 and period_step[period] == b:  # the councils change now
+            ep.transition = geo.timeline()[period].transition
+        epochs.append(ep)
         shocked.append(changed)
     epoch_of_step = (
         np.searchsorted([e.start_step for e in epochs], np.arange(len(quarters)), side="right") - 1

@@ -104,7 +104,7 @@ class Scorer:
         self.geography = build_geography(self.base.geography)
         self.duties = load_duties(self.base, self.base_dir)
         self.blocks = target_blocks(setup.targets)[0]
-        self.keys = list(dict.fromkeys(b.question.key for b in self.blocks))
+        self.keys = list({b.question.key: b.question for b in self.blocks}.values())
         self.mix = respondent_mix(setup.targets) or T1_RESPONDENTS
         self._states: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
         self.cache_size = cache_size

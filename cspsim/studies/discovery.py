@@ -43,7 +43,7 @@ class Discovery:
     """What PRIM found (and what ``cspsim discover`` writes).
 
     Attributes:
-        outcome, condition: The question, e.g. ``share_met_district_2024`` and ``< 0.5``.
+        outcome, condition: The question, e.g. ``district_share_met_2024`` and ``< 0.5``.
         points: Design points analysed (replicate means; points with a failed run dropped).
         cases: Points where the condition holds.
         trajectory: Every step of each box's peeling trajectory (``box``, ``step``,
@@ -264,7 +264,7 @@ def discover(
 
     Args:
         source: A sweep folder or :class:`~cspsim.studies.results.SweepResults`.
-        outcome: An output of the sweep (``name`` or ``name@year``).
+        outcome: An output of the sweep (``name`` or ``name in year``).
         below, above: The threshold; give exactly one.
         out: Also write the CSVs, summary and plots here.
         density: Density a chosen box must reach (see the module doc).

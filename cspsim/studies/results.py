@@ -8,7 +8,7 @@ NaN unless every replicate gave a number, as for the indices). :meth:`SweepResul
 gives the ``(experiments, {outcome: array})`` pair that EMA Workbench's analysis functions
 (``prim.Prim``, ``cart.CART``, feature scoring) take, and :meth:`SweepResults.export_ema`
 writes it as an archive that ``ema_workbench.load_results`` reads (per-year outputs
-``name@year`` are named ``name_in_year`` there: EMA wants Python identifiers).
+``name in year`` are named ``name_in_year`` there: EMA wants Python identifiers).
 
 A ``cspsim run`` folder loads as a :class:`~cspsim.studies.run_result.RunResult` and a
 ``cspsim compare`` folder as a :class:`~cspsim.analysis.comparison.Comparison`, as the
@@ -51,7 +51,7 @@ class SweepResults:
         name: The experiment's name.
         experiments: One row per design point (index ``point``), one column per varied input.
         outcomes: One row per stored run: ``point``, ``replicate``, ``seed``, ``ok``, then
-            one column per output (``name`` and ``name@year``), NaN where the run failed.
+            one column per output (``name`` and ``name in year``), NaN where the run failed.
         means: One row per design point (index ``point``): each output's replicate mean.
         units: Unit of each factor and each output (registry and outcome specs; empty for
             a ``model = "module:function"`` experiment).
@@ -104,8 +104,11 @@ class SweepResults:
 
 def ema_name(output: str) -> str:
     """An output's name in an EMA archive, which wants Python identifiers:
-    ``name@2016`` becomes ``name_in_2016``."""
-    return output.replace("@", "_in_")
+    ``name in 2016`` (or the older ``name@2016``) becomes ``name_in_2016``."""
+    from cspsim.studies.sensitivity.outcomes import split_output
+
+    outcome, year = split_output(output)
+    return outcome if year is None else f"{outcome}_in_{year}"
 
 
 def import_ema() -> Any:
@@ -144,6 +147,7 @@ def load_sweep(folder: str | Path) -> SweepResults:
     from cspsim.studies.sensitivity.analysis import replicate_means
     from cspsim.studies.sensitivity.checks import known_spec
     from cspsim.studies.sensitivity.design import build_design
+    from cspsim.studies.sensitivity.outcomes import split_output
     from cspsim.studies.sensitivity.store import Store
     from cspsim.studies.sensitivity.sweep import load_saved
 
@@ -173,7 +177,7 @@ def load_sweep(folder: str | Path) -> SweepResults:
     if loaded.spec.model == "cspsim":
         units |= {v.name: known_spec(v.name).unit for v in design.variables}
         base = {name: spec.unit for name, spec in loaded.outcomes.items()}
-        units |= {n: base.get(n.split("@")[0], "") for n in outputs}
+        units |= {n: base.get(split_output(n)[0], "") for n in outputs}
     return SweepResults(folder, loaded.spec.name, experiments, runs, means, units)
 
 

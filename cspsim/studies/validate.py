@@ -1,12 +1,15 @@
 """Validation: the synthetic survey against published survey tables.
 
-A target block is one (table, group, item) of a targets file, e.g. T19 / all / police with
-its five responses. Each block the model answers gets a total variation distance (TVD)
-between the observed and simulated answer shares; ``dont_know`` and ``not_applicable``
-answers, which simulated respondents never give, are listed as unsupported and the observed
-shares of the block are rescaled over the substantive answers. Means (T4 team size) get a
-relative error instead. Blocks whose figure is a model input (T4, T5) are reported as
-``input`` checks, apart from the model's fit.
+A target block is one (question, group, item) of a targets file, e.g.
+partner_involvement_strategic / all / police with its five responses: rows find the model's
+question by their ``question`` and ``item`` columns, so the table numbers are the targets
+file's own (a later survey's, or a table broken down by authority type). Its ``table`` label
+groups the blocks for the per-table fit. Each block the model answers gets a total
+variation distance (TVD) between the observed and simulated answer shares; ``dont_know`` and
+``not_applicable`` answers, which simulated respondents never give, are listed as
+unsupported and the observed shares of the block are rescaled over the substantive answers.
+Means and medians (team size) get a relative error instead. Blocks whose figure is a model
+input (T4, T5) are reported as ``input`` checks, apart from the model's fit.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from cspsim.analysis.survey import csp_year_state, expected_answers, sample_surv
 from cspsim.inputs.params import Params
 from cspsim.inputs.questions import (
     NON_SUBSTANTIVE,
-    QUESTIONS,
     T1_RESPONDENTS,
     Question,
+    find_question,
     why_unsupported,
 )
 from cspsim.inputs.scenario import Scenario
@@ -37,22 +40,28 @@ COLUMNS = [
     "table", "question", "group", "item", "response", "observed_pct", "simulated_pct",
     "simulated_lo", "simulated_hi", "status", "role", "kind", "note",
 ]  # fmt: skip
-KEY = ["table", "group", "item", "response"]
+KEY = ["question", "group", "item", "response"]
+VALUE_KINDS = ("mean", "median")
 
 
 @dataclass
 class Block:
-    """One (table, group, item) of the targets that the model answers."""
+    """One (question, group, item) of the targets that the model answers.
+
+    Attributes:
+        table: The targets file's table label of the block (its first row's).
+    """
 
     question: Question
     group: str
+    table: str = ""
     rows: list[int] = field(default_factory=list)  # target row positions
     responses: list[str] = field(default_factory=list)
     observed: list[float] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return self.question.table, self.group, self.question.item
+        return self.question.question, self.group, self.question.item
 
     @property
     def complete(self) -> bool:
@@ -62,15 +71,19 @@ class Block:
 
 def _row_status(row: pd.Series) -> tuple[Question | None, str]:
     """The question a target row belongs to, or None and why it is unsupported."""
-    q = QUESTIONS.get((row["table"], row["item"]))
+    q = find_question(row["question"], row["item"])
     if q is None:
         return None, why_unsupported(row["table"], row["item"])
     resp = row["response"]
     if resp in NON_SUBSTANTIVE:
         return None, "simulated respondents always answer; observed shares rescaled without it"
-    expected = {"categories": q.responses, "share": ("count",), "mean": ("value",)}[q.kind]
+    expected = {
+        "categories": q.responses, "share": ("count",), "mean": ("value",), "median": ("value",)
+    }[q.kind]  # fmt: skip
     if resp not in expected:
-        return None, f"unknown response for {q.table} {q.item} (expected {', '.join(expected)})"
+        return None, (
+            f"unknown response for {q.question} {q.item} (expected {', '.join(expected)})"
+        )
     if row["group"] != "all" and row["group"] not in q.asked:
         return None, f"the question was not asked of {row['group']} CSPs"
     return q, ""
@@ -89,10 +102,12 @@ def target_blocks(targets: pd.DataFrame) -> tuple[list[Block], list[str]]:
         reasons.append(why)
         if q is None:
             continue
-        b = blocks.setdefault((q.table, row["group"], q.item), Block(q, row["group"]))
+        b = blocks.setdefault(
+            (q.question, row["group"], q.item), Block(q, row["group"], str(row["table"]))
+        )
         b.rows.append(pos)
         b.responses.append(row["response"])
-        b.observed.append(row["n"] if q.kind == "mean" else row["pct"])
+        b.observed.append(row["n"] if q.kind in VALUE_KINDS else row["pct"])
     return list(blocks.values()), reasons
 
 
@@ -105,7 +120,7 @@ def block_distance(b: Block, simulated: dict[str, float]) -> float:
     """
     obs = np.asarray(b.observed, dtype=float)
     sim = np.array([simulated[r] for r in b.responses], dtype=float)
-    if b.question.kind == "mean":
+    if b.question.kind in VALUE_KINDS:
         return float(abs(sim[0] - obs[0]) / abs(obs[0])) if obs[0] else float("nan")
     if b.question.kind == "share":
         return float(abs(sim[0] - obs[0]) / 100.0)
@@ -120,11 +135,11 @@ def block_distance(b: Block, simulated: dict[str, float]) -> float:
 
 def expected_by_key(expected: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, float]]:
     """Mean over replicates of :func:`cspsim.analysis.survey.expected_answers`, by block key."""
-    mean = expected.groupby(["table", "group", "item", "response"], sort=False)["value"].mean()
+    mean = expected.groupby(KEY, sort=False)["value"].mean()
     out: dict[tuple[str, str, str], dict[str, float]] = {}
     for key, v in mean.items():
-        table, group, item, resp = cast(tuple[str, str, str, str], key)
-        out.setdefault((table, group, item), {})[resp] = float(v)
+        question, group, item, resp = cast(tuple[str, str, str, str], key)
+        out.setdefault((question, group, item), {})[resp] = float(v)
     return out
 
 
@@ -148,8 +163,8 @@ def objective(
     for b in blocks:
         if b.question.role != "model" or b.key not in dist:
             continue
-        if tables is None or b.question.table in tables:
-            per.setdefault(b.question.table, []).append(dist[b.key])
+        if tables is None or b.table in tables:
+            per.setdefault(b.table, []).append(dist[b.key])
     if not per:
         return float("nan")
     return float(np.mean([np.mean(v) for v in per.values()]))
@@ -171,12 +186,12 @@ def validation_table(
     lo, hi = q.quantile(0.025).to_dict(), q.quantile(0.975).to_dict()
     rows = []
     for pos, (_, t) in enumerate(targets.iterrows()):
-        qn = QUESTIONS.get((t["table"], t["item"]))
+        qn = find_question(t["question"], t["item"])
         kind = qn.kind if qn else ""
-        obs = t["n"] if kind == "mean" else t["pct"]
+        obs = t["n"] if kind in VALUE_KINDS else t["pct"]
         row = {c: t[c] for c in ("table", "question", "group", "item", "response")}
         row |= {"observed_pct": obs, "kind": kind, "role": qn.role if qn else ""}
-        key = (t["table"], t["group"], t["item"])
+        key = (t["question"], t["group"], t["item"])
         note = reasons[pos]
         if not note and key not in sim:
             note = "no simulated CSP answers this (not asked of the simulated areas, or absent)"
@@ -198,18 +213,21 @@ def validation_table(
 def fit_summary(
     targets: pd.DataFrame, expected: pd.DataFrame, meta: dict[str, Any]
 ) -> dict[str, Any]:
-    """Distances per block, mean TVD over model blocks, per table, and the input checks."""
+    """Distances per block, mean TVD over model blocks, per table, the input checks, and
+    the relative errors of the values the model answers (team size in a later year)."""
     blocks, reasons = target_blocks(targets)
     dist = distances(blocks, expected)
     items: list[dict[str, Any]] = []
     inputs: list[dict[str, Any]] = []
+    values: list[dict[str, Any]] = []
     for b in blocks:
         if b.key not in dist:
             continue
-        table, group, item = b.key
-        entry = {"table": table, "group": group, "item": item}
-        if b.question.kind == "mean":
-            inputs.append(entry | {"relative_error": round(dist[b.key], 4)})
+        _, group, item = b.key
+        entry = {"table": b.table, "group": group, "item": item}
+        if b.question.kind in VALUE_KINDS:
+            errors = inputs if b.question.role == "input" else values
+            errors.append(entry | {"relative_error": round(dist[b.key], 4)})
         elif b.question.role == "input":
             inputs.append(entry | {"tvd": round(dist[b.key], 4)})
         else:
@@ -228,6 +246,7 @@ def fit_summary(
         },
         "items": items,
         "input_checks": inputs,
+        "value_errors": values,
         "rows": {"targets": len(targets), "in_compared_blocks": compared},
     }
 
@@ -291,8 +310,7 @@ def validate_state(
         (validation table, fit summary).
     """
     mix = respondent_mix(targets) or T1_RESPONDENTS
-    asked = {b.question.key for b in target_blocks(targets)[0]}
-    keys = [k for k in QUESTIONS if k in asked]
+    keys = list({b.question.key: b.question for b in target_blocks(targets)[0]}.values())
     expected = expected_answers(state, P, mix, keys)
     per_rep = max(1, -(-draws // state["replicate"].nunique()))
     rng = np.random.default_rng(np.random.SeedSequence([seed, 5]))

@@ -99,7 +99,10 @@ class Council(mesa.Agent):
             post_draws: This quarter's uniform draws, (post, lose / regain, area).
         """
         m, P, sc = self.model, self.model.P, self.model.sched
-        pressure = float(np.clip(1.0 - sc.budget_index[t, 0], 0.0, 1.0))
+        # The funding path and this council's own cuts, against the cost of staff by year.
+        index = float(m.council_index[t, self.area])
+        cost_ratio = float(sc.cost_per_fte_gbp[t]) / P.cost_per_fte_gbp
+        pressure = float(np.clip(1.0 - index / cost_ratio, 0.0, 1.0))
         direct = sc.grant_direct_gbp[t] * self.pop_share
         kept_direct, lost_direct = self._keep(
             direct, sc.grant_direct_gbp[t], sc.grant_direct_ring_fenced[t], pressure
@@ -109,7 +112,7 @@ class Council(mesa.Agent):
         )
         grant = kept_direct + kept_pcc
         late = 0.0
-        if m.config.funding.allocation == "annual" and sc.year_start[t]:
+        if sc.annual[t] and sc.year_start[t]:
             late = grant * P.late_allocation_loss  # a late, annual allocation loses time
             grant = grant - late
         self.ledger = {
@@ -118,7 +121,7 @@ class Council(mesa.Agent):
             "late_gbp": late,
         }
         self.grant_gbp = grant
-        self.funded_gbp = self.base_gbp * sc.budget_index[t, 0] + grant + self._lever_gbp(t)
+        self.funded_gbp = self.base_gbp * index + grant + self._lever_gbp(t)
         self.set_team(t)
         self.turnover_loss = self._turnover_loss(t)
         self.keep_or_lose_posts(t, post_draws[:, :, self.area])
@@ -128,7 +131,7 @@ class Council(mesa.Agent):
         m = self.model
         levers = m.config.levers
         posts = levers.fund_coordinator + levers.fund_analyst
-        gbp: float = m.P.cost_per_fte_gbp * posts * m.sched.levers_active[t]
+        gbp: float = m.sched.cost_per_fte_gbp[t] * posts * m.sched.levers_active[t]
         return gbp
 
     def _keep(
@@ -143,18 +146,16 @@ class Council(mesa.Agent):
 
     def set_team(self, t: int) -> None:
         """Hire towards what the budget pays for (at once in the first quarter); cuts bite."""
-        P = self.model.P
+        P, cost = self.model.P, self.model.sched.cost_per_fte_gbp[t]
         rate = P.staff_adjust_rate if t else 1.0
-        self.team_fte = float(
-            budgets.staff_update(self.team_fte, self.funded_gbp / P.cost_per_fte_gbp, rate)
-        )
+        self.team_fte = float(budgets.staff_update(self.team_fte, self.funded_gbp / cost, rate))
 
     def _turnover_loss(self, t: int) -> float:
         """Share of this quarter's capacity lost replacing grant-funded leavers (each April)."""
         m, P = self.model, self.model.P
         if not m.sched.year_start[t]:
             return 0.0
-        annual = m.config.funding.allocation == "annual"
+        annual = bool(m.sched.annual[t])
         rate = P.turnover_annual_allocation if annual else P.turnover_multi_year_allocation
         grant_share = self.grant_gbp / self.funded_gbp if self.funded_gbp > 0 else 0.0
         return float(budgets.turnover_loss(True, grant_share, rate, P.new_staff_productivity_loss))
@@ -187,7 +188,7 @@ class Council(mesa.Agent):
         the council's share of county-led duties).
         """
         m = self.model
-        self.demand_fte = m.demand_full[self.area] * m.sched.duty_active[t]
+        self.demand_fte = m.demand_full[self.area] * m.sched.duty_level[t]
         partners = self.weights[1:]
         self.partner_need_fte, self.partner_bound_fte = demand.expected_shares(
             partners, self.demand_fte, m.sched.bound[t][1:]
@@ -230,7 +231,7 @@ class Council(mesa.Agent):
         """New-burdens money for the duties in force, as capacity by duty (fte); national
         money reaches the area by its population share."""
         m = self.model
-        fte: np.ndarray = m.sched.new_burdens_gbp[t] * self.pop_share / m.P.cost_per_fte_gbp
+        fte: np.ndarray = m.sched.new_burdens_gbp[t] * self.pop_share / m.sched.cost_per_fte_gbp[t]
         return fte
 
     def partner_fte(self) -> float:

@@ -162,6 +162,11 @@ class PoliceForce(PartnerAgency):
 
     partner_type = "police"
 
+    def dilution(self) -> float:
+        """Dilution weighted by ``police_dilution_weight``: a local commander and
+        neighbourhood team serve each CSP, so the force's attention is not spread evenly."""
+        return super().dilution() * self.model.P.police_dilution_weight
+
     def base_logit(self, council: Council) -> float:
         """Base engagement, raised where police chair the CSP (survey T12 with T19)."""
         bonus = self.model.P.chair_police_engagement_bonus * (council.chair == "police")

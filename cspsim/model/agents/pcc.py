@@ -25,6 +25,7 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         name: Force area name.
         councils: The council areas of the force.
         fund_gbp: This year's community safety fund (GBP per year).
+        central_fund_gbp: This year's money for its own commissioning (GBP per year).
         central_gbp: The part it commissions itself (GBP per year).
         central_fte: That money as delivery capacity (fte).
 
@@ -42,8 +43,7 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         self.councils = councils
         for c in councils:
             c.pcc = self
-        self.funding_model = model.config.pcc.funding_model
-        self.fund_gbp = self.central_gbp = self.central_fte = 0.0
+        self.fund_gbp = self.central_fund_gbp = self.central_gbp = self.central_fte = 0.0
 
     def holder(self, t: int) -> str:
         """Who holds police and crime functions for the force area at step ``t`` (real
@@ -56,13 +56,19 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         current = [str(b["name"]) for b in bodies if b["from"] <= on]
         return current[-1] if current else str(bodies[0]["name"])
 
+    def funding_model(self, t: int) -> str:
+        """How the fund is passed on at step ``t`` (``grant``, ``central``, ``bids`` or
+        ``board``): the scenario's model, changed on the dates of ``pcc.changes`` that apply
+        to this force area."""
+        return str(self.model.pcc_model[t, self.force])
+
     def in_office(self, t: int) -> bool:
         """Whether PCCs have been elected by step ``t``."""
         return bool(self.model.sched.pcc_active[t])
 
     def invites_bids(self, t: int) -> bool:
         """Whether CSP teams spend time bidding for the PCC's money this quarter."""
-        return self.funding_model == "bids" and self.in_office(t)
+        return self.funding_model(t) == "bids" and self.in_office(t)
 
     def pass_on_fund(self, t: int) -> None:
         """Split this year's fund between its own commissioning and the councils' teams."""
@@ -70,25 +76,28 @@ class PoliceAndCrimeCommissioner(mesa.Agent):
         pop_share = sum(c.pop_share for c in self.councils)
         self.fund_gbp = m.sched.grant_pcc_gbp[t] * pop_share
         population = np.array([c.population for c in self.councils])
-        strength = np.array([self.bid_strength(c) for c in self.councils])
+        strength = np.array([self.bid_strength(c, t) for c in self.councils])
         to_area, central = budgets.pcc_pass_on(
             np.array([self.fund_gbp]),
             np.zeros(len(self.councils), dtype=np.int64),
             population,
-            self.funding_model,
+            self.funding_model(t),
             P.pcc_retained_share,
             strength,
         )
         for c, gbp in zip(self.councils, to_area.tolist(), strict=True):
             c.pcc_grant_gbp = gbp
-        self.central_gbp = float(central[0])
+        # Plus the money it gets for its own commissioning (VRUs, Safer Streets).
+        self.central_fund_gbp = float(m.sched.grant_pcc_central_gbp[t] * pop_share)
+        self.central_gbp = float(central[0]) + self.central_fund_gbp
         self.central_fte = (
-            self.central_gbp / P.cost_per_fte_gbp * P.central_commissioning_efficiency
+            self.central_gbp / m.sched.cost_per_fte_gbp[t] * P.central_commissioning_efficiency
         )
 
-    def bid_strength(self, council: Council) -> float:
-        """How strong a council's bid is: analysts and coordinators write better bids."""
-        if self.funding_model != "bids":
+    def bid_strength(self, council: Council, t: int) -> float:
+        """How strong a council's bid is at step ``t``: analysts and coordinators write better
+        bids (1 when the PCC does not invite bids)."""
+        if self.funding_model(t) != "bids":
             return 1.0
         P = self.model.P
         return (

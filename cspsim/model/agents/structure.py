@@ -167,9 +167,12 @@ class AgentStructure:
             assert csp is not None, "_wire_csps gave every council its CSP"
             ag.links.append(Link(csp, councils))
             keep = 1 - m.P.reorganisation_shock if ptype in shocked else 1.0
+            moved = ep.transition  # areas of new unitaries: the transition shock
             for a in areas.tolist():
                 if first:
                     ag.engagement[a] = float(self.initial_engagement[p, a])
                 else:
                     ag.engagement[a] = before.get((p, a), 0.0) * keep
+                    if moved is not None and moved[a]:
+                        ag.engagement[a] *= 1 - m.P.council_reorganisation_shock
         return list(active.values())

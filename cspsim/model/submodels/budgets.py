@@ -83,8 +83,9 @@ def pcc_pass_on(
         force_of_area: Force index of each council area.
         population: Residents per area.
         model: ``grant`` (to CSPs by population, PCC keeps ``retained_share``), ``central``
-            (PCC commissions everything itself) or ``bids`` (CSPs bid; money follows
-            population times bid strength, PCC keeps ``retained_share``).
+            (PCC commissions everything itself), ``bids`` (CSPs bid; money follows
+            population times bid strength, PCC keeps ``retained_share``) or ``board`` (a
+            board of council leaders passes it all to CSPs by population).
         retained_share: Share kept by the PCC under ``grant`` and ``bids``.
         bid_strength: Relative strength of each area's bid (analyst, coordinator).
 
@@ -93,9 +94,9 @@ def pcc_pass_on(
     """
     if model == "central":
         return np.zeros_like(population), fund_by_force.copy()
-    kept = fund_by_force * retained_share
+    kept = fund_by_force * (0.0 if model == "board" else retained_share)
     passed = fund_by_force - kept
-    weight = population if model == "grant" else population * bid_strength
+    weight = population * bid_strength if model == "bids" else population
     return share_by_weight(passed, weight, force_of_area), kept
 
 
@@ -139,44 +140,64 @@ class StepInputs:
 
     Attributes:
         pressure: Budget pressure of each partner type, shape (T, 6).
-        council_pressure: Councils' budget pressure, shape (T,).
+        council_pressure: Each council's budget pressure, shape (T, n_areas).
+        council_index: Each council's budget multiplier, shape (T, n_areas).
         kept_direct: Direct grant kept for community safety after diversion, (T, n_areas).
-        diverted_direct_gbp: Direct grant diverted, summed over areas (GBP per year), (T,).
+        diverted_direct: Direct grant diverted (GBP per year), (T, n_areas).
+        diverted: All grant diverted (GBP per year), (T, n_areas); replaced in bidding areas.
         fund_force: PCC fund per force area, (T, n_forces).
         central_fte: Capacity the PCC commissions centrally per force area, (T, n_forces).
         has_central: Some PCC commissions centrally, (T,).
         central_spend_gbp: Centrally commissioned money by area (population share), (T, n).
         lever_gbp: Money per area from the coordinator / analyst levers, (T,).
-        bids: Teams spend time bidding to the PCC, (T,).
-        grant: Grant reaching teams after diversion and late allocation, (T, n_areas); None
-            under the ``bids`` funding model, where it depends on the teams' posts.
-        late: Grant lost to late allocation, (T, n_areas); None under ``bids``.
+        bids: Each area's team spends time bidding to its PCC (the ``bids`` model in force in
+            its force area), (T, n_areas).
+        grant: Grant reaching teams after diversion and late allocation, (T, n_areas);
+            replaced in the areas and steps where ``bids`` holds (it depends on the posts).
+        late: Grant lost to late allocation, (T, n_areas); likewise.
         ledger: Ledger entries known in advance (GBP per quarter), by name, each (T,).
     """
 
     pressure: np.ndarray
     council_pressure: np.ndarray
+    council_index: np.ndarray
     kept_direct: np.ndarray
-    diverted_direct_gbp: np.ndarray
+    diverted_direct: np.ndarray
+    diverted: np.ndarray
     fund_force: np.ndarray
     central_fte: np.ndarray
     has_central: np.ndarray
     central_spend_gbp: np.ndarray
     lever_gbp: np.ndarray
     bids: np.ndarray
-    grant: np.ndarray | None
-    late: np.ndarray | None
+    grant: np.ndarray
+    late: np.ndarray
     ledger: dict[str, np.ndarray]
 
 
 def build_step_inputs(
-    scenario: Scenario, P: Params, sched: Schedule, geo: Geography, pop_share: np.ndarray
+    scenario: Scenario,
+    P: Params,
+    sched: Schedule,
+    geo: Geography,
+    pop_share: np.ndarray,
+    council_index: np.ndarray,
+    pcc_model: np.ndarray,
 ) -> StepInputs:
-    """Money by step: every budget-phase quantity that does not depend on the state."""
-    cost = P.cost_per_fte_gbp
+    """Money by step: every budget-phase quantity that does not depend on the state.
+
+    ``council_index`` is each council's budget multiplier by step, (T, n_areas): the funding
+    path times any change to one council's budget (:func:`cspsim.model.overrides.council_index`);
+    ``pcc_model`` the PCC funding model of each force area by step, (T, n_forces)
+    (:func:`cspsim.model.overrides.pcc_models`). The allocation method may change during the
+    run too (``Schedule.annual``). Staff cost follows pay by year (``Schedule.cost_per_fte_gbp``),
+    and a council's budget pressure is the share of its 2009 staff its budget no longer pays
+    for (its budget multiplier over the cost index).
+    """
+    cost = sched.cost_per_fte_gbp[:, None]
     idx = sched.budget_index
-    council_pressure = np.clip(1.0 - idx[:, 0], 0.0, 1.0)
-    cp = council_pressure[:, None]
+    cost_index = sched.cost_per_fte_gbp / P.cost_per_fte_gbp
+    cp = np.clip(1.0 - council_index / cost_index[:, None], 0.0, 1.0)
     g = sched.grant_direct_gbp
     direct = g[:, None] * pop_share
     rf = np.where(g != 0, sched.grant_direct_ring_fenced / np.where(g != 0, g, 1.0), 0.0)
@@ -184,60 +205,80 @@ def build_step_inputs(
     kept = kept + direct * rf[:, None]
     force = geo.footprint["police"]
     fund_force = sched.grant_pcc_gbp[:, None] * np.bincount(force, weights=pop_share)
-    # The PCC's split depends on the step only through the fund, which changes yearly.
-    model = scenario.pcc.funding_model
-    to_area = np.zeros_like(direct)
-    central = np.zeros_like(fund_force)
-    for value in np.unique(sched.grant_pcc_gbp):
-        rows = sched.grant_pcc_gbp == value
-        to_area[rows], central[rows] = pcc_pass_on(
-            fund_force[np.argmax(rows)],
-            force,
-            geo.population,
-            model,
-            P.pcc_retained_share,
-            np.ones(geo.n),  # bid strength: only used under "bids", where grant is per step
-        )
-    ledger = {
-        "grants_in_gbp": (direct.sum(axis=1) + fund_force.sum(axis=1)) / QUARTERS_PER_YEAR,
-        "pcc_central_gbp": central.sum(axis=1) / QUARTERS_PER_YEAR,
-    }
-    grant = late = None
+    to_area, central = _pass_on_by_step(sched.grant_pcc_gbp, fund_force, pcc_model, geo, P)
+    # Money for the PCC's own commissioning (VRUs, Safer Streets) whatever its model.
+    fund_central = sched.grant_pcc_central_gbp[:, None] * np.bincount(force, weights=pop_share)
+    central = central + fund_central
     gp = sched.grant_pcc_gbp
     rf_pcc = np.where(gp != 0, sched.grant_pcc_ring_fenced / np.where(gp != 0, gp, 1.0), 0.0)
-    if model != "bids":
-        to_area_kept, to_area_div = divert(
-            to_area * (1 - rf_pcc[:, None]), cp, P.grant_diversion, False
-        )
-        to_area_kept = to_area_kept + to_area * rf_pcc[:, None]
-        grant = kept + to_area_kept
-        late = np.zeros_like(grant)
-        if scenario.funding.allocation == "annual":
-            late[sched.year_start] = grant[sched.year_start] * P.late_allocation_loss
-            grant = grant - late
-        ledger["grants_to_teams_gbp"] = grant.sum(axis=1) / QUARTERS_PER_YEAR
-        ledger["grants_diverted_gbp"] = (
-            diverted.sum(axis=1) + to_area_div.sum(axis=1)
-        ) / QUARTERS_PER_YEAR
-        ledger["grants_late_lost_gbp"] = late.sum(axis=1) / QUARTERS_PER_YEAR
+    to_area_kept, to_area_div = divert(
+        to_area * (1 - rf_pcc[:, None]), cp, P.grant_diversion, False
+    )
+    to_area_kept = to_area_kept + to_area * rf_pcc[:, None]
+    grant = kept + to_area_kept
+    late = np.zeros_like(grant)
+    late_rows = sched.year_start & sched.annual
+    late[late_rows] = grant[late_rows] * P.late_allocation_loss
+    grant = grant - late
+    # Under "bids" the budget phase works these three out each step (they depend on posts).
+    ledger = {
+        "grants_in_gbp": (direct.sum(axis=1) + fund_force.sum(axis=1) + fund_central.sum(axis=1))
+        / QUARTERS_PER_YEAR,
+        "pcc_central_gbp": central.sum(axis=1) / QUARTERS_PER_YEAR,
+        "grants_to_teams_gbp": grant.sum(axis=1) / QUARTERS_PER_YEAR,
+        "grants_diverted_gbp": (diverted.sum(axis=1) + to_area_div.sum(axis=1)) / QUARTERS_PER_YEAR,
+        "grants_late_lost_gbp": late.sum(axis=1) / QUARTERS_PER_YEAR,
+    }
     levers = scenario.levers
     pop_force = np.bincount(force, weights=geo.population)[force]
     central_fte = central / cost * P.central_commissioning_efficiency
     return StepInputs(
         pressure=np.clip(1.0 - idx[:, PARTNER_COLUMNS], 0.0, 1.0),
-        council_pressure=council_pressure,
+        council_pressure=cp,
+        council_index=council_index,
         kept_direct=kept,
-        diverted_direct_gbp=diverted.sum(axis=1),
+        diverted_direct=diverted,
+        diverted=diverted + to_area_div,
         fund_force=fund_force,
         central_fte=central_fte,
         has_central=(central_fte != 0).any(axis=1),
         central_spend_gbp=central[:, force] * geo.population / pop_force,
-        lever_gbp=cost * (levers.fund_coordinator + levers.fund_analyst) * sched.levers_active,
-        bids=(model == "bids") & sched.pcc_active,
+        lever_gbp=sched.cost_per_fte_gbp
+        * (levers.fund_coordinator + levers.fund_analyst)
+        * sched.levers_active,
+        bids=(pcc_model[:, force] == "bids") & sched.pcc_active[:, None],
         grant=grant,
         late=late,
         ledger=ledger,
     )
+
+
+def _pass_on_by_step(
+    gbp: np.ndarray, fund_force: np.ndarray, pcc_model: np.ndarray, geo: Geography, P: Params
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each step's PCC pass-on (to areas, (T, n_areas); commissioned centrally, (T, n_forces)).
+
+    It depends on the step only through the national fund (which changes yearly) and the
+    funding model of each force area, so it is worked out once per distinct pair. Under
+    ``bids`` the areas' shares are the budget phase's (bid strength depends on posts).
+    """
+    force = geo.footprint["police"]
+    to_area = np.zeros((len(gbp), geo.n))
+    central = np.zeros_like(fund_force)
+    groups: dict[tuple[float, tuple[str, ...]], list[int]] = {}
+    for t, row in enumerate(pcc_model):
+        groups.setdefault((float(gbp[t]), tuple(row)), []).append(t)
+    for (_, models), steps in groups.items():
+        row = np.array(models, dtype=object)
+        for model in sorted(set(models)):
+            a, c = pcc_pass_on(
+                fund_force[steps[0]], force, geo.population, model, P.pcc_retained_share,
+                np.ones(geo.n),
+            )  # fmt: skip
+            areas, forces = row[force] == model, row == model
+            to_area[np.ix_(steps, areas)] = a[areas]
+            central[np.ix_(steps, forces)] = c[forces]
+    return to_area, central
 
 
 @dataclass(frozen=True)
@@ -247,14 +288,12 @@ class BudgetTables:
     Attributes:
         inputs: Money by step.
         force: Force area of each council area.
-        annual: Grants are allocated annually (late, with turnover) rather than multi-year.
         post_min_fte: Minimum team for a coordinator and an analyst post, shape (2, 1).
         post_funded: Whether the scenario's levers fund each post, shape (2, 1).
     """
 
     inputs: StepInputs
     force: np.ndarray
-    annual: bool
     post_min_fte: np.ndarray
     post_funded: np.ndarray
 
@@ -263,9 +302,10 @@ def build_tables(m: CSPModel) -> BudgetTables:
     """The budget phase's tables for model ``m``."""
     P, levers = m.P, m.config.levers
     return BudgetTables(
-        inputs=build_step_inputs(m.config, P, m.sched, m.geo, m.pop_share),
+        inputs=build_step_inputs(
+            m.config, P, m.sched, m.geo, m.pop_share, m.council_index, m.pcc_model
+        ),
         force=m.geo.footprint["police"],
-        annual=m.config.funding.allocation == "annual",
         post_min_fte=np.array([[P.coordinator_min_fte], [P.analyst_min_fte]]),
         post_funded=np.array([[levers.fund_coordinator], [levers.fund_analyst]]),
     )
@@ -287,8 +327,10 @@ def step_arrays(
         None outside the first quarter of a financial year).
     """
     P, s, sc, st = m.P, m.state, m.sched, tab.inputs
-    cost = P.cost_per_fte_gbp
-    if st.grant is None:  # "bids": the PCC's money follows each team's bid strength
+    cost = sc.cost_per_fte_gbp[t]
+    grant = st.grant[t]
+    bids = st.bids[t]
+    if bids.any():  # "bids": the PCC's money follows each team's bid strength
         strength = 1 + P.gain_analyst * s.analyst + P.gain_coordinator * s.coordinator
         to_area, _ = pcc_pass_on(
             st.fund_force[t], tab.force, m.pop, "bids", P.pcc_retained_share, strength
@@ -298,26 +340,23 @@ def step_arrays(
         to_area_kept, to_area_div = divert(
             to_area * (1 - rf), st.council_pressure[t], P.grant_diversion, False
         )
-        to_area_kept = to_area_kept + to_area * rf
-        grant = st.kept_direct[t] + to_area_kept
-        late = 0.0
-        if tab.annual and sc.year_start[t]:
-            late = grant * P.late_allocation_loss
-            grant = grant - late
-        led = m.rec.ledger
+        bid_grant = st.kept_direct[t] + to_area_kept + to_area * rf
+        late = np.zeros_like(bid_grant)
+        if sc.annual[t] and sc.year_start[t]:
+            late = bid_grant * P.late_allocation_loss
+        grant = np.where(bids, bid_grant - late, grant)
+        late = np.where(bids, late, st.late[t])
+        diverted = np.where(bids, st.diverted_direct[t] + to_area_div, st.diverted[t])
+        led = st.ledger  # this run's tables: the record copies them at the step's end
         led["grants_to_teams_gbp"][t] = grant.sum() / QUARTERS_PER_YEAR
-        led["grants_diverted_gbp"][t] = (
-            st.diverted_direct_gbp[t] + to_area_div.sum()
-        ) / QUARTERS_PER_YEAR
-        led["grants_late_lost_gbp"][t] = np.sum(late) / QUARTERS_PER_YEAR
-    else:
-        grant = st.grant[t]
-    funded_gbp = s.base_gbp * sc.budget_index[t, 0] + grant + st.lever_gbp[t]
+        led["grants_diverted_gbp"][t] = diverted.sum() / QUARTERS_PER_YEAR
+        led["grants_late_lost_gbp"][t] = late.sum() / QUARTERS_PER_YEAR
+    funded_gbp = s.base_gbp * st.council_index[t] + grant + st.lever_gbp[t]
     s.team_fte = staff_update(s.team_fte, funded_gbp / cost, P.staff_adjust_rate if t else 1.0)
     lost = None
     if sc.year_start[t]:
         turnover_rate = (
-            P.turnover_annual_allocation if tab.annual else P.turnover_multi_year_allocation
+            P.turnover_annual_allocation if sc.annual[t] else P.turnover_multi_year_allocation
         )
         grant_share = np.where(funded_gbp > 0, grant / np.where(funded_gbp > 0, funded_gbp, 1), 0)
         lost = turnover_loss(True, grant_share, turnover_rate, P.new_staff_productivity_loss)

@@ -123,7 +123,7 @@ def build_epoch_tables(m: CSPModel, ep: Epoch, stop: int) -> EpochTables:
         link_pop_safe=safe_denominator(link_pop),
         link_buffer=np.zeros(ep.n_links + 1),
         cap=cap,
-        cap_gbp=cap.sum(axis=1) * P.cost_per_fte_gbp / QUARTERS_PER_YEAR,
+        cap_gbp=cap.sum(axis=1) * m.sched.cost_per_fte_gbp[steps] / QUARTERS_PER_YEAR,
         will=willingness(pressure, P.pressure_sensitivity)[:, ep.link_ptype],
         hub_factor=1 + ep.hubs_served / np.maximum(ep.n_served, 1),
     )

@@ -303,8 +303,9 @@ def build_segment_tables(
     m: CSPModel, ep: Epoch, tab: EpochTables, work: Workload, start: int
 ) -> SegmentTables:
     """Tables of a segment starting at step ``start`` with workload ``work``."""
-    P, demand, force = m.P, work.demand, m.geo.footprint["police"]
-    nb_fte = m.sched.new_burdens_gbp[start][None, :] * m.pop_share[:, None] / P.cost_per_fte_gbp
+    demand, force = work.demand, m.geo.footprint["police"]
+    cost = m.sched.cost_per_fte_gbp[start]  # segments break where the cost changes
+    nb_fte = m.sched.new_burdens_gbp[start][None, :] * m.pop_share[:, None] / cost
     U = ep.unit_of
     unit_dem = np.bincount(U.ravel(), weights=demand.ravel(), minlength=len(ep.unit_duty))
     unit_dem_safe = safe_denominator(unit_dem)
@@ -312,7 +313,7 @@ def build_segment_tables(
     force_dem = np.bincount(force, weights=demand.sum(axis=1), minlength=force.max() + 1)
     return SegmentTables(
         nb_fte=nb_fte if nb_fte.any() else None,
-        nb_spend_gbp=nb_fte.sum(axis=1) * P.cost_per_fte_gbp,
+        nb_spend_gbp=nb_fte.sum(axis=1) * cost,
         unit_dem=unit_dem,
         unit_dem_safe=unit_dem_safe,
         unit_fixed_fte=unit_fixed,
@@ -351,8 +352,8 @@ def step_arrays(
         avail = team * s.ownership - tab.reporting_fte
     else:
         avail = team * (1 - lost) * s.ownership - tab.reporting_fte
-    if money.bids[t]:
-        avail = avail - P.bid_cost_fte
+    if money.bids[t].any():  # the areas whose PCC invites bids
+        avail = avail - P.bid_cost_fte * money.bids[t]
     if tab.mgmt_fte is not None:
         avail = avail - tab.mgmt_fte
     council_avail = np.maximum(avail, 0.0)

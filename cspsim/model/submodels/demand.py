@@ -59,7 +59,8 @@ def workload(
     Args:
         demand_full: :func:`demand_per_area`.
         W: Contribution weights, (n_areas, contributors, n_duties).
-        duty_active: Which duties are in force, (n_duties,).
+        duty_active: Workload multiplier of each duty (0 = not in force; the schedule's
+            ``duty_level``), (n_duties,).
         bound: Which contributor is bound to which duty, (contributors, n_duties).
         bound_w: Optional work array shaped like ``W``.
     """

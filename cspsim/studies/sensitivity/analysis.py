@@ -29,8 +29,10 @@ import numpy as np
 import pandas as pd
 
 from cspsim.studies.sensitivity.methods import analyze as salib_analyze
+from cspsim.studies.sensitivity.outcomes import split_output
 from cspsim.studies.sensitivity.store import Store
 from cspsim.studies.sensitivity.sweep import Plan
+from cspsim.studies.sensitivity.tables import by_policy
 
 INDEX_COLUMNS = [
     "method", "outcome", "year", "parameter", "parameter_2", "index", "value", "conf",
@@ -48,6 +50,8 @@ class Analysis:
     counts: dict[str, int]
     blocks_used: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    by_policy: pd.DataFrame | None = None  # exploration designs: outcomes by policy
+    runs: pd.DataFrame | None = None  # exploration designs: the stored runs
 
     @property
     def complete(self) -> bool:
@@ -180,14 +184,17 @@ def analyze_store(p: Plan, store: Store) -> Analysis:
     }
     complete = counts["missing"] == 0 and counts["failed"] == 0
     Y = point_outputs(p, runs)
+    if p.design.spec.exploration:  # no indices: the outcomes themselves, by policy
+        empty = pd.DataFrame(columns=INDEX_COLUMNS)
+        return Analysis(empty, empty, failures_frame(p, runs), counts,
+                        by_policy=by_policy(p, Y), runs=runs)  # fmt: skip
     rows: list[dict[str, Any]] = []
     conv: list[dict[str, Any]] = []
     notes: list[str] = []
     blocks_used: dict[str, int] = {}
     n_total = p.design.n_blocks()
     for name, y in Y.items():
-        outcome, _, year_text = name.partition("@")
-        year = int(year_text) if year_text else None
+        outcome, year = split_output(name)
         steps = fractions(p) if year is None else [n_total]
         for first in steps:
             Si, used = _one(p, y, first, notes, name)

@@ -16,6 +16,7 @@ from cspsim.inputs.levers import CUT_AGENCIES, check_value, is_lever, lever_spec
 from cspsim.inputs.registry import registry
 from cspsim.inputs.scenario import ScenarioError, load_scenario, with_values
 from cspsim.model.model import CSPModel
+from cspsim.studies.sensitivity.exploration import level_checks, policy_checks, timeseries_checks
 from cspsim.studies.sensitivity.methods import METHODS
 from cspsim.studies.sensitivity.outcomes import OutcomeSpec, model_problems
 from cspsim.studies.sensitivity.schema import (
@@ -49,6 +50,8 @@ def cross_checks(
 
     for where, msg in method_problems(values):
         bad(where, msg)
+    level_checks(values, spec_of, bad)
+    timeseries_checks(values, bad)
     model = values.get("model", "cspsim")
     if "model" in values and model != "cspsim":
         try:
@@ -56,9 +59,11 @@ def cross_checks(
         except ValueError as exc:
             bad("model", str(exc))
         _function_model_checks(values, bad)
+        policy_checks(values, varied_names(values), None, bad)
         return {}, None, lines
     scenario = _scenario(path, values, bad, lines)
     _parameter_checks(values, bad)
+    policy_checks(values, varied_names(values), spec_of, bad)
     if scenario is not None:
         _lever_checks(scenario, values, raw, bad)
     _group_checks(values, bad)
@@ -89,7 +94,7 @@ def _function_model_checks(values: dict[str, Any], bad: Bad) -> None:
         bad("parameters", '"registry" needs model = "cspsim"; list the function\'s inputs')
     elif isinstance(params, dict):
         for name, spec in params.items():
-            if spec.bounds is None:
+            if spec.bounds is None and spec.levels is None:
                 bad(f"parameters.{name}.bounds", "required for a function model")
     for key in ("groups", "outcomes_file"):
         if values.get(key) is not None:
@@ -184,14 +189,18 @@ def _lever_checks(
     for key in ("parameters", "fixed"):
         named |= set(raw[key]) if isinstance(raw.get(key), dict) else set()
     in_base = {n for n, v in scenario.lever_values.items() if v}  # a cut of 0 is no cut
-    for name in touched:
-        needs = _companions(name)
-        if needs and not any(n in named or n in in_base for n in needs):
-            bad(
-                f"parameters.{name}" if name in varied_names(values) else f"fixed.{name}",
-                f"has no effect unless {' or '.join(needs)} is also set (vary it or fix it, "
-                "or start from a scenario that sets it)",
-            )
+    wheres = {n: f"parameters.{n}" if n in varied_names(values) else f"fixed.{n}" for n in touched}
+    policies = values.get("policies") or {}
+    setters = [(wheres, named.union(*policies.values()))]  # a policy may set the companion
+    for pname, settings in policies.items():
+        levers = {n: f"policies.{pname}.{n}" for n in settings if is_lever(n)}
+        setters.append((levers, named | set(settings)))  # a policy's levers act with it
+    for where_of, set_here in setters:
+        for name, where in where_of.items():
+            needs = _companions(name)
+            if needs and not any(n in set_here or n in in_base for n in needs):
+                bad(where, f"has no effect unless {' or '.join(needs)} is also set (vary it "
+                    "or fix it, or start from a scenario that sets it)")  # fmt: skip
 
 
 def _bounds_problems(spec: ParameterSpec, reg: ParamSpec) -> list[str]:
@@ -302,15 +311,19 @@ def _model_checks(
             bad("years", f"{y} is outside the simulated years {years[0]}-{years[-1]}")
     params = values.get("parameters")
     fixed = values.get("fixed", {})
+    policies = values.get("policies") or {"": {}}
     for end in (0, 1) if corners else ():
-        corner: dict[str, float] = {}
+        corner: dict[str, float | str] = {}
         for name in varied_names(values):
             pspec = params.get(name) if isinstance(params, dict) else None
             reg = known_spec(name)
             bounds = pspec.bounds if pspec is not None and pspec.bounds else (reg.lower, reg.upper)
-            corner[name] = bounds[end]
-        try:
-            with_values(scenario, {**corner, **fixed})
-        except ScenarioError as exc:
-            for p in exc.problems:
-                bad("parameters", f"at the {('lower', 'upper')[end]} bounds: {p}")
+            ends = pspec.levels if pspec is not None and pspec.levels else bounds
+            corner[name] = ends[-end]  # the first level or bound, then the last
+        for pname, settings in policies.items():
+            try:
+                with_values(scenario, {**corner, **fixed, **settings})
+            except ScenarioError as exc:
+                with_policy = f" with policy '{pname}'" if pname else ""
+                for p in exc.problems:
+                    bad("parameters", f"at the {('lower', 'upper')[end]} bounds{with_policy}: {p}")

@@ -1,5 +1,10 @@
 """The design of a sweep: the SALib problem, the sample, the replicate seeds and the runs.
 
+An exploration design with ``policies`` (EMA Workbench's XLRM: levers in a few named
+policies, uncertainties sampled) runs every policy on the same sampled scenarios: sample
+point ``i * S + j`` is policy ``i`` on scenario ``j`` (of ``S``), and the sample gets a first
+column ``policy`` holding ``i``.
+
 A *sample point* is one row of the SALib design; each point is run with the same
 ``replicates`` seeds (from ``numpy.random.SeedSequence(seed)``; common random numbers, so
 differences between points are not blurred by different noise). Run ``r`` is point
@@ -13,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +27,7 @@ from cspsim.studies.runner import replicate_seeds
 from cspsim.studies.sensitivity.checks import group_names, known_spec, varied_names
 from cspsim.studies.sensitivity.methods import METHODS, Method, options_of, run_options
 from cspsim.studies.sensitivity.methods import sample as draw
+from cspsim.studies.sensitivity.outcomes import per_year_name
 from cspsim.studies.sensitivity.schema import Loaded
 
 
@@ -42,6 +48,7 @@ class Variable:
     mean: float | None = None
     sd: float | None = None
     group: str | None = None
+    levels: tuple[float, ...] | None = None
 
     @property
     def discrete(self) -> bool:
@@ -80,6 +87,7 @@ class Design:
     variables: tuple[Variable, ...]
     fixed: dict[str, Any]
     grouped: bool
+    policies: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def spec(self) -> Method:
@@ -97,11 +105,23 @@ class Design:
             problem["dists"] = [v.dist for v in self.variables]
         if self.grouped:
             problem["groups"] = [v.group for v in self.variables]
+        if self.method == "factorial":
+            problem["levels"] = [v.levels for v in self.variables]
         return problem
 
+    @property
+    def n_scenarios(self) -> int:
+        """Rows of the sample of the varied inputs (each policy runs on all of them)."""
+        return self.N
+
     def sample(self) -> np.ndarray:
-        """The SALib design, one row per sample point."""
-        return draw(self.spec, self.problem(), self.N, self.options, self.seed)
+        """The design, one row per sample point (with policies: a ``policy`` column first,
+        and every policy on the same rows of the varied inputs)."""
+        X = draw(self.spec, self.problem(), self.N, self.options, self.seed)
+        if not self.policies:
+            return X
+        index = np.repeat(np.arange(len(self.policies), dtype=float), len(X))
+        return np.column_stack([index, np.tile(X, (len(self.policies), 1))])
 
     def seeds(self) -> list[int]:
         """Replicate seeds, the same for every sample point."""
@@ -135,32 +155,60 @@ def build_design(loaded: Loaded) -> Design:
         )
         if p is not None:
             var = replace(var, dist=p.dist, peak=p.peak, mean=p.mean, sd=p.sd)
+        if p is not None and p.levels is not None:
+            var = replace(var, levels=tuple(_level(name, x, spec.model) for x in p.levels))
         variables.append(var)
+    n = spec.N
+    if spec.method == "factorial":
+        n = math.prod(len(v.levels or ()) for v in variables)
     return Design(
         method=spec.method,
-        N=spec.N,
+        N=int(n or 0),
         options=options_of(METHODS[spec.method], spec.options),
         seed=spec.seed,
         replicates=spec.replicates,
         variables=tuple(variables),
         fixed=dict(spec.fixed),
         grouped=grouped,
+        policies={k: dict(v) for k, v in spec.policies.items()},
     )
 
 
-def output_names(loaded: Loaded) -> list[str]:
-    """Store columns of the outputs: each outcome, then ``name@year`` for per-year indices."""
+def _level(name: str, value: float | str, model: str) -> float:
+    """A factorial level as the number the sample holds (a choice's name -> its index)."""
+    if isinstance(value, str):
+        assert model == "cspsim", "checks refuse named levels for function models"
+        return float(known_spec(name).choices.index(value))
+    return float(value)
+
+
+def output_names(loaded: Loaded, old_form: bool = False) -> list[str]:
+    """Store columns of the outputs: each outcome, then ``NAME in YEAR`` for per-year indices
+    (``NAME@YEAR`` with ``old_form``, as stores written before that name was changed)."""
     names = list(loaded.spec.outcomes)
-    return names + [f"{n}@{y}" for n in loaded.spec.outcomes for y in loaded.spec.years]
+    per_year = (lambda n, y: f"{n}@{y}") if old_form else per_year_name
+    return names + [per_year(n, y) for n in loaded.spec.outcomes for y in loaded.spec.years]
 
 
-def design_key(loaded: Loaded, design: Design, X: np.ndarray, legacy: bool = False) -> str:
+#: Design keys of older stores that still hold the same runs: (every option hashed, old
+#: per-year column names). Analysis options left the key first, then the names changed.
+LEGACY_KEYS = ((False, True), (True, True))
+
+
+def design_key(
+    loaded: Loaded,
+    design: Design,
+    X: np.ndarray,
+    legacy: bool = False,
+    old_names: bool = False,
+) -> str:
     """Fingerprint of everything that determines the runs (the sample itself included, so a
     SALib that samples differently cannot resume an old store).
 
     Analysis-only options (``resamples``, ``conf_level``) are left out: they change no run, so
     a finished sweep can be re-analysed with others. ``legacy=True`` gives the key of stores
-    written before that change (which hashed every option), so they can still be resumed.
+    written before that change (which hashed every option), and ``old_names=True`` that of
+    stores with ``NAME@YEAR`` per-year columns, so they can still be resumed.
     """
     if not legacy:
         design = replace(design, options=run_options(design.options))
@@ -168,15 +216,27 @@ def design_key(loaded: Loaded, design: Design, X: np.ndarray, legacy: bool = Fal
     if loaded.scenario is not None:
         scenario = loaded.scenario.model_dump(mode="json", exclude={"source_file"})
     payload = {
-        "design": asdict(design),
+        "design": _fingerprint(design),
         "model": loaded.spec.model,
         "scenario": scenario,
-        "outcomes": {k: v.model_dump(mode="json") for k, v in loaded.outcomes.items()},
-        "outputs": output_names(loaded),
+        "outcomes": {k: v.fingerprint() for k, v in loaded.outcomes.items()},
+        "outputs": output_names(loaded, old_names),
         "sample_sha256": hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest(),
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _fingerprint(design: Design) -> dict[str, Any]:
+    """The design as a dict, without the exploration fields it does not use (so the keys of
+    sweeps written before those fields existed are unchanged)."""
+    out = asdict(design)
+    if not design.policies:
+        del out["policies"]
+    for var in out["variables"]:
+        if var["levels"] is None:
+            del var["levels"]
+    return out
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ class Method:
         min_N: Smallest N, as a function of the options.
         sample: ``(problem, N, options, seed) -> X``.
         analyze: ``(problem, X, Y, options, seed) -> SALib result dict``.
+        exploration: An exploration design (Latin hypercube, factorial): it has no indices;
+            the report summarises the outcomes (by policy) instead.
     """
 
     name: str
@@ -63,6 +65,7 @@ class Method:
     min_N: Callable[[dict[str, Any]], int]
     sample: Callable[..., np.ndarray]
     analyze: Callable[..., dict]
+    exploration: bool = False
 
     def n_problem(self, N: int, opts: dict[str, Any]) -> str | None:
         """Why N is not allowed for this method with these options, or None."""
@@ -159,6 +162,18 @@ def _delta_analyze(problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, s
     return delta.analyze(plain, X, Y, seed=seed, **_boot(opts))
 
 
+def _factorial_sample(problem: Problem, N: int, opts: dict, seed: int) -> np.ndarray:
+    """Every combination of the levels (``problem["levels"]``, one list per variable), the
+    last variable changing fastest."""
+    import itertools
+
+    return np.array(list(itertools.product(*problem["levels"])), dtype=float)
+
+
+def _no_indices(problem: Problem, X: np.ndarray, Y: np.ndarray, opts: dict, seed: int) -> dict:
+    raise ValueError("an exploration design has no sensitivity indices")
+
+
 BOOT = {"resamples": 500, "conf_level": 0.95}
 #: Options only the analyzer reads (the bootstrap): they change no run, so they are left out of
 #: the design key and ``--analyze-only`` may change them.
@@ -208,6 +223,14 @@ METHODS: dict[str, Method] = {
              Index("S1", "S1_conf")),
             nested=True, groups=False, min_N=lambda o: 50,
             sample=_latin_sample, analyze=_delta_analyze,
+        ),
+        Method(
+            "lhs", "Latin hypercube", {}, (), nested=False, groups=False, min_N=lambda o: 1,
+            sample=_latin_sample, analyze=_no_indices, exploration=True,
+        ),
+        Method(
+            "factorial", "Full factorial", {}, (), nested=False, groups=False,
+            min_N=lambda o: 1, sample=_factorial_sample, analyze=_no_indices, exploration=True,
         ),
     )
 }  # fmt: skip

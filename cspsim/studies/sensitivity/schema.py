@@ -26,9 +26,16 @@ from pydantic import (
 
 from cspsim.paths import OUTCOMES_FILE
 from cspsim.studies.sensitivity.methods import METHODS, option_problems, options_of
-from cspsim.studies.sensitivity.outcomes import OutcomeFileError, OutcomeSpec, load_outcomes
+from cspsim.studies.sensitivity.outcomes import (
+    OutcomeFileError,
+    OutcomeSpec,
+    load_outcomes,
+    unknown_key,
+)
 
-MethodName = Literal["sobol", "morris", "efast", "rbd_fast", "pawn", "dgsm", "delta"]
+MethodName = Literal[
+    "sobol", "morris", "efast", "rbd_fast", "pawn", "dgsm", "delta", "lhs", "factorial"
+]
 SHIPPED_OUTCOMES = OUTCOMES_FILE
 
 
@@ -55,6 +62,8 @@ class ParameterSpec(_Strict):
         mean: Mean of a truncated normal (before truncation).
         sd: Standard deviation of a truncated normal (before truncation).
         group: Group name (overrides ``groups = "agency"``/``"group"`` for this parameter).
+        levels: The values a ``factorial`` design crosses (numbers, or choice names); they
+            replace ``bounds`` and ``dist``.
     """
 
     bounds: tuple[float, float] | None = None
@@ -63,6 +72,14 @@ class ParameterSpec(_Strict):
     mean: float | None = None
     sd: Annotated[float, Field(gt=0)] | None = None
     group: str | None = None
+    levels: Annotated[tuple[float | str, ...], Field(min_length=1)] | None = None
+
+    @field_validator("levels")
+    @classmethod
+    def _distinct(cls, v: tuple[float | str, ...] | None) -> tuple[float | str, ...] | None:
+        if v is not None and len(set(v)) != len(v):
+            raise ValueError("a level is listed twice")
+        return v
 
     @field_validator("bounds")
     @classmethod
@@ -78,6 +95,8 @@ class ParameterSpec(_Strict):
         if given != wants[self.dist]:
             need = ", ".join(sorted(wants[self.dist])) or "none of peak, mean, sd"
             raise ValueError(f"dist '{self.dist}' takes {need}")
+        if self.levels is not None and (self.bounds is not None or self.dist != "unif"):
+            raise ValueError("levels replace bounds and dist: give one or the other")
         return self
 
 
@@ -85,6 +104,11 @@ class ParameterSpec(_Strict):
 # it): a sanity bound; Sobol' with second-order indices then samples N(2D + 2) points, over
 # 4 million for D = 30. Checked by load_experiment (so --force can lift it).
 MAX_N = 65_536
+#: Sanity bounds of exploration designs: policies, and level combinations of a factorial.
+MAX_POLICIES = 100
+MAX_FACTORIAL_POINTS = 16 * MAX_N
+#: Designs that explore (no sensitivity indices): Latin hypercube and full factorial.
+EXPLORATION = ("lhs", "factorial")
 
 
 class Experiment(_Strict):
@@ -95,7 +119,9 @@ class Experiment(_Strict):
     model: str = Field(default="cspsim", description='"cspsim" or "module:function"')
     scenario: str | None = Field(default=None, description="base scenario, relative to the file")
     method: MethodName
-    N: Annotated[int, Field(ge=1)]
+    N: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="sample size; required except for factorial"
+    )
     replicates: Annotated[int, Field(ge=1, le=10_000)] = 1
     seed: Annotated[int, Field(ge=1, lt=2**32)]
     parameters: Literal["registry"] | dict[str, ParameterSpec]
@@ -104,6 +130,12 @@ class Experiment(_Strict):
     groups: Literal["agency", "group"] | None = None
     outcomes: Annotated[list[str], Field(min_length=1)]
     outcomes_file: str | None = None
+    policies: dict[str, dict[str, float | str]] = Field(
+        default={}, description="named lever settings, each run on every sampled scenario"
+    )
+    timeseries: list[str] = Field(
+        default=[], description="outcomes whose quarterly series each run also stores"
+    )
     years: list[int] = []
     options: dict[str, bool | int | float] = {}
     runs_per_task: Annotated[int, Field(ge=1, le=100_000)] | None = None
@@ -149,7 +181,9 @@ def _errors(prefix: tuple, exc: ValidationError) -> list[tuple[str, str]]:
                     kinds = " or ".join(str(tuple(x["loc"])[-1]) for x in others)
                     out.append(_fmt((*prefix, *loc[:-1]), f"has the wrong type (expected {kinds})"))
                 continue
-        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = unknown_key(str(loc[-1]), list(ParameterSpec.model_fields))
         out.append(_fmt((*prefix, *loc), msg))
     return out
 
@@ -164,7 +198,7 @@ def parse_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, s
     """Validate each field on its own so that all structural problems are found at once."""
     values, problems = {}, []
     fields = Experiment.model_fields
-    problems += [(k, "unknown key") for k in raw if k not in fields]
+    problems += [(k, unknown_key(k, list(fields))) for k in raw if k not in fields]
     for name, info in fields.items():
         if name not in raw:
             if info.is_required():
@@ -242,7 +276,18 @@ def method_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     given = values.get("options", {})
     bad = option_problems(method, given)
     problems = [(f"options.{k}", m) for k, m in bad]
-    if "N" in values:
+    if values.get("policies") and method.name not in EXPLORATION:
+        problems.append(
+            ("policies", f"only with an exploration design ({', '.join(EXPLORATION)}), "
+             f"not {method.name}")
+        )  # fmt: skip
+    if method.name == "factorial":
+        if values.get("N") is not None:
+            problems.append(("N", "factorial takes no N: its size is the product of the levels"))
+        return problems
+    if "N" in values and values["N"] is None:  # absent (a rejected N is not in values)
+        problems.append(("N", f"required for method {method.name}"))
+    elif "N" in values:
         good = {k: v for k, v in given.items() if k not in {k for k, _ in bad}}
         if msg := method.n_problem(values["N"], options_of(method, good)):
             problems.append(("N", msg))

@@ -24,6 +24,7 @@ import pandas as pd
 from cspsim import io
 from cspsim.inputs.scenario import Scenario
 from cspsim.studies.sensitivity.design import (
+    LEGACY_KEYS,
     Design,
     build_design,
     design_key,
@@ -31,10 +32,10 @@ from cspsim.studies.sensitivity.design import (
     n_tasks,
     output_names,
 )
-from cspsim.studies.sensitivity.outcomes import OutcomeSpec
+from cspsim.studies.sensitivity.outcomes import OutcomeSpec, per_year_name
 from cspsim.studies.sensitivity.schema import Experiment, Loaded
 from cspsim.studies.sensitivity.store import Store
-from cspsim.studies.sensitivity.worker import Runtime, model_function, run_task
+from cspsim.studies.sensitivity.worker import SERIES_KEY, Runtime, model_function, run_task
 
 if TYPE_CHECKING:
     from cspsim.studies.executor import Executor
@@ -70,7 +71,7 @@ def plan(loaded: Loaded) -> Plan:
     key = design_key(loaded, design, X)
     outcomes: dict[str, OutcomeSpec] = dict(loaded.outcomes)
     for name, spec in loaded.outcomes.items():
-        outcomes |= {f"{name}@{y}": spec.for_year(y) for y in loaded.spec.years}
+        outcomes |= {per_year_name(name, y): spec.for_year(y) for y in loaded.spec.years}
     runtime = Runtime(
         key=key,
         model=loaded.spec.model,
@@ -80,14 +81,21 @@ def plan(loaded: Loaded) -> Plan:
         outputs=tuple(output_names(loaded)),
         variables=design.variables,
         fixed=design.fixed,
+        policies=tuple(design.policies.values()),
+        series=tuple(loaded.spec.timeseries),
     )
     return Plan(loaded, design, X, design.seeds(), key, runtime)
 
 
 def holds(p: Plan, stored_key: str) -> bool:
     """Whether a store with design key ``stored_key`` holds this plan's runs (its key, or the
-    key of stores written before analysis options were left out of the key)."""
-    return stored_key in (p.key, design_key(p.loaded, p.design, p.X, legacy=True))
+    keys of older stores, see :data:`~cspsim.studies.sensitivity.design.LEGACY_KEYS`)."""
+    if stored_key == p.key:
+        return True
+    return any(
+        stored_key == design_key(p.loaded, p.design, p.X, legacy=old_options, old_names=names)
+        for old_options, names in LEGACY_KEYS
+    )
 
 
 def saved_experiment(loaded: Loaded) -> dict[str, Any]:
@@ -111,11 +119,16 @@ def load_saved(out: Path) -> Loaded:
 def samples_frame(p: Plan) -> pd.DataFrame:
     """``samples.parquet``: the SALib design, and the value each discrete parameter gets."""
     cols: dict[str, Any] = {"point": np.arange(len(p.X))}
+    X = p.X
+    if p.design.policies:
+        names = np.array(list(p.design.policies), dtype=object)
+        cols["policy"] = pd.Categorical(names[X[:, 0].astype(int)], categories=names)
+        X = X[:, 1:]
     for j, v in enumerate(p.design.variables):
-        cols[v.name] = p.X[:, j]
+        cols[v.name] = X[:, j]
     for j, v in enumerate(p.design.variables):
         if v.discrete:
-            cols[f"{v.name} (model value)"] = [v.to_model(x) for x in p.X[:, j]]
+            cols[f"{v.name} (model value)"] = [v.to_model(x) for x in X[:, j]]
     return pd.DataFrame(cols)
 
 
@@ -217,7 +230,7 @@ def run(p: Plan, store: Store, executor: Executor, quiet: bool = False) -> Progr
     manifest = store.read_manifest()
     rpt = manifest["runs_per_task"]
     rows = task_rows(p, rpt)
-    done = store.done(rows)
+    done = store.done(rows, series=bool(p.runtime.series))
     prog = Progress(p.n_runs, sum(rows[i] for i in done))
     if done:
         prog.failed = int((~store.read(columns=["point", "replicate", "ok"])["ok"]).sum())
@@ -230,6 +243,8 @@ def run(p: Plan, store: Store, executor: Executor, quiet: bool = False) -> Progr
     status = "interrupted"
     try:
         for task, columns in executor.run(run_task, todo):
+            if SERIES_KEY in columns:  # first, so that a chunk on disk has its series
+                store.write_series(task.index, columns.pop(SERIES_KEY))
             store.write_chunk(task.index, columns)
             failed = int((~columns["ok"]).sum())
             prog.done += len(task.points)

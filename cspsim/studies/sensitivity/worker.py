@@ -25,8 +25,9 @@ from cspsim.inputs.duties import DutyTable, load_duties
 from cspsim.inputs.geography import build_geography
 from cspsim.inputs.scenario import Scenario, with_values
 from cspsim.model.model import CSPModel
+from cspsim.model.timeline import quarter_starts
 from cspsim.studies.sensitivity.design import Task, Variable
-from cspsim.studies.sensitivity.outcomes import OutcomeSpec, evaluate
+from cspsim.studies.sensitivity.outcomes import OutcomeSpec, evaluate, series_of
 from cspsim.studies.sensitivity.schema import import_model
 
 ModelFn = Callable[[dict[str, Any], int], dict[str, float]]
@@ -45,6 +46,9 @@ class Runtime:
         outputs: Store columns of the outputs, in order.
         variables: The varied inputs, in SALib column order.
         fixed: Values set in every run.
+        policies: Lever values of each policy, in order; when given, a sample row starts
+            with the policy's index (see :mod:`cspsim.studies.sensitivity.design`).
+        series: Outcomes whose quarterly series each run also returns (cspsim model only).
     """
 
     key: str
@@ -55,11 +59,17 @@ class Runtime:
     outputs: tuple[str, ...]
     variables: tuple[Variable, ...]
     fixed: dict[str, Any]
+    policies: tuple[dict[str, Any], ...] = ()
+    series: tuple[str, ...] = ()
 
     def values(self, row: np.ndarray) -> dict[str, Any]:
-        """Model values of one sample row."""
+        """Model values of one sample row: fixed values, the row's policy, the varied inputs."""
+        policy: dict[str, Any] = {}
+        if self.policies:
+            policy, row = self.policies[int(row[0])], row[1:]
         return {
             **self.fixed,
+            **policy,
             **{v.name: v.to_model(x) for v, x in zip(self.variables, row, strict=True)},
         }
 
@@ -99,6 +109,12 @@ class CspsimModel:
 
     def __call__(self, values: dict[str, Any], seed: int) -> dict[str, float]:
         """Run the scenario with ``values`` set and return every outcome."""
+        return self.run(values, seed)[0]
+
+    def run(
+        self, values: dict[str, Any], seed: int, series: tuple[str, ...] = ()
+    ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+        """Every outcome, and the quarterly series of the outcomes named in ``series``."""
         scenario = with_values(self.base, values) if values else self.base
         m = CSPModel(
             scenario,
@@ -107,8 +123,34 @@ class CspsimModel:
             geography=self.geography,
             duties=self.duties(scenario),
             with_agents=False,
-        )
-        return evaluate(m.run(), self.outcomes)
+        ).run()
+        return evaluate(m, self.outcomes), {n: series_of(m, self.outcomes[n]) for n in series}
+
+    def quarter_names(self) -> list[str]:
+        """Column names of a stored series: each simulated quarter's first day (ISO)."""
+        return [q.isoformat() for q in quarter_starts(self.base.time.start, self.base.time.end)]
+
+
+#: Key of a task's result that holds its quarterly series (written to their own file).
+SERIES_KEY = "series"
+
+
+def _series_columns(
+    task: Task, names: tuple[str, ...], runs: list[dict[str, np.ndarray]], quarters: list[str]
+) -> dict[str, Any]:
+    """A task's series as columns: a row per (run, outcome), a column per quarter (NaN for
+    a failed run)."""
+    rows = np.full((len(runs) * len(names), len(quarters)), np.nan)
+    for i, series in enumerate(runs):
+        for k, name in enumerate(names):
+            if name in series:
+                rows[i * len(names) + k] = series[name]
+    return {
+        "point": np.repeat(task.points.astype(np.int64), len(names)),
+        "replicate": np.repeat(task.replicates.astype(np.int32), len(names)),
+        "outcome": list(names) * len(runs),
+        **{q: rows[:, j] for j, q in enumerate(quarters)},
+    }
 
 
 _PREPARED: dict[str, ModelFn] = {}
@@ -137,9 +179,15 @@ def run_task(runtime: Runtime, task: Task) -> dict[str, Any]:
     ok = np.zeros(n, dtype=bool)
     errors: list[str | None] = [None] * n
     tracebacks: list[str | None] = [None] * n
+    runs_series: list[dict[str, np.ndarray]] = [{} for _ in range(n)]
     for i in range(n):
         try:
-            result = fn(runtime.values(task.X[i]), int(task.seeds[i]))
+            values, seed = runtime.values(task.X[i]), int(task.seeds[i])
+            if runtime.series:
+                assert isinstance(fn, CspsimModel), "checks allow series for cspsim only"
+                result, runs_series[i] = fn.run(values, seed, runtime.series)
+            else:
+                result = fn(values, seed)
             row = [float(result[name]) for name in runtime.outputs]
         except Exception as exc:  # a failing run is data, not a reason to stop the sweep
             errors[i] = f"{type(exc).__name__}: {exc}"
@@ -148,7 +196,11 @@ def run_task(runtime: Runtime, task: Task) -> dict[str, Any]:
         for name, value in zip(runtime.outputs, row, strict=True):
             out[name][i] = value
         ok[i] = True
-    return {
+    extra = {}
+    if runtime.series:
+        assert isinstance(fn, CspsimModel), "checks allow series for cspsim only"
+        extra[SERIES_KEY] = _series_columns(task, runtime.series, runs_series, fn.quarter_names())
+    return extra | {
         "point": task.points.astype(np.int64),
         "replicate": task.replicates.astype(np.int32),
         "seed": task.seeds.astype(np.int64),
