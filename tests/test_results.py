@@ -196,3 +196,25 @@ def test_sweep_in_a_jupyter_kernel(tmp_path):
         km.shutdown_kernel(now=True)
     assert reply["content"]["status"] == "ok", "".join(out)[-2000:]
     assert "points 16 runs 32" in "".join(out), "".join(out)[-2000:]
+
+
+def test_load_reads_a_store_with_the_old_per_year_names(years_sweep, tmp_path):
+    """A store written before per-year columns were renamed (NAME@YEAR) loads under the
+    present names (NAME in YEAR) with the same values."""
+    import json
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    old = tmp_path / "old"
+    shutil.copytree(years_sweep.folder, old)
+    for chunk in (old / "store").glob("chunk-*.parquet"):
+        table = pq.read_table(chunk)
+        pq.write_table(
+            table.rename_columns([c.replace(" in ", "@") for c in table.column_names]), chunk
+        )
+    manifest = json.loads((old / "store" / "manifest.json").read_text())
+    manifest["outputs"] = [c.replace(" in ", "@") for c in manifest["outputs"]]
+    (old / "store" / "manifest.json").write_text(json.dumps(manifest))
+    back = load(old)
+    pd.testing.assert_frame_equal(back.means, years_sweep.means)

@@ -147,7 +147,7 @@ def load_sweep(folder: str | Path) -> SweepResults:
     from cspsim.studies.sensitivity.analysis import replicate_means
     from cspsim.studies.sensitivity.checks import known_spec
     from cspsim.studies.sensitivity.design import build_design
-    from cspsim.studies.sensitivity.outcomes import split_output
+    from cspsim.studies.sensitivity.outcomes import per_year_name, split_output
     from cspsim.studies.sensitivity.store import Store
     from cspsim.studies.sensitivity.sweep import load_saved
 
@@ -167,9 +167,11 @@ def load_sweep(folder: str | Path) -> SweepResults:
     experiments.index = pd.Index(samples["point"].to_numpy(), name="point")
     store = Store(folder / "store")
     manifest = store.read_manifest()
-    outputs = list(manifest["outputs"])
-    columns = ["point", "replicate", "seed", "ok", *outputs]
-    runs = store.read(columns=columns).reindex(columns=columns)  # all columns, even if empty
+    stored = list(manifest["outputs"])  # per-year names as written (older stores: NAME@YEAR)
+    keys = ["point", "replicate", "seed", "ok"]
+    outputs = [o if y is None else per_year_name(o, y) for o, y in map(split_output, stored)]
+    runs = store.read(columns=keys + stored)  # renamed to the present NAME in YEAR
+    runs = runs.reindex(columns=keys + outputs)  # every column, even with no chunk yet
     runs = runs.astype({"point": np.int64, "replicate": np.int64, "seed": np.int64, "ok": bool})
     grid = replicate_means(runs, outputs, len(experiments), int(manifest["replicates"]))
     means = pd.DataFrame(grid, index=experiments.index)
