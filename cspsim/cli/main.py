@@ -1,9 +1,10 @@
 """Command line: ``cspsim run | compare | check | scenarios | registry | areas`` (+ extensions).
 
-The extensions are ``sensitivity``, ``dashboard``, ``validate`` and ``calibrate``. Each
-command group lives in its own module of :mod:`cspsim.cli` with an ``add_parser``; they share
-only :mod:`cspsim.cli.common`. User errors (a bad scenario, a missing file, a bad flag)
-exit with status 2 and one line per problem; nothing is written and no traceback is shown.
+The extensions are ``sensitivity``, ``discover``, ``dashboard``, ``validate`` and
+``calibrate``. Each command group lives in its own module of :mod:`cspsim.cli` with an
+``add_parser``; they share only :mod:`cspsim.cli.common`. User errors (a bad scenario, a
+missing file, a bad flag) exit with status 2 and one line per problem; nothing is written and
+no traceback is shown.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cspsim.cli import areas, check, compare, dashboard, run, sensitivity, validate
+from cspsim.cli import areas, check, compare, dashboard, discover, run, sensitivity, validate
 from cspsim.cli.common import UserError, check_limits
 
 # Command groups, in the order of ``cspsim --help``.
-COMMANDS = (run, compare, check, areas, sensitivity, dashboard, validate)
+COMMANDS = (run, compare, check, areas, sensitivity, discover, dashboard, validate)
 
 
 def parser() -> argparse.ArgumentParser:

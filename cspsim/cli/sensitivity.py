@@ -36,10 +36,14 @@ def add_parser(subparsers: Subparsers) -> None:
     """Add the ``sensitivity`` subcommand to the ``cspsim`` parser."""
     s = subparsers.add_parser(
         "sensitivity",
-        help="sensitivity analysis of an experiment file (SALib; local pool or Dask)",
+        aliases=["sweep"],
+        help="run a sweep of an experiment file and its sensitivity analysis (SALib; local "
+        "pool or Dask)",
         description="Sample, run, analyse and plot a sensitivity experiment "
         "(experiments/*.toml). Results go to disk as they complete; --resume continues "
-        "a sweep that was interrupted or killed.",
+        "a sweep that was interrupted or killed; --export ema writes the design points and "
+        "outcomes for EMA Workbench, and `cspsim discover` finds the parameter ranges where "
+        "an outcome crosses a threshold. `cspsim sweep` is another name for this command.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -57,6 +61,12 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     s.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     s.add_argument("--force", action="store_true", help=FORCE_HELP)
+    s.add_argument(
+        "--export",
+        choices=["ema"],
+        help="also write the results for another tool: ema = OUT/ema_results.tar.gz, "
+        "(experiments, outcomes) for EMA Workbench's load_results, PRIM and CART",
+    )
     s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     s.set_defaults(func=cmd_sensitivity)
 
@@ -88,6 +98,16 @@ def _finish(p: Plan, out: Path, args: argparse.Namespace) -> int:
     analysis = analyze(p, out, plots=not args.no_plots)
     if not args.quiet:
         print("\n".join(summary_lines(p, analysis, top=5)))
+    if args.export == "ema":
+        from cspsim.studies.results import load_sweep
+
+        try:
+            path = load_sweep(out).export_ema()
+        except OSError as exc:
+            raise UserError(f"--export ema: cannot write the archive: {exc}") from None
+        if not args.quiet:
+            print(f"EMA Workbench archive: {path} (ema_workbench.load_results)")
+    if not args.quiet:
         print(f"\nResults: {out}")
     if not analysis.complete:
         c = analysis.counts

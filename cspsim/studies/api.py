@@ -11,6 +11,13 @@ Example (a plain script needs no ``if __name__ == "__main__"`` guard)::
     comp = cspsim.compare(["configs/projection_2030.toml", "configs/pcc_grant_cut_2026.toml"])
     comp.table      # paired differences from the first scenario (comparison.csv)
 
+    sw = cspsim.sweep("experiments/cleveland_tiny.toml", "results/sa/tiny")
+    sw.experiments, sw.means  # design points x factors; replicate-mean outcomes
+    cspsim.load("results/sa/tiny").to_ema()  # (experiments, outcomes) for EMA Workbench
+
+``sweep``, ``load`` and ``export_ema`` live in :mod:`cspsim.studies.results`; ``discover`` (PRIM)
+in :mod:`cspsim.studies.discovery`. The guide is ``docs/API.md``.
+
 Runs go to local processes (``workers``, default one per core; 1 runs in this process) or
 to a Dask cluster (``scheduler="tcp://HOST:PORT"``); the results are the same either way
 (:mod:`cspsim.studies.executor`). With ``out``, the files the commands write are written
@@ -30,7 +37,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +53,8 @@ from cspsim.io import OutputError as OutputError  # raised here, documented abov
 from cspsim.io import StagedOutput
 from cspsim.studies.compare import csp_codes, run_comparison
 from cspsim.studies.executor import default_workers
+from cspsim.studies.results import SweepResults, export_ema, load, sweep
+from cspsim.studies.run_result import RunResult
 from cspsim.studies.runner import Job, ProgressCounter, check_buildable, replicate_seeds, run_jobs
 from cspsim.studies.uncertainty import (
     UncertaintyError,
@@ -59,6 +67,10 @@ from cspsim.studies.uncertainty import (
 if TYPE_CHECKING:
     from cspsim.model.model import CSPModel
 
+__all__ = [
+    "ArgumentError", "OutputError", "RunResult", "SweepResults", "compare", "export_ema",
+    "load", "run", "sweep",
+]  # fmt: skip
 ENGINES = ("arrays", "agents")
 Progress = Callable[[int, int], None]  # progress(done, total)
 
@@ -74,45 +86,6 @@ class ArgumentError(ValueError):
     def __init__(self, name: str, reason: str):
         super().__init__(f"{name} {reason}")
         self.name, self.reason = name, reason
-
-
-@dataclass
-class RunResult:
-    """Replicates of one scenario (what ``cspsim run`` writes).
-
-    Attributes:
-        scenario: The resolved scenario.
-        frame: Every quarter, area and replicate (``timeseries.parquet``).
-        summary: Headline outcomes by group and period with 95% intervals (``summary.csv``).
-        survey: The synthetic survey of ``survey_year`` (``survey_<year>.csv``).
-        survey_year: First simulated calendar year.
-        root_seed: Root seed; ``seeds`` are the replicates' seeds.
-        workers: Local processes used (Dask: the cluster's worker threads are not counted).
-        wall_time_s: Time taken by the runs.
-        files: Files written to ``out`` (none without ``out``).
-        csp_of_area: Each council area's CSP (``unit`` of the frame) in the first quarter
-            and in the last, for the map.
-        areas: Each council area's council and CSP by period, with ONS codes (``areas.csv``;
-            see :func:`cspsim.analysis.outputs.area_table`).
-    """
-
-    scenario: Scenario
-    frame: pd.DataFrame
-    summary: pd.DataFrame
-    survey: pd.DataFrame
-    survey_year: int
-    root_seed: int
-    seeds: list[int]
-    workers: int
-    wall_time_s: float
-    files: list[str] = field(default_factory=list)
-    csp_of_area: dict[str, tuple[str, str]] = field(default_factory=dict)
-    areas: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    @property
-    def replicates(self) -> int:
-        """Number of replicates."""
-        return len(self.seeds)
 
 
 def _resolve(

@@ -21,6 +21,7 @@ Policy for failed and missing runs (documented in ``docs/SENSITIVITY.md``):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,10 +61,17 @@ class Analysis:
 
 def point_outputs(p: Plan, runs: pd.DataFrame) -> dict[str, np.ndarray]:
     """Each output's value per sample point (NaN unless every replicate gave a number)."""
-    n_points, R = len(p.X), len(p.seeds)
+    return replicate_means(runs, p.runtime.outputs, len(p.X), len(p.seeds))
+
+
+def replicate_means(
+    runs: pd.DataFrame, outputs: Sequence[str], n_points: int, replicates: int
+) -> dict[str, np.ndarray]:
+    """Each output's mean over the replicates of each point, NaN unless every replicate is
+    stored and gave a number (``runs``: the store's rows)."""
     out = {}
-    for name in p.runtime.outputs:
-        grid = np.full((n_points, R), np.nan)
+    for name in outputs:
+        grid = np.full((n_points, replicates), np.nan)
         if len(runs):
             good = runs["ok"].to_numpy(bool)
             pts, reps = runs["point"].to_numpy()[good], runs["replicate"].to_numpy()[good]
