@@ -48,7 +48,7 @@ def test_reorganisation_removes_two_tier_overhead_and_county_partner(kent_runs):
     management tier of a multi-council CSP, no two-tier reporting cost; nothing changes
     before. Share met moves little either way (the county's share of county-led duties,
     drugs and alcohol among them since 2013, passes to councils that lose the county's
-    capacity): within 3 points, paired."""
+    capacity): within 5 points, paired."""
     ref, reo = kent_runs["kent_2030"], kent_runs["kent_reorganisation_2028"]
     county = PARTNER_TYPES.index("county_council")
     before, after = ref[0].epochs[-1], reo[0].epochs[-1]
@@ -59,7 +59,7 @@ def test_reorganisation_removes_two_tier_overhead_and_county_partner(kent_runs):
     window = _from(ref[0], dt.date(2028, 4, 1))
     early = ~_from(ref[0], dt.date(2028, 1, 1))
     for a, b in zip(ref, reo, strict=True):
-        assert abs(_share(b, window) - _share(a, window)) < 0.03
+        assert abs(_share(b, window) - _share(a, window)) < 0.05
         assert _share(b, window) != _share(a, window)
         np.testing.assert_allclose(b.rec.delivered[early], a.rec.delivered[early])
     tab_before = delivery.build_epoch_tables(ref[0], before)
