@@ -112,7 +112,7 @@ def main() -> int:
                 "() => document.querySelector('.cspsim-quarter').innerText.includes('of 63')"
                 " && document.querySelector('.cspsim-quarter').innerText.includes('before')"
             )
-            results["england (345 CSPs, one force drawn)"] = measure(page, args.steps)
+            results["england (real England, one force area drawn)"] = measure(page, args.steps)
             browser.close()
     finally:
         proc.terminate()
