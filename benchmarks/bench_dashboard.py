@@ -2,7 +2,7 @@
 
 Usage: ``.venv/bin/python benchmarks/bench_dashboard.py [--steps 20]``. Starts ``cspsim
 dashboard`` on a free port, drives Debian's Chromium (/usr/bin/chromium) and prints, for
-Cleveland (4 CSPs) and England (345 CSPs, one force area drawn):
+Cleveland (4 CSPs) and England (real England, one force area drawn):
 
 - Step latency: from the click (dispatched in the page) to the new quarter in the DOM,
   measured in the page with ``performance.now()`` and a MutationObserver; this covers the
