@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 import textwrap
@@ -180,9 +181,8 @@ def memory(tmp: Path, runs: int, model: str) -> None:
     elif model == "policies":  # the shipped example at N = runs / 6, 50 runs per task
         text = (ROOT / "experiments" / "policies_national.toml").read_text()
         text = text.replace('"../', f'"{ROOT.as_posix()}/')
-        path = write(
-            tmp, "memory", text.replace("N = 100", f"N = {-(-runs // 6)}\nruns_per_task = 50")
-        )
+        key = f"N = {-(-runs // 6)}\nruns_per_task = 50"  # the key line, not the header's words
+        path = write(tmp, "memory", re.sub(r"(?m)^N = 100$", key, text))
         (tmp / "outcomes.toml").write_bytes((ROOT / "experiments" / "outcomes.toml").read_bytes())
     elif model == "policies-trivial":  # the same design shape (lhs x 4 policies), no model cost
         text = TRIVIAL.format(N=runs // 4, rpt="runs_per_task = 50").replace("rbd_fast", "lhs")
