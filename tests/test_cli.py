@@ -202,3 +202,13 @@ def test_check_reports_a_broken_experiment(tmp_path, capsys):
     assert "OK" not in captured.out
     err = captured.err
     assert "power of 2" in err and "no_such_parameter" in err and "no_such_outcome" in err
+
+
+def test_force_help_names_the_caps_the_code_applies():
+    """--force's help writes the caps out (the CLI does not import the sweep package to start
+    fast): they must be the values the code checks."""
+    from cspsim.cli.common import FORCE_HELP
+    from cspsim.inputs.scenario import MAX_REPLICATES
+    from cspsim.studies.sensitivity.schema import MAX_N
+
+    assert f"{MAX_REPLICATES:,}" in FORCE_HELP and f"{MAX_N:,}" in FORCE_HELP

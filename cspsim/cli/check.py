@@ -7,7 +7,7 @@ import sys
 import textwrap
 from typing import TYPE_CHECKING
 
-from cspsim.cli.common import UserError, build, load, rel, scenario_path
+from cspsim.cli.common import FORCE_HELP, UserError, build, load, rel, scenario_path
 from cspsim.inputs.catalogue import describe_shipped
 from cspsim.inputs.levers import lever_specs, markdown_table
 from cspsim.inputs.registry import registry
@@ -25,9 +25,7 @@ def add_parser(sub: Subparsers) -> None:
         nargs="+",
         help="scenario files, shipped scenario names, or experiment files (experiments/*.toml)",
     )
-    c.add_argument(
-        "--force", action="store_true", help="accept an experiment N above 65,536 (as sensitivity)"
-    )
+    c.add_argument("--force", action="store_true", help=FORCE_HELP)
     c.set_defaults(func=cmd_check)
     s = sub.add_parser("scenarios", help="list the shipped scenarios")
     s.set_defaults(func=cmd_scenarios)

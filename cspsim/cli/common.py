@@ -36,7 +36,8 @@ class UserError(Exception):
     """A problem the user can fix; reported without a traceback."""
 
 
-#: Help of every command's ``--force``.
+#: Help of every command's ``--force``. 65,536 is ``cspsim.studies.sensitivity.schema.MAX_N``,
+#: written out because importing the sweep package here would slow every command's start.
 FORCE_HELP = (
     f"allow more than {MAX_REPLICATES:,} replicates (and, for sensitivity, an experiment's N "
     "above 65,536)"
