@@ -33,6 +33,7 @@ A scheduler that is not an address, does not answer, or has no worker raises
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import multiprocessing as mp
 import os
@@ -129,16 +130,39 @@ class Serial(Executor):
 # --- local process pool -------------------------------------------------------------------
 
 _SHARED: Any = None
+_IN_POOL = False
 
 
 def _init_worker(shared: Any, parent: int) -> None:
     """Pool worker start-up: keep ``shared``; leave Ctrl-C to the parent, which stops the
     pool cleanly (otherwise every worker prints a KeyboardInterrupt traceback); and exit if
-    the parent dies (``kill -9``), instead of running on with the tasks already queued."""
-    global _SHARED
+    the parent dies (``kill -9``), instead of running on with the tasks already queued.
+
+    What the worker inherits (the imported modules: about 120,000 objects) is frozen out of
+    the garbage collector: it lives as long as the worker, so a collection then takes about
+    a millisecond instead of 40-50 ms, and :func:`collect_cycles` can run after every model
+    run.
+    """
+    global _SHARED, _IN_POOL
+    gc.freeze()
+    _IN_POOL = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _SHARED = shared
     threading.Thread(target=_exit_with, args=(parent, os.getppid()), daemon=True).start()
+
+
+def collect_cycles() -> None:
+    """In a local pool worker, free the reference cycles that finished work left behind.
+
+    A finished model is such a cycle (a Mesa model refers to itself through its scheduled
+    step), and it holds a run's records (megabytes of numpy arrays). The collector counts
+    Python containers, not bytes, so it rarely runs for them: a national worker held some
+    twenty dead models (about 150 MiB) at a time, and the heap stayed that large. Collecting
+    after each run keeps one model alive at a time. Elsewhere (this process, Dask workers)
+    nothing is frozen, a collection costs tens of milliseconds, and it is left to Python.
+    """
+    if _IN_POOL:
+        gc.collect()
 
 
 def _exit_with(parent: int, ppid: int, every: float = 0.5) -> None:
