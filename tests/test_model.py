@@ -460,7 +460,12 @@ def test_ample_council_capacity_meets_every_duty(cleveland, variant):
     def change(d):
         for a in d["geography"]["areas"]:
             a["team_fte"] = 185.0
-        d["parameters"] |= {"team_size_elasticity": 1.0, "demand_scale": 1.0}
+        # No drift of councils' priority (ODD 7.1): every team stays ample to the end.
+        d["parameters"] |= {
+            "team_size_elasticity": 1.0,
+            "demand_scale": 1.0,
+            "council_priority_drift_sd": 0.0,
+        }
 
     m = CSPModel(variant(cleveland, change), seed=1, with_agents=False).run()
     t = -1
