@@ -18,9 +18,9 @@ Rules (also in docs/GEOGRAPHY.md, "Running a real area"):
   holds every area's population fixed today.
 - Each level's agency is taken on a date when that level is in force: the start date if the
   level is in force then, else the level's representative date in :data:`LEVELS` (PCTs
-  2012-04-01, CCGs 2014-04-01, ICBs 2022-07-01, probation trusts 2013-04-01, CRCs
-  and NPS divisions 2015-04-01, probation regions 2022-04-01). The model switches between the health and
-  probation levels at the scenario's reorganisation dates, as it does for any geography.
+  2012-04-01, CCGs 2014-04-01, ICBs 2022-07-01, probation trusts 2013-04-01, CRCs and NPS
+  divisions 2015-04-01, probation regions 2022-04-01). The model switches between the health
+  and probation levels at the scenario's reorganisation dates, as it does for any geography.
 - The model holds one agency per area per level. Where the data splits an area between
   agencies (CCGs and ICBs, by share of the area's LSOAs) the agency with the largest share
   serves the whole area.

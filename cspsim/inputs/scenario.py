@@ -51,16 +51,11 @@ from cspsim.inputs.real_areas import councils, unknown_name
 from cspsim.inputs.registry import registry
 
 AuthorityType = Literal["district_borough", "unitary", "metropolitan", "london_borough"]
+# The funded agencies of cspsim.vocab.FUNDED_AGENCIES (a Literal spells them out for pydantic).
 Agency = Literal[
-    "council",
-    "police",
-    "probation",
-    "health",
-    "fire_rescue",
-    "youth_offending",
-    "county_council",
-    "probation_nps",
-]
+    "council", "police", "probation", "health", "fire_rescue", "youth_offending",
+    "county_council", "probation_nps",
+]  # fmt: skip
 NonNeg = Annotated[float, Field(ge=0)]
 
 # Sanity bounds: far beyond any real value, they catch typos and infinities before a run.

@@ -193,7 +193,10 @@ class CSPModel(mesa.Model):
         self.delivery_run = delivery.build_run_tables(self)
         self.adaptation_run = adaptation.build_run_tables(self, self.budget_tables.inputs.pressure)
         self._shocked_rows = [[PARTNER_TYPES.index(p) for p in sorted(c)] for c in self._shocked]
-        self._inherited = [gained_links(prev, ep) for prev, ep in zip(self.epochs, self.epochs[1:])]
+        self._inherited = [
+            gained_links(prev, ep)
+            for prev, ep in zip(self.epochs[:-1], self.epochs[1:], strict=True)
+        ]
         stops = [e.start_step for e in self.epochs[1:]] + [sc.n_steps]
         weights: dict[int, PartnerWeights] = {}
         tables = [

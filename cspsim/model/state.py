@@ -23,7 +23,9 @@ def engagement_base_logit(P: Params) -> np.ndarray:
     ``engagement_base_<type>``; a split-off type's is its parent's plus its offset
     (``engagement_logit_offset_<type>``)."""
     own = [p for p in PARTNER_TYPES if p not in SPLIT_FROM]
-    base = dict(zip(own, logit(np.array([getattr(P, f"engagement_base_{p}") for p in own]))))
+    base = dict(
+        zip(own, logit(np.array([getattr(P, f"engagement_base_{p}") for p in own])), strict=True)
+    )
     for child, parent in SPLIT_FROM.items():
         base[child] = base[parent] + getattr(P, f"engagement_logit_offset_{child}")
     return np.array([base[p] for p in PARTNER_TYPES])

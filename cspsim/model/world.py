@@ -386,9 +386,7 @@ def build_epoch(
     split_has = np.stack([has[PARTNER_TYPES.index(c)] for c in splits]) if splits else has[:0]
     w_key = two_tier.tobytes() + split_has.tobytes()
     if w_key not in cache.weights:  # epochs with the same councils and splits share them
-        cache.weights[w_key] = split_weights(
-            contribution_weights(two_tier, duties), splits, has
-        )
+        cache.weights[w_key] = split_weights(contribution_weights(two_tier, duties), splits, has)
 
     def cat(
         values: Callable[[int, _PartnerLinks, int], npt.ArrayLike], dtype: npt.DTypeLike
@@ -539,9 +537,7 @@ def _build_epochs(
                 levels[agency] = level
         structured = scenario.structure.mode != "separate" and b >= struct_step
         period = int(np.searchsorted(period_step, b, side="right")) - 1
-        ep = build_epoch(
-            scenario, geo, duties, b, structured, dict(levels), cache, period, splits
-        )
+        ep = build_epoch(scenario, geo, duties, b, structured, dict(levels), cache, period, splits)
         if b > 0 and period_step[period] == b:  # the councils change now
             ep.transition = geo.timeline()[period].transition
         epochs.append(ep)
