@@ -90,7 +90,7 @@ class EpochTables:
     """An epoch's links in the forms the step reads (see :mod:`cspsim.model.linkops`).
 
     Attributes:
-        link_key: Link of each (partner type, area), ``n_links`` where none, (6, n_areas).
+        link_key: Link of each (partner type, area), ``n_links`` where none, (7, n_areas).
         link_pop_safe: Residents of each link's areas (1 where none), (n_links,).
         link_buffer: Work array for :func:`cspsim.model.linkops.take_padded`, (n_links + 1,).
         cap: Capacity of each agency for partnership work, by step of the epoch, (S, n_agency).
