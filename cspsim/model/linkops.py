@@ -65,7 +65,7 @@ class PartnerWeights:
     (area, partner type, duty) array become one small matrix product each.
 
     Attributes:
-        stack: ``by_kind`` stacked as rows ``kind * 7 + partner type``, (n_kinds * 6, n_duties).
+        stack: ``by_kind`` stacked as rows ``kind * 7 + partner type``, (n_kinds * 7, n_duties).
         stack_t: ``stack.T``, contiguous.
         pick: Row ``area * n_kinds + kind[area]`` of each area in an (n_areas * n_kinds, 7)
             array.
