@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from cspsim.analysis.narrative import partner_ranking
 from cspsim.analysis.outputs import run_frame
 from cspsim.analysis.survey import survey_readout
 from cspsim.inputs.duties import load_duties
@@ -206,3 +208,20 @@ def test_a_duty_cannot_name_the_nps(cleveland, variant):
 
     with pytest.raises(ScenarioError, match="probation_nps"):
         load_duties(variant(cleveland, bad))
+
+
+def test_partner_ranking_names_the_nps_and_needs_no_last_year_for_it():
+    """A comparison's partner ranking names the NPS in words; a partner that has gone by the
+    last year (the NPS after 2021) is ranked by its window with no last-year change."""
+
+    def row(outcome, period, diff):
+        ids = {"scenario": "x", "level": "national", "outcome": outcome, "period": period}
+        return ids | {"mean": 0.3, "diff": diff, "diff_lo": diff - 0.01, "diff_hi": diff + 0.01}
+
+    rows = [row("eng_strategic__probation_nps", "window", -0.05)]
+    rows += [row("eng_strategic__police", p, -0.01) for p in ("window", "end")]
+    ranked = partner_ranking(pd.DataFrame(rows), "x")
+    top = ranked.iloc[0]
+    assert top["partner"] == "National Probation Service"
+    assert top["change in the last year"] == "–"
+    assert ranked.iloc[1]["change in the last year"].startswith("-1.00 pp")

@@ -181,7 +181,10 @@ def partner_ranking(table: pd.DataFrame, name: str) -> pd.DataFrame:
                     "engagement": kind,
                     "in the window (%)": fmt("engagement_0_1", w["mean"]),
                     "change over the window": interval("engagement_0_1", w),
-                    "change in the last year": interval("engagement_0_1", by["end"]),
+                    # A partner of part of the run only (the NPS, 2014-21) has none.
+                    "change in the last year": (
+                        interval("engagement_0_1", by["end"]) if "end" in by else "–"
+                    ),
                 }
             )
     if not rows:
