@@ -64,8 +64,9 @@ def plot_run(frame: pd.DataFrame, folder: Path, title: str) -> list[Path]:
 
     rows = -(-len(PARTNER_TYPES) // 3)  # three panels a row
     fig, axes = plt.subplots(rows, 3, figsize=(12, 3.25 * rows), sharex=True, sharey=True)
-    for ax in axes.ravel()[len(PARTNER_TYPES) :]:
-        ax.set_visible(False)
+    for k in range(len(PARTNER_TYPES), axes.size):  # empty panels: dates on the one above
+        axes.ravel()[k].set_visible(False)
+        axes.ravel()[k - 3].xaxis.set_tick_params(labelbottom=True)
     for ax, p in zip(axes.ravel(), PARTNER_TYPES, strict=False):
         for level, unit, key in groups:
             sub = agg[(agg["level"] == level) & (agg["unit"] == unit)]
