@@ -239,8 +239,10 @@ class Builder:
                 TRUST_ERA,
                 "source",
             )
-            add("crc", prob["crc"], prob["crc"], 1, TR_ERA, "assumption")
-            add("nps_division", prob["nps_division"], prob["nps_division"], 1, TR_ERA, "assumption")
+            # probation.csv's basis column says which CRC and division rows have a source.
+            for level, word in (("crc", "crc"), ("nps_division", "division")):
+                basis = "source" if f"{word}: source" in prob["basis"] else "assumption"
+                add(level, prob[level], prob[level], 1, TR_ERA, basis)
             add(
                 "probation_region",
                 prob["probation_region"],

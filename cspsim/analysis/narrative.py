@@ -21,7 +21,7 @@ from cspsim.analysis.uncertainty import SIGN_HOLDS
 from cspsim.inputs.geography import build_geography, england_population
 from cspsim.inputs.scenario import Scenario
 from cspsim.io import atomic_write
-from cspsim.vocab import PARTNER_TYPES
+from cspsim.vocab import PARTNER_NAMES, PARTNER_TYPES
 
 #: What the report's words mean (shown in report.html and brief.md).
 GLOSSARY = {
@@ -78,8 +78,9 @@ def interval(unit: str, row: Any) -> str:
 
 
 def partner_words(partner: str) -> str:
-    """A partner type as people say it: ``fire_rescue`` -> "fire and rescue"."""
-    return {"fire_rescue": "fire and rescue"}.get(partner, partner.replace("_", " "))
+    """A partner type as people say it: ``fire_rescue`` -> "fire and rescue",
+    ``probation_nps`` -> "National Probation Service"."""
+    return PARTNER_NAMES.get(partner, partner.replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,10 @@ def partner_ranking(table: pd.DataFrame, name: str) -> pd.DataFrame:
                     "engagement": kind,
                     "in the window (%)": fmt("engagement_0_1", w["mean"]),
                     "change over the window": interval("engagement_0_1", w),
-                    "change in the last year": interval("engagement_0_1", by["end"]),
+                    # A partner of part of the run only (the NPS, 2014-21) has none.
+                    "change in the last year": (
+                        interval("engagement_0_1", by["end"]) if "end" in by else "–"
+                    ),
                 }
             )
     if not rows:

@@ -50,6 +50,9 @@ _REORGANISATIONS = {
         "Probation reunified",
         "Probation reunified in one public service (CRC contracts end)",
     ),
+    # The National Probation Service's start and end are the probation events above.
+    ("probation_nps", "nps_division"): None,
+    ("probation_nps", "none"): None,
 }
 
 
@@ -84,11 +87,12 @@ def _history(run: Scenario) -> list[Event]:
         ),
     ]  # fmt: skip
     for r in run.reorganisations:
-        label, text = _REORGANISATIONS.get(
+        words = _REORGANISATIONS.get(
             (r.agency, r.footprint),
             (f"{r.agency.title()} reorganised", f"{r.agency.title()} reorganised ({r.footprint})"),
         )
-        out.append(Event(r.date, label, text, "history"))
+        if words is not None:
+            out.append(Event(r.date, *words, "history"))
     return out
 
 

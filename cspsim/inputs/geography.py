@@ -35,6 +35,7 @@ FOOTPRINTS = (
     "health_icb",
     "probation_trust",
     "probation_crc",
+    "probation_nps",
     "probation_region",
     "probation_pdu",
 )
@@ -232,8 +233,8 @@ def synthetic_england(seed: int) -> Geography:
     three districts; ICBs follow forces; fire follows the county (unitaries join a county
     of their force, else the force); probation trusts follow forces, with the two smallest
     forces sharing a trust in the three regions with most forces (38 forces, 35 trusts);
-    CRCs group trusts (21 nationally); probation regions are the nine regions; probation
-    delivery units follow the upper-tier area.
+    CRCs group trusts (21 nationally); National Probation Service divisions and probation
+    regions are the nine regions; probation delivery units follow the upper-tier area.
     """
     with (CONFIGS_DIR / "england_2009.toml").open("rb") as fh:
         frame = tomllib.load(fh)
@@ -306,6 +307,7 @@ def synthetic_england(seed: int) -> Geography:
                 health_icb=f"{row['force']}_icb",
                 probation_trust=trust[row["force"]],
                 probation_crc=crc[trust[row["force"]]],
+                probation_nps=f"{rname}_nps",
                 probation_region=f"{rname}_probation",
                 probation_pdu=f"{upper}_pdu",
             )
@@ -350,6 +352,7 @@ def user_areas(cfg: GeographyConfig) -> Geography:
                 "health_icb": a.health or a.force,
                 "probation_trust": a.probation or a.force,
                 "probation_crc": a.probation or a.force,
+                "probation_nps": a.probation or a.region,
                 "probation_region": a.probation or a.region,
                 "probation_pdu": a.probation or upper,
                 "team_fte": np.nan if a.team_fte is None else a.team_fte,

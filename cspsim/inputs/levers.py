@@ -24,8 +24,8 @@ from cspsim.inputs.registry import (
 from cspsim.paths import DUTIES_FILE
 
 CUT_AGENCIES = (
-    "council", "county_council", "police", "probation", "health", "fire_rescue",
-    "youth_offending", "pcc_fund", "csp_grant",
+    "council", "county_council", "police", "probation", "probation_nps", "health",
+    "fire_rescue", "youth_offending", "pcc_fund", "csp_grant",
 )  # fmt: skip
 NEW_DUTY_ID = "what_if_duty"
 

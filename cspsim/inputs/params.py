@@ -115,6 +115,23 @@ class Params:
     """County council capacity for district CSPs (two-tier areas), per 100,000 residents, 2009.
     Unit: fte_per_100k. Source: assumption."""
 
+    nps_staff_share: float
+    """Share of probation's partnership capacity held by the National Probation Service while it is
+    a separate partner (June 2014 to June 2021); the CRC holds the rest. Unit: share. Source:
+    assumption: the NPS took the courts, high-risk cases and MAPPA (FACTS §1), so more of the staff
+    than of the caseload; no sourced split of partnership staff."""
+
+    nps_share_of_probation_work: float
+    """Share of probation's expected contribution to a duty that the National Probation Service
+    takes while it is a separate partner (duties not flagged high_risk). Unit: share. Source: FACTS
+    §1: the 21 CRCs took ~70% of the caseload (D: the NPS ~30%)."""
+
+    nps_share_of_high_risk_work: float
+    """Share of probation's expected contribution to a high-risk duty that the National Probation
+    Service takes while it is a separate partner. Unit: share. Source: assumption: the NPS managed
+    high-risk offenders and MAPPA (FACTS §1); applies to the duties flagged high_risk in
+    configs/duties.toml (domestic homicide reviews, Prevent)."""
+
     attendance_fte_per_csp: float
     """Fixed capacity a partner spends to stay at one CSP's table, per quarter, at full engagement.
     Unit: fte. Source: assumption: strategy group, sub-groups and preparation for one CSP (seed 003:
@@ -152,6 +169,12 @@ class Params:
     engagement_base_county_council: float
     """Engagement a county council tends to with its district CSPs in 2009 conditions. Unit: share.
     Source: 2009 survey T19 (county council 56% very involved, districts only)."""
+
+    engagement_logit_offset_probation_nps: float
+    """Base engagement of the National Probation Service (2014-21) on the logit scale, relative to
+    probation's base (engagement_base_probation). Unit: logit. Source: assumption: NPS staff came
+    from the same probation trusts as the CRCs' (FACTS §1), so by default the same base engagement
+    as probation; the range asks whether a national civil-service body engaged more or less."""
 
     engagement_initial_sd: float
     """Spread of initial engagement across links at engagement 0.5 (the logit-scale standard

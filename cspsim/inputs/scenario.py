@@ -51,9 +51,11 @@ from cspsim.inputs.real_areas import councils, unknown_name
 from cspsim.inputs.registry import registry
 
 AuthorityType = Literal["district_borough", "unitary", "metropolitan", "london_borough"]
+# The funded agencies of cspsim.vocab.FUNDED_AGENCIES (a Literal spells them out for pydantic).
 Agency = Literal[
-    "council", "police", "probation", "health", "fire_rescue", "youth_offending", "county_council"
-]
+    "council", "police", "probation", "health", "fire_rescue", "youth_offending",
+    "county_council", "probation_nps",
+]  # fmt: skip
 NonNeg = Annotated[float, Field(ge=0)]
 
 # Sanity bounds: far beyond any real value, they catch typos and infinities before a run.
@@ -393,12 +395,31 @@ class PCCConfig(_Strict):
         return ordered(v, "PCC changes")
 
 
-class Reorganisation(_Strict):
-    """A partner's footprint changes on ``date`` (e.g. PCTs to CCGs)."""
+# The footprints each reorganised partner type can move to. ``none``: the partner type has
+# no links from that date (the National Probation Service after reunification, June 2021).
+REORGANISATION_FOOTPRINTS = {
+    "health": ("pct", "ccg", "icb"),
+    "probation": ("trust", "crc", "region", "pdu"),
+    "probation_nps": ("nps_division", "none"),
+}
 
-    agency: Literal["health", "probation"]
+
+class Reorganisation(_Strict):
+    """A partner's footprint changes on ``date`` (e.g. PCTs to CCGs; the National Probation
+    Service gains its divisions in June 2014 and loses them, ``none``, in June 2021)."""
+
+    agency: Literal["health", "probation", "probation_nps"]
     date: dt.date
-    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region", "pdu"]
+    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region", "pdu", "nps_division", "none"]
+
+    @model_validator(mode="after")
+    def _footprint_of_agency(self) -> Reorganisation:
+        allowed = REORGANISATION_FOOTPRINTS[self.agency]
+        if self.footprint not in allowed:
+            raise ValueError(
+                f"footprint {self.footprint!r} is not one of {self.agency}'s: {', '.join(allowed)}"
+            )
+        return self
 
 
 class LeversConfig(_Strict):

@@ -19,7 +19,7 @@ from cspsim.model.timeline import (
     quarter_starts,
     yearly_amounts,
 )
-from cspsim.vocab import CONTRIBUTORS, FUNDED_AGENCIES, PARTNER_TYPES
+from cspsim.vocab import CONTRIBUTORS, FUNDED_AGENCIES, PARTNER_TYPES, SPLIT_FROM
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,10 @@ class Schedule:
         quarters: First day of each simulated quarter.
         fy: Financial year of each step.
         year_start: True in the first quarter of a financial year (April).
-        budget_index: Budget multiplier relative to the start, shape (n_steps, 7), columns in
+        budget_index: Budget multiplier relative to the start, shape (n_steps, 8), columns in
             ``FUNDED_AGENCIES`` order (council first). The county council's column is its
-            money index over the cost index (the staff it pays for).
+            money index over the cost index (the staff it pays for); the National Probation
+            Service's follows probation's index unless the scenario gives its own.
         grant_direct_gbp: Grants paid straight to CSPs, per year, shape (n_steps,).
         grant_direct_ring_fenced: Ring-fenced part of ``grant_direct_gbp``.
         grant_pcc_gbp: Grants paid to PCCs (or to CSPs before PCCs exist), per year.
@@ -44,7 +45,7 @@ class Schedule:
         duty_level: Workload multiplier of each duty, shape (n_steps, n_duties): 0 where
             not in force, else its ``workload_index`` for the step's financial year (1 where
             the catalogue gives none).
-        bound: Contributor bound to duty, shape (n_steps, 7, n_duties) (CONTRIBUTORS order).
+        bound: Contributor bound to duty, shape (n_steps, 8, n_duties) (CONTRIBUTORS order).
         new_burdens_gbp: New-burdens money per duty per year, shape (n_steps, n_duties).
         levers_active: True once the coordinator/analyst levers apply.
         pcc_model: The PCC fund's funding model in force at each step in every force area
@@ -107,7 +108,12 @@ def build_schedule(scenario: Scenario, duties: DutyTable, cost_per_fte_gbp: floa
     year_start = np.r_[False, fy[1:] != fy[:-1]]
     index = np.ones((len(quarters), len(FUNDED_AGENCIES)))
     for k, agency in enumerate(FUNDED_AGENCIES):
-        points = scenario.funding.index.get(cast(Agency, agency), {})  # agency: an Agency name
+        # A split-off partner (the NPS) follows the budget of the service it split from
+        # unless the scenario gives its own (agency: an Agency name).
+        points = scenario.funding.index.get(
+            cast(Agency, agency),
+            scenario.funding.index.get(cast(Agency, SPLIT_FROM.get(agency, agency)), {}),
+        )
         index[:, k] = index_series(points, fy)
     for cut in scenario.funding.cuts:
         k = FUNDED_AGENCIES.index(cut.agency)

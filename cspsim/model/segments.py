@@ -36,7 +36,7 @@ class EpochTables:
         epoch: The epoch.
         start, stop: Its steps, ``range(start, stop)``.
         nan_where_none: 0 where the area has a partner of that type, NaN elsewhere (for the
-            record), (6, n_areas).
+            record), (7, n_areas).
         W_partners: The epoch's partner contribution weights, factorised (``ep.W``).
         commitments, delivery, adaptation: Each submodel's tables for the epoch.
     """
