@@ -40,12 +40,14 @@ from cspsim.inputs.dated import (
     AreaCut,
     CouncilReorganisation,
     FundingModel,
+    IcbMerger,
     PccChange,
     ordered,
 )
 from cspsim.inputs.duties import load_duties
 from cspsim.inputs.errors import ScenarioError
 from cspsim.inputs.files import FileProblem, read_toml
+from cspsim.inputs.icb_mergers import merger_problems
 from cspsim.inputs.levers import apply_levers, is_lever, split_values, unknown_name_message
 from cspsim.inputs.real_areas import councils, unknown_name
 from cspsim.inputs.registry import registry
@@ -207,6 +209,9 @@ class GeographyConfig(_Strict):
     reorganise: list[CouncilReorganisation] = Field(
         default=[], description="future reorganisations into unitaries (real places only)"
     )
+    merge_icbs: list[IcbMerger] = Field(
+        default=[], description="integrated care boards that merge on a date (ICB mergers)"
+    )
     _start: dt.date | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
@@ -240,6 +245,18 @@ class GeographyConfig(_Strict):
             raise ValueError(
                 'reorganise needs real places: kind = "real_england" or areas = ["Kent"]'
             )
+        return self
+
+    @model_validator(mode="after")
+    def _icb_names(self) -> GeographyConfig:
+        """Every ICB a merger names exists in real England on its date (real places; other
+        geographies are checked when built), and no ICB merges twice on one date."""
+        problems = [
+            _error(msg, ("merge_icbs", *loc), value)
+            for loc, msg, value in merger_problems(self.merge_icbs, self.real)
+        ]
+        if problems:
+            raise ValidationError.from_exception_data("GeographyConfig", problems)
         return self
 
     @field_validator("areas")
@@ -398,7 +415,7 @@ class Reorganisation(_Strict):
 
     agency: Literal["health", "probation"]
     date: dt.date
-    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region", "pdu"]
+    footprint: Literal["pct", "ccg", "icb", "icb_2026", "trust", "crc", "region", "pdu"]
 
 
 class LeversConfig(_Strict):
@@ -475,15 +492,17 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _dated_in_run(self) -> Scenario:
-        """A future reorganisation falls inside the run (after its start)."""
+        """A future reorganisation or ICB merger falls inside the run (after its start)."""
+        dated = [("reorganise", i, r.date) for i, r in enumerate(self.geography.reorganise)]
+        dated += [("merge_icbs", i, m.date) for i, m in enumerate(self.geography.merge_icbs)]
         problems = [
             _error(
-                f"{r.date} must be after the scenario's start, {self.time.start}",
-                ("geography", "reorganise", i, "date"),
-                r.date,
+                f"{day} must be after the scenario's start, {self.time.start}",
+                ("geography", what, i, "date"),
+                day,
             )
-            for i, r in enumerate(self.geography.reorganise)
-            if r.date <= self.time.start
+            for what, i, day in dated
+            if day <= self.time.start
         ]
         if problems:
             raise ValidationError.from_exception_data("Scenario", problems)

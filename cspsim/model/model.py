@@ -260,6 +260,9 @@ class CSPModel(mesa.Model):
         if t > 0 and t == seg.tables.start:  # a reorganisation shakes engagement
             for p in self._shocked_rows[self.epoch_of_step[t]]:
                 self.state.engagement[p] *= 1 - self.P.reorganisation_shock
+            merged = self.epochs[self.epoch_of_step[t]].merged
+            if merged is not None:  # merged agencies (ICBs): only where they merged
+                self.state.engagement[merged] *= 1 - self.P.reorganisation_shock
             moved = self.epochs[self.epoch_of_step[t]].transition
             if moved is not None:  # new unitaries: every partner's engagement there
                 self.state.engagement[:, moved] *= 1 - self.P.council_reorganisation_shock
