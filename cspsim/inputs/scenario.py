@@ -353,6 +353,12 @@ class FundingConfig(_Strict):
         "more grants; relative to the scenario's folder, else configs/",
     )
     area_cuts: list[AreaCut] = []
+    public_health_grant_gbp: dict[Year, Money] = Field(
+        default={},
+        description="the public health grant to upper-tier councils by financial year, GBP "
+        "cash (England; the last value carries forward): the registry's "
+        "public_health_grant_cs_share of it funds drugs_alcohol_public_health",
+    )
 
     @field_validator("allocation_changes")
     @classmethod

@@ -96,7 +96,9 @@ class CSPModel(mesa.Model):
         self.P = P = params_of(scenario)
         self.duties = duties if duties is not None else load_duties(scenario, base_dir)
         self.geo = geo = geography if geography is not None else build_geography(scenario.geography)
-        self.sched = build_schedule(scenario, self.duties, P.cost_per_fte_gbp)
+        self.sched = build_schedule(
+            scenario, self.duties, P.cost_per_fte_gbp, P.public_health_grant_cs_share
+        )
         # Each council's budget multiplier by step (the funding path and single-council cuts).
         self.council_index = council_index(scenario, geo, self.sched, P)
         # The PCC funding model of each force area by step (``pcc.changes`` may name forces).
