@@ -17,6 +17,7 @@ import pytest
 
 from cspsim.inputs import series
 from cspsim.inputs.duties import load_duties
+from cspsim.inputs.registry import registry
 from cspsim.inputs.scenario import load_scenario, with_values
 from cspsim.model.model import CSPModel
 from cspsim.model.schedule import PUBLIC_HEALTH_DUTY, build_schedule
@@ -57,7 +58,8 @@ def test_grant_real_fall_lowers_capacity_per_head_2015_to_2024():
     2022-23 by the drug and alcohol services' 28% (with the residents' growth), and is still
     lower in 2024-25, after the time-limited drug money (-21% with it, FACTS §3)."""
     scenario = load_scenario("baseline")
-    sched = build_schedule(scenario, load_duties(scenario), 40_000.0, 0.01)
+    share = registry()["public_health_grant_cs_share"].default
+    sched = build_schedule(scenario, load_duties(scenario), 40_000.0, share)
     d = load_duties(scenario).ids.index(PUBLIC_HEALTH_DUTY)
 
     def per_head(fy: int) -> float:
