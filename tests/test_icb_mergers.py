@@ -179,3 +179,19 @@ def test_synthetic_geography_checks_names_when_built():
     }  # fmt: skip
     with pytest.raises(ScenarioError, match="did you mean 'north_east_force_2_icb'"):
         build_geography(scenario_from_dict(raw).geography)
+
+
+def test_projection_of_england_has_fewer_larger_icbs_from_april_2026():
+    """Real England, projection_2030: on 1 April 2026 the 44 ICB footprints become 38 (12
+    abolished, 6 new), each serving more CSPs on average; only the areas of merged or
+    reshaped ICBs take the shock."""
+    m = CSPModel(load_scenario("projection_2030"), seed=1, with_agents=False)
+    t = int(np.argmax(_from(m, APRIL_2026)))
+    before, after = m.epochs[m.epoch_of_step[t - 1]], m.epochs[m.epoch_of_step[t]]
+
+    def icbs(ep):
+        return np.flatnonzero(ep.agency_ptype == HEALTH)
+
+    assert (len(icbs(before)), len(icbs(after))) == (44, 38)
+    assert after.n_served[icbs(after)].mean() > before.n_served[icbs(before)].mean()
+    assert after.merged is not None and 0 < after.merged[HEALTH].sum() < m.geo.n / 2
