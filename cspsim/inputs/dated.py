@@ -72,8 +72,9 @@ class IcbMerger(_Strict):
 
     Attributes:
         date: First day of the merged ICB (after 1 July 2022, when ICBs were established).
-        icbs: The ICBs that merge, as the model names them on the day before ("Birmingham
-            and Solihull ICB"; the " ICB" may be left off), at least two.
+        icbs: The ICBs that merge, as the model names them on ``date`` before this merger
+            (after the data's mergers of that day and the scenario's earlier ones):
+            "Birmingham and Solihull ICB", the " ICB" may be left off; at least two.
         name: The merged ICB's name ("ICB" is added if missing).
     """
 
