@@ -36,6 +36,11 @@ _REORGANISATIONS = {
         "ICBs",
         "CCGs give way to 42 Integrated Care Boards (Health and Care Act 2022)",
     ),
+    ("health", "icb_2026"): (
+        "ICB mergers",
+        "The first ICB mergers: 12 ICBs become 6, and one grows, in London, the East of "
+        "England and the South East (configs/geography/icb_mergers.csv)",
+    ),
     ("probation", "crc"): (
         "Probation split",
         "Probation split into the National Probation Service and 21 CRCs "

@@ -90,6 +90,15 @@ class Params:
     2009-10; later years move with the scenario's funding.cost_per_fte_index (NJC pay awards in the
     history, configs/series/public_sector_pay.csv)."""
 
+    public_health_grant_cs_share: float
+    """Share of the public health grant (funding.public_health_grant_gbp) that funds the upper-tier
+    councils' community-safety drug and alcohol work: capacity for drugs_alcohol_public_health from
+    April 2013, shared by population. Unit: share. Source: assumption: the money that paid for the
+    NHS body's part of the partnership drug and alcohol work moves with it in April 2013: its 0.4
+    share of drugs_alcohol's 1.8 fte per 100k, for 53.7m residents at GBP 40,400 an FTE, is GBP
+    15.6m, 0.59% of the 2013-14 grant (D), rounded; the councils' own former share stays on their
+    budgets. Grant: configs/series/public_health_grant.csv."""
+
     police_fte_per_100k: float
     """Police capacity available for partnership work, per 100,000 residents, 2009. Unit:
     fte_per_100k. Source: assumption: partnership and problem-solving staff, a small share of ~270

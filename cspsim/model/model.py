@@ -123,7 +123,9 @@ class CSPModel(mesa.Model):
         self.P = P = params_of(scenario)
         self.duties = duties if duties is not None else load_duties(scenario, base_dir)
         self.geo = geo = geography if geography is not None else build_geography(scenario.geography)
-        self.sched = build_schedule(scenario, self.duties, P.cost_per_fte_gbp)
+        self.sched = build_schedule(
+            scenario, self.duties, P.cost_per_fte_gbp, P.public_health_grant_cs_share
+        )
         # Each council's budget multiplier by step (the funding path and single-council cuts).
         self.council_index = council_index(scenario, geo, self.sched, P)
         # The PCC funding model of each force area by step (``pcc.changes`` may name forces).
@@ -304,6 +306,9 @@ class CSPModel(mesa.Model):
                 self.state.engagement[child, areas] = self.state.engagement[parent, areas]
             for p in self._shocked_rows[e]:
                 self.state.engagement[p] *= 1 - self.P.reorganisation_shock
+            merged = self.epochs[self.epoch_of_step[t]].merged
+            if merged is not None:  # merged agencies (ICBs): only where they merged
+                self.state.engagement[merged] *= 1 - self.P.reorganisation_shock
             moved = self.epochs[self.epoch_of_step[t]].transition
             if moved is not None:  # new unitaries: every partner's engagement there
                 self.state.engagement[:, moved] *= 1 - self.P.council_reorganisation_shock

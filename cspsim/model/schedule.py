@@ -46,7 +46,10 @@ class Schedule:
             not in force, else its ``workload_index`` for the step's financial year (1 where
             the catalogue gives none).
         bound: Contributor bound to duty, shape (n_steps, 8, n_duties) (CONTRIBUTORS order).
-        new_burdens_gbp: New-burdens money per duty per year, shape (n_steps, n_duties).
+        new_burdens_gbp: Money dedicated to a duty while it is in force, per year (GBP,
+            England), shape (n_steps, n_duties): new-burdens payments, and for
+            ``drugs_alcohol_public_health`` the public health grant's community safety share
+            (``public_health_grant_cs_share`` of ``funding.public_health_grant_gbp``).
         levers_active: True once the coordinator/analyst levers apply.
         pcc_model: The PCC fund's funding model in force at each step in every force area
             (``pcc.funding_model``, then the ``pcc.changes`` for all forces), shape (n_steps,);
@@ -86,13 +89,24 @@ class Schedule:
         return len(self.quarters)
 
 
-def build_schedule(scenario: Scenario, duties: DutyTable, cost_per_fte_gbp: float) -> Schedule:
+PUBLIC_HEALTH_DUTY = "drugs_alcohol_public_health"  # the duty the public health grant funds
+
+
+def build_schedule(
+    scenario: Scenario,
+    duties: DutyTable,
+    cost_per_fte_gbp: float,
+    public_health_cs_share: float = 0.0,
+) -> Schedule:
     """Turn the scenario's dated inputs into arrays by step.
 
     Args:
         scenario: The scenario.
         duties: Its duty table.
         cost_per_fte_gbp: Annual cost of one FTE in 2009 (the registry's value).
+        public_health_cs_share: Share of the public health grant that funds the upper-tier
+            councils' community safety drug and alcohol work (the registry's
+            ``public_health_grant_cs_share``).
     """
     quarters = quarter_starts(scenario.time.start, scenario.time.end)
     seen: dict[dt.date, np.ndarray] = {}
@@ -164,6 +178,10 @@ def build_schedule(scenario: Scenario, duties: DutyTable, cost_per_fte_gbp: floa
             if since is not None:
                 bound[:, x, d] = active(max(since, duties.start[d]))
     new_burdens = duty_active * duties.new_burdens_gbp[None, :]
+    if PUBLIC_HEALTH_DUTY in duties.ids:  # the grant pays for that work while it is in force
+        d = duties.ids.index(PUBLIC_HEALTH_DUTY)
+        grant = yearly_amounts(scenario.funding.public_health_grant_gbp, fy)
+        new_burdens[:, d] += duty_active[:, d] * public_health_cs_share * grant
     lever_from = scenario.levers.from_date or scenario.time.start
     pcc_model = np.full(len(quarters), scenario.pcc.funding_model, dtype=object)
     for change in scenario.pcc.changes:

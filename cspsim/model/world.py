@@ -18,7 +18,9 @@ import numpy.typing as npt
 
 from cspsim.inputs.duties import DutyTable
 from cspsim.inputs.geography import Geography, Period
+from cspsim.inputs.icb_mergers import merged_level
 from cspsim.inputs.scenario import Scenario, ScenarioError
+from cspsim.model.merging import is_merger_level, regrouped
 from cspsim.model.splits import Split, split_weights, staff_shares
 from cspsim.model.timeline import active_from
 from cspsim.vocab import CONTRIBUTORS, PARTNER_TYPES
@@ -35,6 +37,7 @@ LEVEL_NAME = {
     "pct": "health_pct",
     "ccg": "health_ccg",
     "icb": "health_icb",
+    "icb_2026": "health_icb_2026",
     "trust": "probation_trust",
     "crc": "probation_crc",
     "region": "probation_region",
@@ -84,6 +87,9 @@ class Epoch:
         staff_share: Share of its partner type's partnership staff (``<type>_fte_per_100k``)
             each type holds, (7,): 1, but split between probation and the National Probation
             Service while the NPS has links.
+        merged: Areas whose agency of a partner type a merger changes at this epoch's start
+            (an ICB merger: that partner's engagement there takes the reorganisation shock,
+            ``reorganisation_shock``), (n partner types, n_areas) bool; None when none.
     """
 
     start_step: int
@@ -113,6 +119,7 @@ class Epoch:
     period: int = 0
     transition: np.ndarray | None = None
     staff_share: np.ndarray = field(default_factory=lambda: np.ones(len(PARTNER_TYPES)))
+    merged: np.ndarray | None = None
 
     @property
     def n_links(self) -> int:
@@ -477,6 +484,7 @@ def build_epochs(
         id(geo),
         scenario.structure.model_dump_json(),
         tuple(r.model_dump_json() for r in scenario.reorganisations),
+        tuple(m.model_dump_json() for m in scenario.geography.merge_icbs),
         duties.ids,
         duties.weight.tobytes(),
         duties.county_led.tobytes(),
@@ -512,6 +520,10 @@ def _build_epochs(
             events.setdefault(step, []).append((r.agency, LEVEL_NAME[r.footprint]))
         elif r.date <= quarters[0]:
             events.setdefault(0, []).append((r.agency, LEVEL_NAME[r.footprint]))
+    for day in sorted({m.date for m in scenario.geography.merge_icbs}):  # after the data's
+        mask = active_from(quarters, day)
+        if mask.any():
+            events.setdefault(int(np.argmax(mask)), []).append(("health", merged_level(day)))
     struct_step = 0
     if scenario.structure.mode != "separate" and scenario.structure.start is not None:
         mask = active_from(quarters, scenario.structure.start)
@@ -528,11 +540,15 @@ def _build_epochs(
     cache = EpochCache()
     for b in boundaries:
         changed = set()
+        merged = np.zeros((len(PARTNER_TYPES), geo.n), dtype=bool)
         for agency, level in events.get(b, []):
             if levels[agency] != level:
+                if b > 0 and is_merger_level(level):  # only where agencies merged
+                    old, new = geo.footprint[levels[agency]], geo.footprint[level]
+                    merged[PARTNER_TYPES.index(agency)] |= regrouped(old, new)
                 # Shock engagement only if the footprints really change (in a small area a
                 # PCT, a CCG and an ICB can cover exactly the same council areas).
-                if b > 0 and not _same_footprint(geo, levels[agency], level):
+                elif b > 0 and not _same_footprint(geo, levels[agency], level):
                     changed.add(agency)
                 levels[agency] = level
         structured = scenario.structure.mode != "separate" and b >= struct_step
@@ -540,6 +556,8 @@ def _build_epochs(
         ep = build_epoch(scenario, geo, duties, b, structured, dict(levels), cache, period, splits)
         if b > 0 and period_step[period] == b:  # the councils change now
             ep.transition = geo.timeline()[period].transition
+        if merged.any():
+            ep.merged = merged
         epochs.append(ep)
         shocked.append(changed)
     epoch_of_step = (

@@ -175,6 +175,8 @@ class AgentStructure:
                     ag.engagement[a] = float(self.initial_engagement[p, a])
                 else:
                     ag.engagement[a] = before.get((p, a), before.get((parent, a), 0.0)) * keep
+                    if ep.merged is not None and ep.merged[p, a]:  # its agency merged
+                        ag.engagement[a] *= 1 - m.P.reorganisation_shock
                     if moved is not None and moved[a]:
                         ag.engagement[a] *= 1 - m.P.council_reorganisation_shock
         return list(active.values())
