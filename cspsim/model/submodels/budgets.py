@@ -152,6 +152,7 @@ class StepInputs:
         lever_gbp: Money per area from the coordinator / analyst levers, (T,).
         bids: Each area's team spends time bidding to its PCC (the ``bids`` model in force in
             its force area), (T, n_areas).
+        bidding: Some area bids, by step (``bids.any(axis=1)`` as Python bools).
         grant: Grant reaching teams after diversion and late allocation, (T, n_areas);
             replaced in the areas and steps where ``bids`` holds (it depends on the posts).
         late: Grant lost to late allocation, (T, n_areas); likewise.
@@ -170,6 +171,7 @@ class StepInputs:
     central_spend_gbp: np.ndarray
     lever_gbp: np.ndarray
     bids: np.ndarray
+    bidding: tuple[bool, ...]
     grant: np.ndarray
     late: np.ndarray
     ledger: dict[str, np.ndarray]
@@ -232,6 +234,7 @@ def build_step_inputs(
     levers = scenario.levers
     pop_force = np.bincount(force, weights=geo.population)[force]
     central_fte = central / cost * P.central_commissioning_efficiency
+    bids = (pcc_model[:, force] == "bids") & sched.pcc_active[:, None]
     return StepInputs(
         pressure=np.clip(1.0 - idx[:, PARTNER_COLUMNS], 0.0, 1.0),
         council_pressure=cp,
@@ -246,7 +249,8 @@ def build_step_inputs(
         lever_gbp=sched.cost_per_fte_gbp
         * (levers.fund_coordinator + levers.fund_analyst)
         * sched.levers_active,
-        bids=(pcc_model[:, force] == "bids") & sched.pcc_active[:, None],
+        bids=bids,
+        bidding=tuple(bids.any(axis=1).tolist()),
         grant=grant,
         late=late,
         ledger=ledger,
@@ -329,8 +333,8 @@ def step_arrays(
     P, s, sc, st = m.P, m.state, m.sched, tab.inputs
     cost = sc.cost_per_fte_gbp[t]
     grant = st.grant[t]
-    bids = st.bids[t]
-    if bids.any():  # "bids": the PCC's money follows each team's bid strength
+    if st.bidding[t]:  # "bids": the PCC's money follows each team's bid strength
+        bids = st.bids[t]
         strength = 1 + P.gain_analyst * s.analyst + P.gain_coordinator * s.coordinator
         to_area, _ = pcc_pass_on(
             st.fund_force[t], tab.force, m.pop, "bids", P.pcc_retained_share, strength
