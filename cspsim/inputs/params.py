@@ -271,6 +271,13 @@ class Params:
     """A CSP is flagged capacity-limited in a quarter when its overall share of demand met falls
     below this. Unit: share. Source: assumption."""
 
+    council_priority_drift_sd: float
+    """Each council's priority for community safety drifts each financial year after the first: its
+    own funding of the team is multiplied by exp of a random walk with this standard deviation per
+    year (mean-preserving). Unit: log_ratio_per_year. Source: assumption (issue 12: councils did not
+    all shrink their teams after 2010; no source gives the spread; the LGA 2016 survey is evidence
+    to judge it against, not to fit)."""
+
     staff_adjust_rate: float
     """Share of the gap between team FTE and the FTE its budget pays for closed each quarter. Unit:
     per_quarter. Source: assumption (recruitment and redundancy take about a year)."""

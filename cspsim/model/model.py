@@ -36,6 +36,7 @@ from cspsim.model.segments import build_epoch_tables, build_segments
 from cspsim.model.state import Record, initial_state, params_of
 from cspsim.model.submodels import adaptation, budgets, commitments, delivery
 from cspsim.model.submodels.demand import demand_per_area
+from cspsim.model.submodels.priority import team_priority
 from cspsim.model.views import build_agent_views
 from cspsim.model.world import INITIAL_LEVEL, Epoch, build_epoch, build_epochs, dilution
 from cspsim.vocab import PARTNER_TYPES
@@ -123,9 +124,15 @@ class CSPModel(mesa.Model):
             np.array([getattr(P, f"engagement_base_{p}") for p in PARTNER_TYPES])
         )
         self.fte_per_100k = np.array([getattr(P, f"{p}_fte_per_100k") for p in PARTNER_TYPES])
-        init_rng, self._noise_rng, self._post_rng = (
-            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)
+        init_rng, self._noise_rng, self._post_rng, priority_rng = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
         )
+        # Each council's own funding of its team by step: the funding path and its own cuts,
+        # times its drifting priority for community safety (ODD 7.1; both engines read it).
+        self.team_priority = team_priority(
+            self.sched.fy, geo.n, P.council_priority_drift_sd, priority_rng
+        )
+        self.team_index = self.council_index * self.team_priority
         grant0 = self.sched.grant_direct_gbp[0] * self.pop_share
         self.state = initial_state(
             P,

@@ -121,7 +121,9 @@ class Council(mesa.Agent):
             "late_gbp": late,
         }
         self.grant_gbp = grant
-        self.funded_gbp = self.base_gbp * index + grant + self._lever_gbp(t)
+        # Its own funding of the team also follows its priority for community safety.
+        team_index = float(m.team_index[t, self.area])
+        self.funded_gbp = self.base_gbp * team_index + grant + self._lever_gbp(t)
         self.set_team(t)
         self.turnover_loss = self._turnover_loss(t)
         self.keep_or_lose_posts(t, post_draws[:, :, self.area])

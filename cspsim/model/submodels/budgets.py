@@ -355,7 +355,7 @@ def step_arrays(
         led["grants_to_teams_gbp"][t] = grant.sum() / QUARTERS_PER_YEAR
         led["grants_diverted_gbp"][t] = diverted.sum() / QUARTERS_PER_YEAR
         led["grants_late_lost_gbp"][t] = late.sum() / QUARTERS_PER_YEAR
-    funded_gbp = s.base_gbp * st.council_index[t] + grant + st.lever_gbp[t]
+    funded_gbp = s.base_gbp * m.team_index[t] + grant + st.lever_gbp[t]
     s.team_fte = staff_update(s.team_fte, funded_gbp / cost, P.staff_adjust_rate if t else 1.0)
     lost = None
     if sc.year_start[t]:
