@@ -3,8 +3,9 @@
 Links, CSPs and delivery units are numbered per epoch; a (partner type, area) cell without
 a link has index -1. These helpers give such cells a *sink* index one past the last group,
 so sums and gathers need no boolean masks: the sink collects the cells without a group and
-is dropped (sums) or reads as 0 (gathers). :class:`PartnerWeights` turns the step's
-contractions over (area, partner type, duty) weights into small matrix products.
+is dropped (sums) or reads as 0 (gathers: a work array one longer than the groups, its last
+entry 0). :class:`PartnerWeights` turns the step's contractions over (area, partner type,
+duty) weights into small matrix products.
 """
 
 from __future__ import annotations
@@ -25,20 +26,6 @@ def sum_by(keys: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     Equals ``np.bincount(keys[keys < n_groups], values[keys < n_groups], n_groups)``.
     """
     return np.bincount(keys, weights=values, minlength=n_groups + 1)[:n_groups]
-
-
-def take_padded(values: np.ndarray, keys: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``values[keys]`` where the sink index (``len(values)``) reads as 0.
-
-    Args:
-        values: Value per group.
-        keys: Group index per cell, the sink index where a cell has no group.
-        out: Optional buffer of length ``len(values) + 1`` to reuse (its last entry must be 0).
-    """
-    if out is None:
-        out = np.zeros(len(values) + 1)
-    out[:-1] = values
-    return out.take(keys)
 
 
 def safe_denominator(x: np.ndarray) -> np.ndarray:
