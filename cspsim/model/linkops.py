@@ -57,12 +57,16 @@ class PartnerWeights:
         pick: Row ``area * n_kinds + kind[area]`` of each area in an (n_areas * n_kinds, 6)
             array.
         buffer: (n_areas * n_kinds, 6) work array, zero outside the ``pick`` rows.
+        cell: Flat index of each (partner type, area), (6, n_areas): ``pick[area] * 6 +
+            partner type``, its place in ``buffer`` and in an (n_areas, n_kinds * 6) array
+            (row ``area``, column ``kind[area] * 6 + partner type``) alike.
     """
 
     stack: np.ndarray
     stack_t: np.ndarray
     pick: np.ndarray
     buffer: np.ndarray
+    cell: np.ndarray
 
     @classmethod
     def of(cls, W: np.ndarray) -> PartnerWeights:
@@ -74,11 +78,13 @@ class PartnerWeights:
         n_k = len(kinds)
         _, first_area = np.unique(kind, return_index=True)
         stack = np.ascontiguousarray(flat[first_area].reshape(-1, n_d))
+        pick = np.arange(n) * n_k + kind
         return cls(
             stack=stack,
             stack_t=np.ascontiguousarray(stack.T),
-            pick=np.arange(n) * n_k + kind,
+            pick=pick,
             buffer=np.zeros((n * n_k, n_x - 1)),
+            cell=pick[None, :] * (n_x - 1) + np.arange(n_x - 1)[:, None],
         )
 
     def by_duty(self, share: np.ndarray) -> np.ndarray:
@@ -87,7 +93,7 @@ class PartnerWeights:
         if len(self.pick) == len(self.buffer):  # one kind of area
             by_duty = share.T @ self.stack
             return by_duty
-        self.buffer[self.pick] = share.T
+        self.buffer.put(self.cell, share)  # = buffer[pick] = share.T, without the transpose
         by_duty = self.buffer.reshape(len(self.pick), -1) @ self.stack
         return by_duty
 
@@ -96,4 +102,4 @@ class PartnerWeights:
         out: np.ndarray = x @ self.stack_t
         if len(self.pick) == len(self.buffer):
             return out.T
-        return out.reshape(len(self.buffer), -1).take(self.pick, axis=0).T
+        return out.take(self.cell)  # = out.reshape(n * n_kinds, 6)[pick].T, contiguous

@@ -223,7 +223,8 @@ class CSPModel(mesa.Model):
         self.t = t = self.t + 1
         n = self.geo.n
         post_draws = self._post_rng.random((4, n)).reshape(2, 2, -1)
-        noise = self._noise_rng.standard_normal((_NP, n)) * self.P.engagement_noise_sd
+        noise = self._noise_rng.standard_normal((_NP, n))
+        noise *= self.P.engagement_noise_sd
         if self.engine == "agents":
             self._step_agents(t, post_draws, noise)
         else:
