@@ -93,7 +93,7 @@ class PartnerWeights:
         if len(self.pick) == len(self.buffer):  # one kind of area
             by_duty = share.T @ self.stack
             return by_duty
-        self.buffer.put(self.cell, share)  # = buffer[pick] = share.T, without the transpose
+        self.buffer.ravel()[self.cell] = share  # = buffer[pick] = share.T, without a transpose
         by_duty = self.buffer.reshape(len(self.pick), -1) @ self.stack
         return by_duty
 

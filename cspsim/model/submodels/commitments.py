@@ -79,15 +79,18 @@ def ration(
     Args:
         desired: Wanted commitment per link (FTE).
         agency: Agency index of each link.
-        available: Available capacity per agency (FTE).
+        available: Available capacity per agency (FTE), non-negative.
         out: Array to write the commitments into (may be ``desired`` itself).
 
     Returns:
         Commitment per link; per agency the total is min(total desired, available).
     """
     wanted = np.bincount(agency, weights=desired, minlength=len(available))
-    # 1 where the agency has enough; available / wanted where it has not (wanted > 0 there).
-    scale = np.divide(available, wanted, out=np.ones_like(wanted), where=wanted > available)
+    # available / wanted where the agency has less than it wants, else 1: the quotient is at
+    # least 1 where wanted <= available, and an agency that wants nothing has only zeros to
+    # scale (available is non-negative).
+    scale = available / np.where(wanted > 0, wanted, 1.0)
+    np.minimum(scale, 1.0, out=scale)
     commit: np.ndarray = np.multiply(desired, scale.take(agency), out=out)
     return commit
 
