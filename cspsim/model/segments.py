@@ -145,7 +145,7 @@ def build_segments(
                 commitments=commitments.build_segment_tables(
                     ep, tab.commitments, work, m.P.statutory_floor
                 ),
-                delivery=delivery.build_segment_tables(m, ep, tab.delivery, work, start),
+                delivery=delivery.build_segment_tables(m, ep, tab.delivery, work, start, stop),
                 adaptation=adaptation.build_segment_tables(
                     m, adaptation_run, tab.adaptation, work, bound_share0
                 ),

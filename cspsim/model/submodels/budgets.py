@@ -293,24 +293,28 @@ class BudgetTables:
         inputs: Money by step.
         force: Force area of each council area.
         post_min_fte: Minimum team for a coordinator and an analyst post, shape (2, 1).
+        post_regain_fte: Team large enough to regain each post, shape (2, 1).
         post_funded: Whether the scenario's levers fund each post, shape (2, 1).
     """
 
     inputs: StepInputs
     force: np.ndarray
     post_min_fte: np.ndarray
+    post_regain_fte: np.ndarray
     post_funded: np.ndarray
 
 
 def build_tables(m: CSPModel) -> BudgetTables:
     """The budget phase's tables for model ``m``."""
     P, levers = m.P, m.config.levers
+    post_min_fte = np.array([[P.coordinator_min_fte], [P.analyst_min_fte]])
     return BudgetTables(
         inputs=build_step_inputs(
             m.config, P, m.sched, m.geo, m.pop_share, m.council_index, m.pcc_model
         ),
         force=m.geo.footprint["police"],
-        post_min_fte=np.array([[P.coordinator_min_fte], [P.analyst_min_fte]]),
+        post_min_fte=post_min_fte,
+        post_regain_fte=P.post_regain_team_multiple * post_min_fte,
         post_funded=np.array([[levers.fund_coordinator], [levers.fund_analyst]]),
     )
 
@@ -372,7 +376,7 @@ def step_arrays(
     posts = np.where(
         np.array([s.coordinator, s.analyst]),
         ~((s.team_fte < tab.post_min_fte) & (u[:, 0] < p_loss)),
-        (s.team_fte >= P.post_regain_team_multiple * tab.post_min_fte) & (u[:, 1] < p_regain),
+        (s.team_fte >= tab.post_regain_fte) & (u[:, 1] < p_regain),
     )
     if sc.levers_active[t]:
         posts |= tab.post_funded

@@ -296,10 +296,10 @@ class SegmentTables:
         unit_dem: Workload of each delivery unit (fte), (n_units,).
         unit_dem_safe: ``unit_dem`` with zeros replaced by 1.
         unit_fixed_fte: Fixed cost of each delivery unit with demand, else 0, (n_units,).
-        fixed_share: Each area's share of its units' fixed costs, (n_areas, n_duties).
-        demand_and_fixed: Workload plus ``fixed_share``: what the council team fills towards
-            before partners' capacity, (n_areas, n_duties).
-        force_dem_safe: Workload per force area (zeros replaced by 1), (n_forces,).
+        demand_and_fixed: Workload plus each area's share of its units' fixed costs: what
+            the council team fills towards before partners' capacity, (n_areas, n_duties).
+        central_per_fte: Capacity the PCC commissions centrally per fte of its force area's
+            workload, by step of the segment and council area, (S, n_areas).
     """
 
     nb_fte: np.ndarray | None
@@ -307,15 +307,14 @@ class SegmentTables:
     unit_dem: np.ndarray
     unit_dem_safe: np.ndarray
     unit_fixed_fte: np.ndarray
-    fixed_share: np.ndarray
     demand_and_fixed: np.ndarray
-    force_dem_safe: np.ndarray
+    central_per_fte: np.ndarray
 
 
 def build_segment_tables(
-    m: CSPModel, ep: Epoch, tab: EpochTables, work: Workload, start: int
+    m: CSPModel, ep: Epoch, tab: EpochTables, work: Workload, start: int, stop: int
 ) -> SegmentTables:
-    """Tables of a segment starting at step ``start`` with workload ``work``."""
+    """Tables of a segment of steps ``start`` to ``stop - 1`` with workload ``work``."""
     demand, force = work.demand, m.geo.footprint["police"]
     cost = m.sched.cost_per_fte_gbp[start]  # segments break where the cost changes
     nb_fte = m.sched.new_burdens_gbp[start][None, :] * m.pop_share[:, None] / cost
@@ -324,16 +323,16 @@ def build_segment_tables(
     unit_dem_safe = safe_denominator(unit_dem)
     unit_fixed = np.where(unit_dem > 0, tab.unit_fixed_fte, 0.0)
     force_dem = np.bincount(force, weights=demand.sum(axis=1), minlength=force.max() + 1)
-    fixed_share = demand * (unit_fixed / unit_dem_safe)[U]
+    force_dem_safe = safe_denominator(force_dem)
+    central_fte = m.budget_tables.inputs.central_fte[start:stop]
     return SegmentTables(
         nb_fte=nb_fte if nb_fte.any() else None,
         nb_spend_gbp=nb_fte.sum(axis=1) * cost,
         unit_dem=unit_dem,
         unit_dem_safe=unit_dem_safe,
         unit_fixed_fte=unit_fixed,
-        fixed_share=fixed_share,
-        demand_and_fixed=demand + fixed_share,
-        force_dem_safe=safe_denominator(force_dem),
+        demand_and_fixed=demand + demand * (unit_fixed / unit_dem_safe)[U],
+        central_per_fte=(central_fte / force_dem_safe).take(force, axis=1),
     )
 
 
@@ -364,21 +363,17 @@ def step_arrays(
     tab, st, ep, demand = seg.tables.delivery, seg.delivery, seg.tables.epoch, seg.work.demand
     team = partnership_fte(s.team_fte, P.team_size_elasticity, P.council_fte_mean_district_borough)
     # The reference arithmetic in the same order, in place from here (fewer arrays).
-    if lost is None:
-        avail = team * s.ownership
-    else:
-        avail = team * (1 - lost)
-        avail *= s.ownership
+    avail = team * s.ownership if lost is None else team * (1 - lost) * s.ownership
     avail -= tab.reporting_fte
     if money.bidding[t]:  # the areas whose PCC invites bids
         avail -= P.bid_cost_fte * money.bids[t]
     if tab.mgmt_fte is not None:
         avail -= tab.mgmt_fte
     council_avail = np.maximum(avail, 0.0, out=avail)
-    if tab.csp_identity:
+    csp, n_csp = (None, 0) if tab.csp_identity else (ep.csp_of_area, len(ep.csp_names))
+    if csp is None:
         coord, analyst = s.coordinator, s.analyst
-    else:
-        csp, n_csp = ep.csp_of_area, len(ep.csp_names)
+    else:  # a CSP has the posts any of its teams has
         coord = np.bincount(csp, weights=s.coordinator, minlength=n_csp).take(csp) > 0
         analyst = np.bincount(csp, weights=s.analyst, minlength=n_csp).take(csp) > 0
     e = run.eff_by_posts
@@ -394,16 +389,11 @@ def step_arrays(
     # cost (shared among the unit's areas in proportion to their demand).
     gap = np.subtract(st.demand_and_fixed, eff_cap, out=run.gap)
     np.maximum(gap, 0.0, out=gap)
-    if tab.csp_identity:  # each team fills its own gaps
-        council_cap = council_fill(council_avail, gap, eff_ad, ones=run.ones_d, out=gap)
-    else:  # a CSP's teams pool their capacity over its gaps
-        council_cap = council_fill(
-            council_avail, gap, eff_ad, ep.csp_of_area, len(ep.csp_names), ones=run.ones_d, out=gap
-        )
+    # Each team fills its own gaps, or a CSP's teams pool their capacity over its gaps.
+    council_cap = council_fill(council_avail, gap, eff_ad, csp, n_csp, ones=run.ones_d, out=gap)
     capacity = np.add(eff_cap, council_cap, out=eff_cap)
-    if money.has_central[t]:
-        central = (money.central_fte[t] / st.force_dem_safe).take(m.geo.footprint["police"])
-        capacity += np.multiply(demand, central[:, None], out=council_cap)
+    if money.has_central[t]:  # what the PCCs commission, by each area's workload
+        capacity += np.multiply(demand, st.central_per_fte[t - seg.start, :, None], out=council_cap)
     U = ep.unit_of
     if tab.unit_identity:
         unit_cap = capacity.ravel()
