@@ -142,7 +142,8 @@ def adapt_engagement(
     np.add(engagement, moved, out=moved)
     moved += noise
     np.maximum(moved, 0.0, out=moved)
-    return np.minimum(moved, upper, out=moved)
+    np.minimum(moved, upper, out=moved)
+    return moved
 
 
 @dataclass(frozen=True)

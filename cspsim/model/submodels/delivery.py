@@ -189,10 +189,11 @@ def delivered_share(
             (``np.where(unit_dem > 0, fixed, 0)``).
         dem_safe: ``unit_dem`` with zeros replaced by 1.
     """
-    share = unit_cap - fixed_fte  # net capacity, then the share, in one array
+    share: np.ndarray = unit_cap - fixed_fte  # net capacity, then the share, in one array
     np.maximum(share, 0.0, out=share)
     np.minimum(unit_dem, share, out=share)
-    return np.divide(share, dem_safe, out=share)
+    np.divide(share, dem_safe, out=share)
+    return share
 
 
 @dataclass(frozen=True)
