@@ -143,8 +143,10 @@ def build_segments(
                 stop=stop,
                 tables=tab,
                 work=work,
-                commitments=commitments.build_segment_tables(ep, tab.commitments, work),
-                delivery=delivery.build_segment_tables(m, ep, tab.delivery, work, start),
+                commitments=commitments.build_segment_tables(
+                    ep, tab.commitments, work, m.P.statutory_floor
+                ),
+                delivery=delivery.build_segment_tables(m, ep, tab.delivery, work, start, stop),
                 adaptation=adaptation.build_segment_tables(
                     m, adaptation_run, tab.adaptation, work, bound_share0
                 ),
