@@ -191,9 +191,9 @@ def partner_ranking(table: pd.DataFrame, name: str) -> pd.DataFrame:
         return pd.DataFrame()
     ranked = pd.DataFrame(rows).sort_values("size", ascending=False, kind="stable")
     ranked.insert(0, "rank", [str(k) for k in range(1, len(ranked) + 1)])
-    # A partner type with no agency in these areas (a county council among unitaries) is
-    # named last, so the table still lists every partner.
-    none = "not a partner in these areas"
+    # A partner type with no agency in these areas (a county council among unitaries) or
+    # years (the NPS after June 2021) is named last, so the table still lists every partner.
+    none = "not a partner in these areas or years"
     gone = pd.DataFrame(absent).assign(**{"change over the window": none})
     return pd.concat([ranked.drop(columns="size"), gone], ignore_index=True).fillna("–")
 
