@@ -16,11 +16,11 @@ from cspsim.inputs.duties import load_duties
 from cspsim.inputs.levers import CUT_AGENCIES
 from cspsim.inputs.questions import QUESTIONS
 from cspsim.inputs.scenario import ScenarioError, with_values
+from cspsim.model.epochs import build_epochs
 from cspsim.model.model import CSPModel
 from cspsim.model.schedule import build_schedule
 from cspsim.model.splits import splits_of
 from cspsim.model.state import params_of
-from cspsim.model.world import build_epochs
 from cspsim.vocab import CONTRIBUTORS, PARTNER_TYPES
 
 NPS, CRC = PARTNER_TYPES.index("probation_nps"), PARTNER_TYPES.index("probation")

@@ -10,7 +10,7 @@ A scenario adds mergers of its own with ``[[geography.merge_icbs]]``
 ``planned`` rows of the file; scenario ``icb_mergers_2027``). For each date the geography gets
 one more level, ``health_icb@YYYY-MM-DD``: the ICBs in force on that date in the data, with
 the scenario's mergers up to that date applied in date order; the model switches health to
-it on the date (:func:`cspsim.model.world.build_epochs`). ICB names are checked when the
+it on the date (:func:`cspsim.model.epochs.build_epochs`). ICB names are checked when the
 scenario is loaded (real places) or when its geography is built (synthetic or described
 areas), with the nearest names suggested.
 """

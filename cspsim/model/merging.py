@@ -3,7 +3,7 @@
 Switching a partner type to a merger level (the data's ICBs after April 2026, or a
 scenario's ``[[geography.merge_icbs]]``) shakes engagement only in the areas whose agency
 merged or moved (:func:`regrouped`), not in every area of the partner type as a national
-reorganisation does (:func:`cspsim.model.world.build_epochs`). Pure numpy.
+reorganisation does (:func:`cspsim.model.epochs.build_epochs`). Pure numpy.
 """
 
 from __future__ import annotations

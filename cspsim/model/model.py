@@ -28,6 +28,7 @@ from cspsim.inputs.geography import (
 )
 from cspsim.inputs.scenario import GeographyConfig, Scenario
 from cspsim.model.agents import AgentStructure
+from cspsim.model.epochs import build_epochs
 from cspsim.model.linkops import PartnerWeights
 from cspsim.model.overrides import council_index, pcc_models
 from cspsim.model.record import record_agents, record_arrays
@@ -39,7 +40,7 @@ from cspsim.model.submodels import adaptation, budgets, commitments, delivery
 from cspsim.model.submodels.demand import demand_per_area
 from cspsim.model.submodels.priority import team_priority
 from cspsim.model.views import build_agent_views
-from cspsim.model.world import INITIAL_LEVEL, Epoch, build_epoch, build_epochs, dilution
+from cspsim.model.world import INITIAL_LEVEL, Epoch, build_epoch, dilution
 from cspsim.vocab import PARTNER_TYPES, SPLIT_FROM
 
 _NP = len(PARTNER_TYPES)
