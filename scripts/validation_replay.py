@@ -30,17 +30,19 @@ from tqdm import tqdm
 
 from cspsim.analysis.plots import _COLOURS, _save
 from cspsim.analysis.survey import csp_year_state, expected_answers
+from cspsim.inputs.questions import QUESTIONS
 from cspsim.inputs.scenario import load_scenario
 from cspsim.io import atomic_write, write_csv
 from cspsim.model.model import CSPModel
 from cspsim.paths import REPO_DIR
 from cspsim.studies.runner import Job, check_buildable, default_workers, replicate_seeds, run_jobs
-from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.vocab import AUTHORITY_TYPES, PARTNER_NAMES, PARTNER_TYPES
 
 GROUPS = (*AUTHORITY_TYPES, "all")
 SERVED = ("police", "health", "probation")  # partners whose footprint explains dilution
 MD_PARTNERS = ("police", "health", "probation", "county_council")
-SURVEY_KEYS = [("T6", "capacity")] + [("T19", p) for p in PARTNER_TYPES]
+# The survey asks about the partner types of 2009 (not the NPS: docs/ODD.md 7.6).
+SURVEY_KEYS = [("T6", "capacity")] + [("T19", p) for p in PARTNER_TYPES if ("T19", p) in QUESTIONS]
 
 
 def structure(model: CSPModel, year: int) -> pd.DataFrame:
@@ -63,9 +65,25 @@ def structure(model: CSPModel, year: int) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def year_measures(frame: pd.DataFrame, model: CSPModel, year: int) -> pd.DataFrame:
-    """Per-replicate measures of ``year`` by group: replicate, authority_type, measure, value."""
+def year_measures(
+    frame: pd.DataFrame, model: CSPModel, year: int, since: tuple[int, ...] = ()
+) -> pd.DataFrame:
+    """Per-replicate measures of ``year`` by group: replicate, authority_type, measure, value.
+
+    For each earlier year Y in ``since``, ``team_smaller_pct__Y`` is the % of CSPs (of those
+    that existed in Y) whose team is smaller than in Y by more than
+    ``survey_team_smaller_margin``, as the survey's "team smaller than" question reads it.
+    """
     state = csp_year_state(frame, year).merge(structure(model, year), on="unit", how="left")
+    smaller = []
+    for y in (y for y in since if y < year and f"team_ratio__{y}" in state):
+        ratio = state[["replicate", "authority_type", f"team_ratio__{y}"]].dropna()
+        ratio = ratio.assign(value=100.0 * (ratio[f"team_ratio__{y}"]
+                                            < 1 - model.P.survey_team_smaller_margin))  # fmt: skip
+        for keys, tag in ((["replicate", "authority_type"], None), (["replicate"], "all")):
+            g = ratio.groupby(keys, as_index=False)["value"].mean()
+            g = g.assign(authority_type=tag) if tag else g
+            smaller.append(g.assign(measure=f"team_smaller_pct__{y}"))
     state["team_fte_per_100k"] = state["team_fte"] / state["population"] * 1e5
     cols = ["share_met", "team_fte", "team_fte_per_100k", "analyst_share", "population"]
     cols += [f"csps_per_{p}" for p in SERVED] + [f"eng_strategic__{p}" for p in PARTNER_TYPES]
@@ -89,6 +107,7 @@ def year_measures(frame: pd.DataFrame, model: CSPModel, year: int) -> pd.DataFra
         t19.assign(measure="very_involved_pct__" + t19["item"])[[*t6.columns, "measure"]],
         inv.assign(measure="involved_pct__" + inv["item"])[[*t6.columns, "measure"]],
     ]
+    parts += [g[["replicate", "authority_type", "value", "measure"]] for g in smaller]
     return pd.concat(parts, ignore_index=True).dropna(subset=["value"])
 
 
@@ -115,7 +134,7 @@ def lookup(tidy: pd.DataFrame) -> Lookup:
     return get
 
 
-def _md_row(get: Lookup, year: int, group: str) -> str:
+def _md_row(get: Lookup, year: int, group: str, prev: int | None = None) -> str:
     def v(m: str, c: str = "value") -> float:
         return get(year, group, m, c)
 
@@ -124,6 +143,8 @@ def _md_row(get: Lookup, year: int, group: str) -> str:
     cells.append(f"{v('capacity_limited_pct'):.0f}%")
     cells += [_fmt(v(f"eng_strategic__{p}"), ".2f") for p in MD_PARTNERS]
     cells.append(_fmt(v("team_fte"), ".1f"))
+    smaller = np.nan if prev is None else v(f"team_smaller_pct__{prev}")
+    cells.append("–" if np.isnan(smaller) else f"{smaller:.0f}% (vs {prev})")
     return "| " + " | ".join(cells) + " |"
 
 
@@ -131,12 +152,14 @@ def markdown(tidy: pd.DataFrame) -> str:
     """Compact table: a row per authority type and year."""
     head = ["Authority type", "Year", "Share met (min-max)", "% capacity hurt always/often"]
     head += [f"Strategic eng. {p.replace('_', ' ')}" for p in MD_PARTNERS] + ["Team FTE"]
+    head += ["% teams smaller (vs the earlier year)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     get = lookup(tidy)
+    years = sorted(tidy["year"].unique())
     for group in GROUPS:
-        for year in sorted(tidy["year"].unique()):
+        for k, year in enumerate(years):
             if not np.isnan(get(year, group, "share_met")):
-                lines.append(_md_row(get, year, group))
+                lines.append(_md_row(get, year, group, years[k - 1] if k else None))
     return "\n".join(lines) + "\n"
 
 
@@ -216,7 +239,7 @@ def plot(tidy: pd.DataFrame, path: Path, title: str) -> None:
         for k, p in enumerate(PARTNER_TYPES):
             s = tidy[(tidy["authority_type"] == group) & (tidy["measure"] == f"eng_strategic__{p}")]
             if not s.empty:
-                ax.plot(s["year"], s["value"], marker="o", color=cmap(k), label=p.replace("_", " "))
+                ax.plot(s["year"], s["value"], marker="o", color=cmap(k), label=PARTNER_NAMES[p])
         ax.set(title=f"strategic engagement: {group.replace('_', ' ')}", ylabel="0-1", ylim=(0, 1))
     for ax in axes[1]:  # one legend, on the first panel with lines
         if ax.get_legend_handles_labels()[0]:
@@ -250,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         frames = run_jobs(jobs, args.workers or default_workers(len(jobs)), bar.update)
     frame = pd.concat(frames, ignore_index=True)
     per_rep = pd.concat(
-        [year_measures(frame, model, y).assign(year=y) for y in args.years], ignore_index=True
+        [year_measures(frame, model, y, tuple(args.years)).assign(year=y) for y in args.years],
+        ignore_index=True,
     )
     tidy = summarise(per_rep)[["year", "authority_type", "measure", "value", "lo", "hi"]]
     out = Path(args.out)

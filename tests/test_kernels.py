@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from cspsim.model.submodels import adaptation, delivery
+from cspsim.model.submodels import adaptation, commitments, delivery
 
 N, D = 5, 4
 # Capacities and gaps in fte: 0, or at least 1e-9. council_fill divides a team's capacity by
@@ -105,3 +105,19 @@ def test_adapt_engagement_equals_adapt_where_partner(e, logit_t, rate, noise, ha
     got = adaptation.adapt_engagement(e, logit_t, rate, noise, has.astype(float))
     expected = np.where(has, adaptation.adapt(e, adaptation.sigmoid(logit_t), rate, noise), 0.0)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@given(st.integers(1, 5), st.data())
+def test_ration_equals_scaling_where_short(n_agencies, data):
+    """ration's capped quotient gives exactly the reference scaling: each link times
+    available / wanted where its agency wants more than it has, else unchanged."""
+    agency = np.array(
+        list(range(n_agencies)) + data.draw(st.lists(st.integers(0, n_agencies - 1), max_size=12))
+    )
+    desired = data.draw(arrays(float, len(agency), elements=nonneg))
+    available = data.draw(arrays(float, n_agencies, elements=nonneg))
+    wanted = np.bincount(agency, weights=desired, minlength=n_agencies)
+    scale = np.where(wanted > available, available / np.where(wanted > 0, wanted, 1.0), 1.0)
+    np.testing.assert_array_equal(
+        commitments.ration(desired, agency, available), desired * scale[agency]
+    )

@@ -38,6 +38,8 @@ def test_replay_writes_tidy_table_markdown_and_figure(tmp_path: Path, capsys) ->
             "team_fte",
         } <= measures
         assert "very_involved_pct__health" in measures
+    smaller = tidy[tidy["measure"] == "team_smaller_pct__2009"]
+    assert set(smaller["year"]) == {2016} and smaller["value"].between(0, 100).all()
     shares = tidy[tidy["measure"].isin(["share_met", "analyst_share"])
                   | tidy["measure"].str.startswith("eng_strategic__")]  # fmt: skip
     assert shares[["value", "lo", "hi"]].stack().between(0, 1).all()

@@ -3,8 +3,9 @@
 Links, CSPs and delivery units are numbered per epoch; a (partner type, area) cell without
 a link has index -1. These helpers give such cells a *sink* index one past the last group,
 so sums and gathers need no boolean masks: the sink collects the cells without a group and
-is dropped (sums) or reads as 0 (gathers). :class:`PartnerWeights` turns the step's
-contractions over (area, partner type, duty) weights into small matrix products.
+is dropped (sums) or reads as 0 (gathers: a work array one longer than the groups, its last
+entry 0). :class:`PartnerWeights` turns the step's contractions over (area, partner type,
+duty) weights into small matrix products.
 """
 
 from __future__ import annotations
@@ -25,20 +26,6 @@ def sum_by(keys: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     Equals ``np.bincount(keys[keys < n_groups], values[keys < n_groups], n_groups)``.
     """
     return np.bincount(keys, weights=values, minlength=n_groups + 1)[:n_groups]
-
-
-def take_padded(values: np.ndarray, keys: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``values[keys]`` where the sink index (``len(values)``) reads as 0.
-
-    Args:
-        values: Value per group.
-        keys: Group index per cell, the sink index where a cell has no group.
-        out: Optional buffer of length ``len(values) + 1`` to reuse (its last entry must be 0).
-    """
-    if out is None:
-        out = np.zeros(len(values) + 1)
-    out[:-1] = values
-    return out.take(keys)
 
 
 def safe_denominator(x: np.ndarray) -> np.ndarray:
@@ -65,17 +52,21 @@ class PartnerWeights:
     (area, partner type, duty) array become one small matrix product each.
 
     Attributes:
-        stack: ``by_kind`` stacked as rows ``kind * 6 + partner type``, (n_kinds * 6, n_duties).
+        stack: ``by_kind`` stacked as rows ``kind * 7 + partner type``, (n_kinds * 7, n_duties).
         stack_t: ``stack.T``, contiguous.
-        pick: Row ``area * n_kinds + kind[area]`` of each area in an (n_areas * n_kinds, 6)
+        pick: Row ``area * n_kinds + kind[area]`` of each area in an (n_areas * n_kinds, 7)
             array.
-        buffer: (n_areas * n_kinds, 6) work array, zero outside the ``pick`` rows.
+        buffer: (n_areas * n_kinds, 7) work array, zero outside the ``pick`` rows.
+        cell: Flat index of each (partner type, area), (7, n_areas): ``pick[area] * 7 +
+            partner type``, its place in ``buffer`` and in an (n_areas, n_kinds * 7) array
+            (row ``area``, column ``kind[area] * 7 + partner type``) alike.
     """
 
     stack: np.ndarray
     stack_t: np.ndarray
     pick: np.ndarray
     buffer: np.ndarray
+    cell: np.ndarray
 
     @classmethod
     def of(cls, W: np.ndarray) -> PartnerWeights:
@@ -87,26 +78,28 @@ class PartnerWeights:
         n_k = len(kinds)
         _, first_area = np.unique(kind, return_index=True)
         stack = np.ascontiguousarray(flat[first_area].reshape(-1, n_d))
+        pick = np.arange(n) * n_k + kind
         return cls(
             stack=stack,
             stack_t=np.ascontiguousarray(stack.T),
-            pick=np.arange(n) * n_k + kind,
+            pick=pick,
             buffer=np.zeros((n * n_k, n_x - 1)),
+            cell=pick[None, :] * (n_x - 1) + np.arange(n_x - 1)[:, None],
         )
 
     def by_duty(self, share: np.ndarray) -> np.ndarray:
-        """``sum_p share[p, a] * W[a, 1 + p, d]`` for ``share`` of shape (6, n_areas)."""
+        """``sum_p share[p, a] * W[a, 1 + p, d]`` for ``share`` of shape (7, n_areas)."""
         by_duty: np.ndarray  # (n_areas, n_duties)
         if len(self.pick) == len(self.buffer):  # one kind of area
             by_duty = share.T @ self.stack
             return by_duty
-        self.buffer[self.pick] = share.T
+        self.buffer.ravel()[self.cell] = share  # = buffer[pick] = share.T, without a transpose
         by_duty = self.buffer.reshape(len(self.pick), -1) @ self.stack
         return by_duty
 
     def by_partner(self, x: np.ndarray) -> np.ndarray:
-        """``sum_d x[a, d] * W[a, 1 + p, d]``, shape (6, n_areas), for ``x`` (n_areas, n_duties)."""
+        """``sum_d x[a, d] * W[a, 1 + p, d]``, shape (7, n_areas), for ``x`` (n_areas, n_duties)."""
         out: np.ndarray = x @ self.stack_t
         if len(self.pick) == len(self.buffer):
             return out.T
-        return out.reshape(len(self.buffer), -1).take(self.pick, axis=0).T
+        return out.take(self.cell)  # = out.reshape(n * n_kinds, 6)[pick].T, contiguous

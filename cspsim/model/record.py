@@ -30,12 +30,13 @@ def record_arrays(
     s, tab, rec = m.state, seg.tables, m.rec
     cost = m.sched.cost_per_fte_gbp[t]
     rec.demand[t], rec.team_fte[t] = seg.work.demand, s.team_fte
-    partner_fte_area = (R * seg.work.need).sum(axis=0)
-    rec.spend_gbp[t] = (
-        (s.team_fte + partner_fte_area) * cost
-        + seg.delivery.nb_spend_gbp
-        + money.central_spend_gbp[t]
-    ) / QUARTERS_PER_YEAR
+    # Spend: (team + partners' fte) * cost + new burdens + central commissioning, in place.
+    spend = np.multiply(R, seg.work.need).sum(axis=0)  # partners' fte per area
+    np.add(s.team_fte, spend, out=spend)
+    spend *= cost
+    spend += seg.delivery.nb_spend_gbp
+    spend += money.central_spend_gbp[t]
+    np.divide(spend, QUARTERS_PER_YEAR, out=rec.spend_gbp[t])
     np.add(s.engagement, tab.nan_where_none, out=rec.eng_strategic[t])
     np.add(np.minimum(R, 1.0), tab.nan_where_none, out=rec.eng_operational[t])
     rec.analyst[t], rec.coordinator[t] = s.analyst, s.coordinator

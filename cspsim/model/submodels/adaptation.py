@@ -125,15 +125,25 @@ def adapt_engagement(
     rate: float,
     noise: np.ndarray,
     upper: np.ndarray,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Engagement after one quarter, 0 where there is no partner.
 
     Equals ``np.where(upper > 0, adapt(engagement, sigmoid(logit), rate, noise), 0.0)`` for
-    ``upper`` = 1 where the area has a partner of that type and 0 elsewhere.
+    ``upper`` = 1 where the area has a partner of that type and 0 elsewhere, with the same
+    arithmetic in the same order, in one array: ``out`` (new if None; may be ``logit``).
     """
-    moved = engagement + rate * (sigmoid(logit) - engagement) + noise
-    kept: np.ndarray = np.minimum(np.maximum(moved, np.zeros_like(moved)), upper)
-    return kept
+    moved = np.negative(logit, out=out)  # sigmoid(logit) = 1 / (1 + exp(-logit))
+    np.exp(moved, out=moved)
+    moved += 1.0
+    np.divide(1.0, moved, out=moved)
+    moved -= engagement  # engagement + rate * (target - engagement) + noise
+    moved *= rate
+    np.add(engagement, moved, out=moved)
+    moved += noise
+    np.maximum(moved, 0.0, out=moved)
+    np.minimum(moved, upper, out=moved)
+    return moved
 
 
 @dataclass(frozen=True)
@@ -142,7 +152,7 @@ class RunTables:
 
     Attributes:
         base_logit_area: Base engagement (logit) of each partner type with each area's CSP,
-            raised for police where police chair (the chair is fixed for the run), (6, n).
+            raised for police where police chair (the chair is fixed for the run), (7, n).
         pressure_logit: Budget pressure's pull on the target by step, (T, 6, 1).
     """
 
@@ -165,8 +175,8 @@ class EpochTables:
     """An epoch's structure as adaptation reads it.
 
     Attributes:
-        has_float: 1.0 where the area has a partner of that type, else 0.0, (6, n_areas).
-        dilution: Dilution, centred on the 2009 separate structure, (6, n_areas).
+        has_float: 1.0 where the area has a partner of that type, else 0.0, (7, n_areas).
+        dilution: Dilution, centred on the 2009 separate structure, (7, n_areas).
         own_target: Council ownership each area tends to, (n_areas,).
     """
 
@@ -189,10 +199,10 @@ class SegmentTables:
     """The target's parts fixed while a segment lasts.
 
     Attributes:
-        need_safe: Partners' expected work with zeros replaced by 1, (6, n_areas).
+        need_safe: Partners' expected work with zeros replaced by 1, (7, n_areas).
         reciprocity_ref: The reference reciprocity where that work is > 0, else 0.
         target_offset: Logit of the target without reciprocity and pressure
-            (see :func:`target_logit_offset`), (6, n_areas).
+            (see :func:`target_logit_offset`), (7, n_areas).
     """
 
     need_safe: np.ndarray
@@ -234,16 +244,22 @@ def step_arrays(
         t: Step.
         seg: The segment in force.
         delivered: Delivery by area and duty this quarter (fte).
-        noise: This quarter's noise, (6, n_areas), already scaled.
+        noise: This quarter's noise, (7, n_areas), already scaled.
     """
     P, s = m.P, m.state
     tab, st = seg.tables.adaptation, seg.adaptation
+    # The arithmetic of the rules in the same order, in one array (``got`` is new each step).
     got = seg.tables.W_partners.by_partner(delivered)
     # Reciprocity relative to its reference; 0 where a partner is expected to give nothing.
-    reciprocity = got / st.need_safe - st.reciprocity_ref
+    reciprocity = np.divide(got, st.need_safe, out=got)
+    reciprocity -= st.reciprocity_ref
     # Logit of the target (engagement_target), its fixed part precomputed.
-    logit_t = st.target_offset + P.w_reciprocity * reciprocity - run.pressure_logit[t]
+    logit_t = np.multiply(P.w_reciprocity, reciprocity, out=reciprocity)
+    np.add(st.target_offset, logit_t, out=logit_t)
+    logit_t -= run.pressure_logit[t]
     s.engagement = adapt_engagement(
-        s.engagement, logit_t, P.engagement_adjust_rate, noise, tab.has_float
+        s.engagement, logit_t, P.engagement_adjust_rate, noise, tab.has_float, out=logit_t
     )
-    s.ownership = s.ownership + P.ownership_adjust_rate * (tab.own_target - s.ownership)
+    moved = tab.own_target - s.ownership
+    moved *= P.ownership_adjust_rate
+    s.ownership = np.add(s.ownership, moved, out=moved)

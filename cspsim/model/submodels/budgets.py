@@ -152,6 +152,7 @@ class StepInputs:
         lever_gbp: Money per area from the coordinator / analyst levers, (T,).
         bids: Each area's team spends time bidding to its PCC (the ``bids`` model in force in
             its force area), (T, n_areas).
+        bidding: Some area bids, by step (``bids.any(axis=1)`` as Python bools).
         grant: Grant reaching teams after diversion and late allocation, (T, n_areas);
             replaced in the areas and steps where ``bids`` holds (it depends on the posts).
         late: Grant lost to late allocation, (T, n_areas); likewise.
@@ -170,6 +171,7 @@ class StepInputs:
     central_spend_gbp: np.ndarray
     lever_gbp: np.ndarray
     bids: np.ndarray
+    bidding: tuple[bool, ...]
     grant: np.ndarray
     late: np.ndarray
     ledger: dict[str, np.ndarray]
@@ -232,6 +234,7 @@ def build_step_inputs(
     levers = scenario.levers
     pop_force = np.bincount(force, weights=geo.population)[force]
     central_fte = central / cost * P.central_commissioning_efficiency
+    bids = (pcc_model[:, force] == "bids") & sched.pcc_active[:, None]
     return StepInputs(
         pressure=np.clip(1.0 - idx[:, PARTNER_COLUMNS], 0.0, 1.0),
         council_pressure=cp,
@@ -246,7 +249,8 @@ def build_step_inputs(
         lever_gbp=sched.cost_per_fte_gbp
         * (levers.fund_coordinator + levers.fund_analyst)
         * sched.levers_active,
-        bids=(pcc_model[:, force] == "bids") & sched.pcc_active[:, None],
+        bids=bids,
+        bidding=tuple(bids.any(axis=1).tolist()),
         grant=grant,
         late=late,
         ledger=ledger,
@@ -289,24 +293,28 @@ class BudgetTables:
         inputs: Money by step.
         force: Force area of each council area.
         post_min_fte: Minimum team for a coordinator and an analyst post, shape (2, 1).
+        post_regain_fte: Team large enough to regain each post, shape (2, 1).
         post_funded: Whether the scenario's levers fund each post, shape (2, 1).
     """
 
     inputs: StepInputs
     force: np.ndarray
     post_min_fte: np.ndarray
+    post_regain_fte: np.ndarray
     post_funded: np.ndarray
 
 
 def build_tables(m: CSPModel) -> BudgetTables:
     """The budget phase's tables for model ``m``."""
     P, levers = m.P, m.config.levers
+    post_min_fte = np.array([[P.coordinator_min_fte], [P.analyst_min_fte]])
     return BudgetTables(
         inputs=build_step_inputs(
             m.config, P, m.sched, m.geo, m.pop_share, m.council_index, m.pcc_model
         ),
         force=m.geo.footprint["police"],
-        post_min_fte=np.array([[P.coordinator_min_fte], [P.analyst_min_fte]]),
+        post_min_fte=post_min_fte,
+        post_regain_fte=P.post_regain_team_multiple * post_min_fte,
         post_funded=np.array([[levers.fund_coordinator], [levers.fund_analyst]]),
     )
 
@@ -329,8 +337,8 @@ def step_arrays(
     P, s, sc, st = m.P, m.state, m.sched, tab.inputs
     cost = sc.cost_per_fte_gbp[t]
     grant = st.grant[t]
-    bids = st.bids[t]
-    if bids.any():  # "bids": the PCC's money follows each team's bid strength
+    if st.bidding[t]:  # "bids": the PCC's money follows each team's bid strength
+        bids = st.bids[t]
         strength = 1 + P.gain_analyst * s.analyst + P.gain_coordinator * s.coordinator
         to_area, _ = pcc_pass_on(
             st.fund_force[t], tab.force, m.pop, "bids", P.pcc_retained_share, strength
@@ -351,7 +359,7 @@ def step_arrays(
         led["grants_to_teams_gbp"][t] = grant.sum() / QUARTERS_PER_YEAR
         led["grants_diverted_gbp"][t] = diverted.sum() / QUARTERS_PER_YEAR
         led["grants_late_lost_gbp"][t] = late.sum() / QUARTERS_PER_YEAR
-    funded_gbp = s.base_gbp * st.council_index[t] + grant + st.lever_gbp[t]
+    funded_gbp = s.base_gbp * m.team_index[t] + grant + st.lever_gbp[t]
     s.team_fte = staff_update(s.team_fte, funded_gbp / cost, P.staff_adjust_rate if t else 1.0)
     lost = None
     if sc.year_start[t]:
@@ -368,7 +376,7 @@ def step_arrays(
     posts = np.where(
         np.array([s.coordinator, s.analyst]),
         ~((s.team_fte < tab.post_min_fte) & (u[:, 0] < p_loss)),
-        (s.team_fte >= P.post_regain_team_multiple * tab.post_min_fte) & (u[:, 1] < p_regain),
+        (s.team_fte >= tab.post_regain_fte) & (u[:, 1] < p_regain),
     )
     if sc.levers_active[t]:
         posts |= tab.post_funded

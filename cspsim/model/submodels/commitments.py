@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
-from cspsim.model.linkops import pad_index, safe_denominator, sum_by, take_padded
+from cspsim.model.linkops import pad_index, safe_denominator, sum_by
 from cspsim.model.schedule import PARTNER_COLUMNS
 from cspsim.model.types import FloatArray
 from cspsim.vocab import PER_100K, QUARTERS_PER_YEAR
@@ -68,20 +68,30 @@ def desired_commitment(
     return desired
 
 
-def ration(desired: np.ndarray, agency: np.ndarray, available: np.ndarray) -> np.ndarray:
+def ration(
+    desired: np.ndarray,
+    agency: np.ndarray,
+    available: np.ndarray,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Scale commitments so no agency commits more than it has available.
 
     Args:
         desired: Wanted commitment per link (FTE).
         agency: Agency index of each link.
-        available: Available capacity per agency (FTE).
+        available: Available capacity per agency (FTE), non-negative.
+        out: Array to write the commitments into (may be ``desired`` itself).
 
     Returns:
         Commitment per link; per agency the total is min(total desired, available).
     """
     wanted = np.bincount(agency, weights=desired, minlength=len(available))
-    scale = np.where(wanted > available, available / np.where(wanted > 0, wanted, 1.0), 1.0)
-    commit: np.ndarray = desired * scale[agency]
+    # available / wanted where the agency has less than it wants, else 1: the quotient is at
+    # least 1 where wanted <= available, and an agency that wants nothing has only zeros to
+    # scale (available is non-negative).
+    scale = available / np.where(wanted > 0, wanted, 1.0)
+    np.minimum(scale, 1.0, out=scale)
+    commit: np.ndarray = np.multiply(desired, scale.take(agency), out=out)
     return commit
 
 
@@ -90,9 +100,10 @@ class EpochTables:
     """An epoch's links in the forms the step reads (see :mod:`cspsim.model.linkops`).
 
     Attributes:
-        link_key: Link of each (partner type, area), ``n_links`` where none, (6, n_areas).
+        link_key: Link of each (partner type, area), ``n_links`` where none, (7, n_areas).
         link_pop_safe: Residents of each link's areas (1 where none), (n_links,).
-        link_buffer: Work array for :func:`cspsim.model.linkops.take_padded`, (n_links + 1,).
+        link_buffer: Work array for reading a value per link by (partner type, area): one
+            longer than the links, its last entry 0 (the sink), (n_links + 1,).
         cap: Capacity of each agency for partnership work, by step of the epoch, (S, n_agency).
         cap_gbp: Ledger value of ``cap`` (GBP per quarter) by step of the epoch, (S,).
         will: Willingness of each link's agency under its budget pressure, (S, n_links).
@@ -116,7 +127,8 @@ def build_epoch_tables(m: CSPModel, ep: Epoch, stop: int) -> EpochTables:
     link_key = pad_index(ep.link_of, ep.n_links)
     link_pop = sum_by(link_key.ravel(), np.broadcast_to(m.pop, has.shape).ravel(), ep.n_links)
     idx = m.sched.budget_index[steps][:, PARTNER_COLUMNS]
-    cap = m.fte_per_100k[ep.agency_ptype] * ep.agency_pop / PER_100K * idx[:, ep.agency_ptype]
+    staff = (m.fte_per_100k * ep.staff_share)[ep.agency_ptype]  # a split-off type's share
+    cap = staff * ep.agency_pop / PER_100K * idx[:, ep.agency_ptype]
     pressure = np.clip(1.0 - idx, 0.0, 1.0)
     return EpochTables(
         link_key=link_key,
@@ -137,21 +149,29 @@ class SegmentTables:
         link_need: Expected share summed over each link (fte), (n_links,).
         link_need_safe: ``link_need`` with zeros replaced by 1.
         link_bound: Bound share of ``link_need``, (n_links,).
+        link_floor: The statutory floor on engagement of each link: ``statutory_floor`` times
+            ``link_bound``, (n_links,).
     """
 
     link_need: np.ndarray
     link_need_safe: np.ndarray
     link_bound: np.ndarray
+    link_floor: np.ndarray
 
 
-def build_segment_tables(ep: Epoch, tab: EpochTables, work: Workload) -> SegmentTables:
+def build_segment_tables(
+    ep: Epoch, tab: EpochTables, work: Workload, statutory_floor: float
+) -> SegmentTables:
     """The links' expected and statutorily bound work under workload ``work``."""
     L, key = ep.n_links, tab.link_key.ravel()
     link_need = sum_by(key, work.need.ravel(), L)
     link_bound = sum_by(key, work.bound_need.ravel(), L)
     link_bound = np.where(link_need > 0, link_bound / np.where(link_need > 0, link_need, 1), 0)
     return SegmentTables(
-        link_need=link_need, link_need_safe=safe_denominator(link_need), link_bound=link_bound
+        link_need=link_need,
+        link_need_safe=safe_denominator(link_need),
+        link_bound=link_bound,
+        link_floor=statutory_floor * link_bound,
     )
 
 
@@ -163,15 +183,21 @@ def step_arrays(m: CSPModel, t: int, seg: Segment) -> tuple[np.ndarray, float]:
     """
     P, ep, k = m.P, seg.tables.epoch, t - seg.start_of_epoch
     tab, st = seg.tables.commitments, seg.commitments
-    weighted = (m.state.engagement * m.pop).ravel()
-    link_e = sum_by(tab.link_key.ravel(), weighted, ep.n_links) / tab.link_pop_safe
-    desired = desired_commitment(
-        st.link_need, link_e, st.link_bound, P.statutory_floor, tab.will[k]
-    )
+    # desired_commitment, ration and take_padded in the same arithmetic, in place.
+    weighted = m.state.engagement * m.pop
+    link_e = sum_by(tab.link_key.ravel(), weighted.ravel(), ep.n_links)
+    link_e /= tab.link_pop_safe
+    desired = np.maximum(link_e, st.link_floor)
+    np.multiply(st.link_need, desired, out=desired)
+    desired *= tab.will[k]
     cap = tab.cap[k]
-    e_sum = np.bincount(ep.link_agency, weights=link_e, minlength=len(cap))
-    overhead = np.minimum(P.attendance_fte_per_csp * e_sum * tab.hub_factor, cap)
-    commit = ration(desired, ep.link_agency, np.maximum(cap - overhead, 0.0))
+    overhead = np.bincount(ep.link_agency, weights=link_e, minlength=len(cap))
+    overhead *= P.attendance_fte_per_csp
+    overhead *= tab.hub_factor
+    np.minimum(overhead, cap, out=overhead)
+    available = cap - overhead
+    commit = ration(desired, ep.link_agency, np.maximum(available, 0.0, out=available), desired)
     # Commitment is 0 wherever the need is, so dividing by the safe need is exact.
-    R = take_padded(commit / st.link_need_safe, tab.link_key, tab.link_buffer)
-    return R, commit.sum() + overhead.sum()
+    buffer = tab.link_buffer  # its last entry stays 0: cells without a link read it
+    np.divide(commit, st.link_need_safe, out=buffer[:-1])
+    return buffer.take(tab.link_key), commit.sum() + overhead.sum()

@@ -131,6 +131,9 @@ def council_fill(
     eff: np.ndarray,
     csp: np.ndarray | None = None,
     n_csp: int = 0,
+    *,
+    ones: np.ndarray | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Capacity the council teams add to their CSP's gaps.
 
@@ -152,20 +155,23 @@ def council_fill(
             overflow the capacity per unit of gap); model gaps never come near that.
         csp: CSP index of each area, (n,); None when every area is its own CSP.
         n_csp: Number of CSPs (with ``csp``).
+        ones: ``np.ones(d)``, to reuse (the step passes its own).
+        out: Array of ``gap``'s shape to write the result into (may be ``gap`` itself).
     """
-    total = gap @ np.ones(gap.shape[1])
+    total = gap @ (np.ones(gap.shape[1]) if ones is None else ones)
     if csp is None:
         per_gap = avail / np.where(total > 0, total, 1.0)  # capacity per unit of gap
     else:  # pooled over the CSP: the CSP's capacity per unit of the CSP's gap
         total_c = np.bincount(csp, weights=total, minlength=n_csp)
         avail_c = np.bincount(csp, weights=avail, minlength=n_csp)
-        per_gap = (avail_c / np.where(total_c > 0, total_c, 1.0))[csp]
+        per_gap = (avail_c / np.where(total_c > 0, total_c, 1.0)).take(csp)
     fill: np.ndarray
     if eff.ndim == 1:
         # min(gap * f, gap) = gap * min(f, 1) because gap >= 0.
-        fill = gap * np.minimum(per_gap * eff, 1.0)[:, None]
+        per_gap *= eff
+        fill = np.multiply(gap, np.minimum(per_gap, 1.0, out=per_gap)[:, None], out=out)
     else:
-        fill = gap * np.minimum(per_gap[:, None] * eff, 1.0)
+        fill = np.multiply(gap, np.minimum(per_gap[:, None] * eff, 1.0), out=out)
     return fill
 
 
@@ -183,8 +189,10 @@ def delivered_share(
             (``np.where(unit_dem > 0, fixed, 0)``).
         dem_safe: ``unit_dem`` with zeros replaced by 1.
     """
-    net = unit_cap - fixed_fte
-    share: np.ndarray = np.minimum(unit_dem, np.maximum(net, np.zeros_like(net))) / dem_safe
+    share: np.ndarray = unit_cap - fixed_fte  # net capacity, then the share, in one array
+    np.maximum(share, 0.0, out=share)
+    np.minimum(unit_dem, share, out=share)
+    np.divide(share, dem_safe, out=share)
     return share
 
 
@@ -195,11 +203,13 @@ class RunTables:
     Attributes:
         eff_by_posts: Efficiency of each area's CSP with no post, an analyst, a coordinator
             or both (rows), (4, n_areas); the chair, which also matters, is fixed for the run.
-        zeros_ad: Zeros, (n_areas, n_duties).
+        ones_d: Ones, (n_duties,): sums over duties as a matrix product.
+        gap: Work array for the gaps, (n_areas, n_duties) (this model's own).
     """
 
     eff_by_posts: np.ndarray
-    zeros_ad: np.ndarray
+    ones_d: np.ndarray
+    gap: np.ndarray
 
 
 def build_run_tables(m: CSPModel) -> RunTables:
@@ -215,7 +225,8 @@ def build_run_tables(m: CSPModel) -> RunTables:
             0.0,
             (P.gain_coordinator, P.gain_analyst, P.chair_member_penalty),
         ),
-        zeros_ad=np.zeros((m.geo.n, m.duties.n)),
+        ones_d=np.ones(m.duties.n),
+        gap=np.zeros((m.geo.n, m.duties.n)),
     )
 
 
@@ -286,8 +297,10 @@ class SegmentTables:
         unit_dem: Workload of each delivery unit (fte), (n_units,).
         unit_dem_safe: ``unit_dem`` with zeros replaced by 1.
         unit_fixed_fte: Fixed cost of each delivery unit with demand, else 0, (n_units,).
-        fixed_share: Each area's share of its units' fixed costs, (n_areas, n_duties).
-        force_dem_safe: Workload per force area (zeros replaced by 1), (n_forces,).
+        demand_and_fixed: Workload plus each area's share of its units' fixed costs: what
+            the council team fills towards before partners' capacity, (n_areas, n_duties).
+        central_per_fte: Capacity the PCC commissions centrally per fte of its force area's
+            workload, by step of the segment and council area, (S, n_areas).
     """
 
     nb_fte: np.ndarray | None
@@ -295,14 +308,14 @@ class SegmentTables:
     unit_dem: np.ndarray
     unit_dem_safe: np.ndarray
     unit_fixed_fte: np.ndarray
-    fixed_share: np.ndarray
-    force_dem_safe: np.ndarray
+    demand_and_fixed: np.ndarray
+    central_per_fte: np.ndarray
 
 
 def build_segment_tables(
-    m: CSPModel, ep: Epoch, tab: EpochTables, work: Workload, start: int
+    m: CSPModel, ep: Epoch, tab: EpochTables, work: Workload, start: int, stop: int
 ) -> SegmentTables:
-    """Tables of a segment starting at step ``start`` with workload ``work``."""
+    """Tables of a segment of steps ``start`` to ``stop - 1`` with workload ``work``."""
     demand, force = work.demand, m.geo.footprint["police"]
     cost = m.sched.cost_per_fte_gbp[start]  # segments break where the cost changes
     nb_fte = m.sched.new_burdens_gbp[start][None, :] * m.pop_share[:, None] / cost
@@ -311,14 +324,16 @@ def build_segment_tables(
     unit_dem_safe = safe_denominator(unit_dem)
     unit_fixed = np.where(unit_dem > 0, tab.unit_fixed_fte, 0.0)
     force_dem = np.bincount(force, weights=demand.sum(axis=1), minlength=force.max() + 1)
+    force_dem_safe = safe_denominator(force_dem)
+    central_fte = m.budget_tables.inputs.central_fte[start:stop]
     return SegmentTables(
         nb_fte=nb_fte if nb_fte.any() else None,
         nb_spend_gbp=nb_fte.sum(axis=1) * cost,
         unit_dem=unit_dem,
         unit_dem_safe=unit_dem_safe,
         unit_fixed_fte=unit_fixed,
-        fixed_share=demand * (unit_fixed / unit_dem_safe)[U],
-        force_dem_safe=safe_denominator(force_dem),
+        demand_and_fixed=demand + demand * (unit_fixed / unit_dem_safe)[U],
+        central_per_fte=(central_fte / force_dem_safe).take(force, axis=1),
     )
 
 
@@ -348,40 +363,38 @@ def step_arrays(
     P, s = m.P, m.state
     tab, st, ep, demand = seg.tables.delivery, seg.delivery, seg.tables.epoch, seg.work.demand
     team = partnership_fte(s.team_fte, P.team_size_elasticity, P.council_fte_mean_district_borough)
-    if lost is None:
-        avail = team * s.ownership - tab.reporting_fte
-    else:
-        avail = team * (1 - lost) * s.ownership - tab.reporting_fte
-    if money.bids[t].any():  # the areas whose PCC invites bids
-        avail = avail - P.bid_cost_fte * money.bids[t]
+    # The reference arithmetic in the same order, in place from here (fewer arrays).
+    avail = team * s.ownership if lost is None else team * (1 - lost) * s.ownership
+    avail -= tab.reporting_fte
+    if money.bidding[t]:  # the areas whose PCC invites bids
+        avail -= P.bid_cost_fte * money.bids[t]
     if tab.mgmt_fte is not None:
-        avail = avail - tab.mgmt_fte
-    council_avail = np.maximum(avail, 0.0)
-    if tab.csp_identity:
+        avail -= tab.mgmt_fte
+    council_avail = np.maximum(avail, 0.0, out=avail)
+    csp, n_csp = (None, 0) if tab.csp_identity else (ep.csp_of_area, len(ep.csp_names))
+    if csp is None:
         coord, analyst = s.coordinator, s.analyst
-    else:
-        csp, n_csp = ep.csp_of_area, len(ep.csp_names)
-        coord = np.bincount(csp, weights=s.coordinator, minlength=n_csp)[csp] > 0
-        analyst = np.bincount(csp, weights=s.analyst, minlength=n_csp)[csp] > 0
+    else:  # a CSP has the posts any of its teams has
+        coord = np.bincount(csp, weights=s.coordinator, minlength=n_csp).take(csp) > 0
+        analyst = np.bincount(csp, weights=s.analyst, minlength=n_csp).take(csp) > 0
     e = run.eff_by_posts
     eff = np.where(coord, np.where(analyst, e[3], e[2]), np.where(analyst, e[1], e[0]))
     # Efficiency by area and duty: (n,) when no duty has backbone support, else (n, d).
     eff_ad = eff if tab.backbone is None else eff[:, None] * tab.backbone[None, :]
-    eff_cap = demand * seg.tables.W_partners.by_duty(R)  # partners' committed capacity
+    eff_cap = seg.tables.W_partners.by_duty(R)  # partners' committed capacity
+    eff_cap *= demand
     if st.nb_fte is not None:
-        eff_cap = eff_cap + st.nb_fte
-    eff_cap = eff_cap * (eff_ad[:, None] if eff_ad.ndim == 1 else eff_ad)
+        eff_cap += st.nb_fte
+    eff_cap *= eff_ad[:, None] if eff_ad.ndim == 1 else eff_ad
     # The council team fills what partners leave, including each delivery unit's fixed
     # cost (shared among the unit's areas in proportion to their demand).
-    gap = np.maximum(demand + st.fixed_share - eff_cap, run.zeros_ad)
-    if tab.csp_identity:  # each team fills its own gaps
-        council_cap = council_fill(council_avail, gap, eff_ad)
-    else:  # a CSP's teams pool their capacity over its gaps
-        council_cap = council_fill(council_avail, gap, eff_ad, ep.csp_of_area, len(ep.csp_names))
-    capacity = eff_cap + council_cap
-    if money.has_central[t]:
-        central = (money.central_fte[t] / st.force_dem_safe)[m.geo.footprint["police"]]
-        capacity = capacity + demand * central[:, None]
+    gap = np.subtract(st.demand_and_fixed, eff_cap, out=run.gap)
+    np.maximum(gap, 0.0, out=gap)
+    # Each team fills its own gaps, or a CSP's teams pool their capacity over its gaps.
+    council_cap = council_fill(council_avail, gap, eff_ad, csp, n_csp, ones=run.ones_d, out=gap)
+    capacity = np.add(eff_cap, council_cap, out=eff_cap)
+    if money.has_central[t]:  # what the PCCs commission, by each area's workload
+        capacity += np.multiply(demand, st.central_per_fte[t - seg.start, :, None], out=council_cap)
     U = ep.unit_of
     if tab.unit_identity:
         unit_cap = capacity.ravel()
@@ -390,6 +403,6 @@ def step_arrays(
     if tab.unit_loc is not None:
         unit_cap = unit_cap * tab.unit_loc
     unit_share = delivered_share(st.unit_dem, unit_cap, st.unit_fixed_fte, st.unit_dem_safe)
-    unit_share = unit_share.reshape(demand.shape) if tab.unit_identity else unit_share[U]
+    unit_share = unit_share.reshape(demand.shape) if tab.unit_identity else unit_share.take(U)
     delivered: np.ndarray = np.multiply(unit_share, demand, out=m.rec.delivered[t])
     return delivered
