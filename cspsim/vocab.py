@@ -14,7 +14,23 @@ PARTNER_TYPES = (
     "fire_rescue",
     "youth_offending",
     "county_council",
+    "probation_nps",
 )
+# A partner type that exists only while a reorganisation gives it links, and then takes a
+# share of another type's work and staff: the National Probation Service, split from
+# probation by Transforming Rehabilitation (1 Jun 2014 - 25 Jun 2021, FACTS.md §1). It is
+# appended last so that the arrays of the other types keep their indices (and their draws).
+SPLIT_FROM = {"probation_nps": "probation"}
+# Partner types as people say them in a sentence (outputs, reports, the dashboard).
+PARTNER_NAMES = {
+    "police": "police",
+    "probation": "probation",
+    "health": "health",
+    "fire_rescue": "fire and rescue",
+    "youth_offending": "youth offending",
+    "county_council": "county council",
+    "probation_nps": "National Probation Service",
+}
 # Agencies with a budget of their own (funding indices and cuts), council first.
 FUNDED_AGENCIES = ("council", *PARTNER_TYPES)
 # Agencies that contribute to a duty (rows of a duty table's weights), council first.

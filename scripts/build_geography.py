@@ -45,6 +45,7 @@ TYPES = {
 PCT_ERA = (START, date(2013, 3, 31))
 CCG_ERA = (date(2013, 4, 1), date(2022, 6, 30))
 ICB_ERA = (date(2022, 7, 1), None)
+ICB_MERGERS = "icb_mergers.csv"  # hand-written: the enacted rows are written into footprints
 TRUST_ERA = (START, date(2014, 5, 31))
 TR_ERA = (date(2014, 6, 1), date(2021, 6, 25))
 REGION_ERA = (date(2021, 6, 26), None)
@@ -112,6 +113,7 @@ class Builder:
         self.probation = {r["pfa_code"]: r for r in read_csv(geo / "probation.csv")}
         self.governance = read_csv(geo / "police_governance.csv")
         self.mergers = {r["csp_code"]: r for r in read_csv(geo / "csp_mergers.csv")}
+        self.icb_mergers = [r for r in read_csv(geo / ICB_MERGERS) if r["status"] == "enacted"]
         self.areas = self._areas()
 
     # --- areas -------------------------------------------------------------------------
@@ -227,9 +229,10 @@ class Builder:
                 "rule",
             )
             add("pct", f"PCT-{up_code}", f"{up_name} PCT", 1, PCT_ERA, "rule")
-            for level, era in (("ccg", CCG_ERA), ("icb", ICB_ERA)):
-                for (code, name), share in sorted(shares[level][a.code].items()):
-                    add(level, code, name, share, era, "ons")
+            for (code, name), share in sorted(shares["ccg"][a.code].items()):
+                add("ccg", code, name, share, CCG_ERA, "ons")
+            for code, name, share, era, basis in self.icb_eras(a, shares["icb"][a.code]):
+                add("icb", code, name, share, era, basis)
             prob = self.probation[pfa]
             add(
                 "probation_trust",
@@ -239,8 +242,10 @@ class Builder:
                 TRUST_ERA,
                 "source",
             )
-            add("crc", prob["crc"], prob["crc"], 1, TR_ERA, "assumption")
-            add("nps_division", prob["nps_division"], prob["nps_division"], 1, TR_ERA, "assumption")
+            # probation.csv's basis column says which CRC and division rows have a source.
+            for level, word in (("crc", "crc"), ("nps_division", "division")):
+                basis = "source" if f"{word}: source" in prob["basis"] else "assumption"
+                add(level, prob[level], prob[level], 1, TR_ERA, basis)
             add(
                 "probation_region",
                 prob["probation_region"],
@@ -261,6 +266,38 @@ class Builder:
         if a.code in self.lad19:
             return [a.code]
         return [p for part in a.parts for p in self.lad19_parts(self.areas[part])]
+
+    def icb_eras(self, a: Area, shares: dict[tuple[str, str], float]):
+        """(code, name, share, era, basis) of the ICBs serving an area, with the enacted
+        mergers of ``icb_mergers.csv``: each old ICB until the day before its merger, then
+        the new ICB (shares of the old ICBs it absorbs added up).
+
+        A row naming councils moves only those councils' part of a split ICB; a split ICB
+        must place every council it serves (else the build stops).
+        """
+        out, new_share, new_basis = [], defaultdict(float), {}
+        for (code, name), share in sorted(shares.items()):
+            rows = [r for r in self.icb_mergers if r["old_icb_code"] == code]
+            whole = [r for r in rows if not r["councils"]]
+            part = [r for r in rows if a.code in r["councils"].split()]
+            when = min((date.fromisoformat(r["date"]) for r in rows), default=None)
+            unchanged = bool(whole) and whole[0]["new_icb"] == name  # it only gains parts
+            if when is None or unchanged or (a.end is not None and a.end < when):
+                out.append((code, name, share, ICB_ERA, "ons"))
+                continue
+            assert len(whole) + len(part) == 1, f"{a.code}: ICB {code} merger not unique"
+            r = (whole or part)[0]
+            out.append((code, name, share, (ICB_ERA[0], when - timedelta(1)), "ons"))
+            key = (when, r["new_icb"])
+            new_share[key] += share
+            new_basis[key] = r["basis"]
+        for (when, new), share in sorted(new_share.items()):
+            code = next(
+                (r["old_icb_code"] for r in self.icb_mergers if r["old_icb"] == new),
+                f"ICB-{new}",
+            )  # an ICB that gains a part keeps its code; a new ICB: ICB- + its name
+            out.append((code, new, share, (when, None), new_basis[(when, new)]))
+        return out
 
     def lsoa_shares(self) -> dict[str, dict[str, dict[tuple[str, str], float]]]:
         """Share of each area's 2011 LSOAs in each CCG and STP (ICB) of April 2017."""

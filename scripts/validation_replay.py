@@ -30,17 +30,19 @@ from tqdm import tqdm
 
 from cspsim.analysis.plots import _COLOURS, _save
 from cspsim.analysis.survey import csp_year_state, expected_answers
+from cspsim.inputs.questions import QUESTIONS
 from cspsim.inputs.scenario import load_scenario
 from cspsim.io import atomic_write, write_csv
 from cspsim.model.model import CSPModel
 from cspsim.paths import REPO_DIR
 from cspsim.studies.runner import Job, check_buildable, default_workers, replicate_seeds, run_jobs
-from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.vocab import AUTHORITY_TYPES, PARTNER_NAMES, PARTNER_TYPES
 
 GROUPS = (*AUTHORITY_TYPES, "all")
 SERVED = ("police", "health", "probation")  # partners whose footprint explains dilution
 MD_PARTNERS = ("police", "health", "probation", "county_council")
-SURVEY_KEYS = [("T6", "capacity")] + [("T19", p) for p in PARTNER_TYPES]
+# The survey asks about the partner types of 2009 (not the NPS: docs/ODD.md 7.6).
+SURVEY_KEYS = [("T6", "capacity")] + [("T19", p) for p in PARTNER_TYPES if ("T19", p) in QUESTIONS]
 
 
 def structure(model: CSPModel, year: int) -> pd.DataFrame:
@@ -237,7 +239,7 @@ def plot(tidy: pd.DataFrame, path: Path, title: str) -> None:
         for k, p in enumerate(PARTNER_TYPES):
             s = tidy[(tidy["authority_type"] == group) & (tidy["measure"] == f"eng_strategic__{p}")]
             if not s.empty:
-                ax.plot(s["year"], s["value"], marker="o", color=cmap(k), label=p.replace("_", " "))
+                ax.plot(s["year"], s["value"], marker="o", color=cmap(k), label=PARTNER_NAMES[p])
         ax.set(title=f"strategic engagement: {group.replace('_', ' ')}", ylabel="0-1", ylim=(0, 1))
     for ax in axes[1]:  # one legend, on the first panel with lines
         if ax.get_legend_handles_labels()[0]:

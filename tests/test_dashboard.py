@@ -407,7 +407,7 @@ LESSON_NUMBERS = [
      lambda r, b: (100 * (1 - r.team_fte[20] / b.team_fte[20]),), 4.0),  # 2014 Q1
     ("new_duty_without_money", r"demand met ends about (\d+) points below",
      lambda r, b: (-_pts(r, b),), 2.0),
-    ("new_duty_without_money", r"bars lose (three) to (five) points",
+    ("new_duty_without_money", r"bars lose (two) to (six) points",
      lambda r, b: _other_duties_range(r, b), 0.6),
     ("merge_or_not", r"ends about (\d+) points below the baseline",
      lambda r, b: (-_pts(r, b),), 2.0),
@@ -422,7 +422,7 @@ LESSON_NUMBERS = [
     ("backbone_investment", r"Council teams (do not change)",
      lambda r, b: (0.0 if np.allclose(r.team_fte, b.team_fte) else 1.0,), 0.0),
 ]  # fmt: skip
-_WORDS = {"two": 2.0, "three": 3.0, "five": 5.0, "do not change": 0.0}
+_WORDS = {"two": 2.0, "three": 3.0, "five": 5.0, "six": 6.0, "do not change": 0.0}
 
 
 def _other_duties_range(run, base):

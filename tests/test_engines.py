@@ -196,3 +196,19 @@ def test_cli_engine_agents_writes_the_same_results(tmp_path):
         frames[engine] = pd.read_parquet(out / "timeseries.parquet")
         assert json.loads((out / "manifest.json").read_text())["engine"] == engine
     pd.testing.assert_frame_equal(frames["agents"], frames["arrays"], rtol=1e-9, atol=1e-9)
+
+
+def test_engines_equal_on_icb_mergers(variant):
+    """The ICB mergers of April 2026 (the data's: Suffolk) and April 2027 (icb_mergers_2027:
+    Birmingham and Solihull with the Black Country): dilution and the local shock are the
+    same in both engines."""
+
+    def change(raw):
+        areas = ["West Midlands", "Suffolk"]
+        raw["geography"] = {**raw["geography"], "kind": "areas", "areas": areas}
+        raw["time"]["start"] = dt.date(2025, 4, 1)
+        raw["time"]["end"] = dt.date(2028, 3, 31)
+
+    arrays, agents = run_both(variant(load_scenario("icb_mergers_2027"), change), seed=7)
+    assert sum(e.merged is not None for e in arrays.epochs) == 2
+    assert_same_record(arrays, agents)

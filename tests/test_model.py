@@ -156,7 +156,7 @@ def test_partnership_views_agree_with_records(small_run):
         assert p.active
         assert p.share_met == pytest.approx(r.delivered[-1, a].sum() / r.demand[-1, a].sum())
         for k, ptype in enumerate(PARTNER_TYPES):
-            if ptype == "county_council":
+            if ptype in ("county_council", "probation_nps"):  # none in 2024 unitaries
                 assert np.isnan(r.eng_strategic[-1, k, a])
             else:
                 assert p.engagement[ptype] == pytest.approx(r.eng_strategic[-1, k, a])
@@ -449,8 +449,13 @@ def test_county_engagement_only_in_districts(national_run):
     assert np.isfinite(e[district]).all()
     assert np.isnan(e[~district]).all()
     assert district[0].sum() == 201 and district[-1].sum() < 201
-    other = np.delete(national_run.rec.eng_strategic, k, axis=1)
+    nps = PARTNER_TYPES.index("probation_nps")  # a partner only from June 2014 to June 2021
+    other = np.delete(national_run.rec.eng_strategic, [k, nps], axis=1)
     assert np.isfinite(other).all()
+    window = np.array([m.epochs[m.epoch_of_step[t]].levels["probation_nps"] != "none"
+                       for t in range(m.sched.n_steps)])  # fmt: skip
+    assert np.isfinite(m.rec.eng_strategic[window, nps]).all()
+    assert np.isnan(m.rec.eng_strategic[~window, nps]).all()
 
 
 def test_ample_council_capacity_meets_every_duty(cleveland, variant):
@@ -460,7 +465,12 @@ def test_ample_council_capacity_meets_every_duty(cleveland, variant):
     def change(d):
         for a in d["geography"]["areas"]:
             a["team_fte"] = 185.0
-        d["parameters"] |= {"team_size_elasticity": 1.0, "demand_scale": 1.0}
+        # No drift of councils' priority (ODD 7.1): every team stays ample to the end.
+        d["parameters"] |= {
+            "team_size_elasticity": 1.0,
+            "demand_scale": 1.0,
+            "council_priority_drift_sd": 0.0,
+        }
 
     m = CSPModel(variant(cleveland, change), seed=1, with_agents=False).run()
     t = -1
@@ -529,7 +539,11 @@ def test_reorganisation_counts_agencies(national_run):
     on = dt.date(2022, 7, 1)  # the ICBs' first day; PDUs as read by the model (2022)
     health = ep.agency_ptype == PARTNER_TYPES.index("health")
     probation = ep.agency_ptype == PARTNER_TYPES.index("probation")
-    assert ep.levels == {"health": "health_icb", "probation": "probation_pdu"}
+    assert ep.levels == {
+        "health": "health_icb",
+        "probation": "probation_pdu",
+        "probation_nps": "none",  # reunified in June 2021
+    }
     n_icb = len({s.agency_code for s in eng.footprint("icb", on)})
     n_pdu = len({s.agency_code for s in eng.footprint("pdu", dt.date(2022, 4, 1))})
     # One agency per area (the largest share of a split area): at most the data's count.

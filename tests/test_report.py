@@ -77,7 +77,7 @@ def test_report_names_every_partner_and_the_window(compared):
     # Cleveland's councils are unitaries: no county council, named last, unranked.
     ranks = [r for r, _, _ in rows]
     assert ranks == [str(k) for k in range(1, 2 * len(PARTNER_TYPES) - 1)] + ["–", "–"]
-    assert "not a partner in these areas" in ranking
+    assert "not a partner in these areas or years" in ranking
 
 
 def test_report_reads_plainly(compared):

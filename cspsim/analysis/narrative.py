@@ -21,7 +21,7 @@ from cspsim.analysis.uncertainty import SIGN_HOLDS
 from cspsim.inputs.geography import build_geography, england_population
 from cspsim.inputs.scenario import Scenario
 from cspsim.io import atomic_write
-from cspsim.vocab import PARTNER_TYPES
+from cspsim.vocab import PARTNER_NAMES, PARTNER_TYPES
 
 #: What the report's words mean (shown in report.html and brief.md).
 GLOSSARY = {
@@ -78,8 +78,9 @@ def interval(unit: str, row: Any) -> str:
 
 
 def partner_words(partner: str) -> str:
-    """A partner type as people say it: ``fire_rescue`` -> "fire and rescue"."""
-    return {"fire_rescue": "fire and rescue"}.get(partner, partner.replace("_", " "))
+    """A partner type as people say it: ``fire_rescue`` -> "fire and rescue",
+    ``probation_nps`` -> "National Probation Service"."""
+    return PARTNER_NAMES.get(partner, partner.replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -180,16 +181,19 @@ def partner_ranking(table: pd.DataFrame, name: str) -> pd.DataFrame:
                     "engagement": kind,
                     "in the window (%)": fmt("engagement_0_1", w["mean"]),
                     "change over the window": interval("engagement_0_1", w),
-                    "change in the last year": interval("engagement_0_1", by["end"]),
+                    # A partner of part of the run only (the NPS, 2014-21) has none.
+                    "change in the last year": (
+                        interval("engagement_0_1", by["end"]) if "end" in by else "–"
+                    ),
                 }
             )
     if not rows:
         return pd.DataFrame()
     ranked = pd.DataFrame(rows).sort_values("size", ascending=False, kind="stable")
     ranked.insert(0, "rank", [str(k) for k in range(1, len(ranked) + 1)])
-    # A partner type with no agency in these areas (a county council among unitaries) is
-    # named last, so the table still lists every partner.
-    none = "not a partner in these areas"
+    # A partner type with no agency in these areas (a county council among unitaries) or
+    # years (the NPS after June 2021) is named last, so the table still lists every partner.
+    none = "not a partner in these areas or years"
     gone = pd.DataFrame(absent).assign(**{"change over the window": none})
     return pd.concat([ranked.drop(columns="size"), gone], ignore_index=True).fillna("–")
 

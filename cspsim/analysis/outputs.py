@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.vocab import AUTHORITY_TYPES, PARTNER_NAMES, PARTNER_TYPES
 
 if TYPE_CHECKING:
     from cspsim.model.model import CSPModel
@@ -29,8 +29,8 @@ OUTCOMES: dict[str, str] = {
     "coordinator_share": "Share of CSPs with a dedicated coordinator",
 }
 for _p in PARTNER_TYPES:
-    OUTCOMES[f"eng_strategic__{_p}"] = f"Strategic engagement of {_p.replace('_', ' ')} (0-1)"
-    OUTCOMES[f"eng_operational__{_p}"] = f"Operational engagement of {_p.replace('_', ' ')} (0-1)"
+    OUTCOMES[f"eng_strategic__{_p}"] = f"Strategic engagement of {PARTNER_NAMES[_p]} (0-1)"
+    OUTCOMES[f"eng_operational__{_p}"] = f"Operational engagement of {PARTNER_NAMES[_p]} (0-1)"
 #: Unit of each per-quarter measure of :data:`OUTCOMES` (``share_met__<duty>``: share).
 UNITS: dict[str, str] = {
     "share_met": "share",

@@ -13,7 +13,7 @@ import pandas as pd
 
 from cspsim.analysis.outputs import OUTCOMES
 from cspsim.io import atomic_write
-from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.vocab import AUTHORITY_TYPES, PARTNER_NAMES, PARTNER_TYPES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -62,13 +62,17 @@ def plot_run(frame: pd.DataFrame, folder: Path, title: str) -> list[Path]:
     _save(fig, folder / "share_met.png")
     written.append(folder / "share_met.png")
 
-    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5), sharex=True, sharey=True)
-    for ax, p in zip(axes.ravel(), PARTNER_TYPES, strict=True):
+    rows = -(-len(PARTNER_TYPES) // 3)  # three panels a row
+    fig, axes = plt.subplots(rows, 3, figsize=(12, 3.25 * rows), sharex=True, sharey=True)
+    for k in range(len(PARTNER_TYPES), axes.size):  # empty panels: dates on the one above
+        axes.ravel()[k].set_visible(False)
+        axes.ravel()[k - 3].xaxis.set_tick_params(labelbottom=True)
+    for ax, p in zip(axes.ravel(), PARTNER_TYPES, strict=False):
         for level, unit, key in groups:
             sub = agg[(agg["level"] == level) & (agg["unit"] == unit)]
             if not sub.empty and sub[f"eng_strategic__{p}"].notna().any():
                 _band(ax, sub, f"eng_strategic__{p}", key.replace("_", " "), _COLOURS[key])
-        ax.set(title=p.replace("_", " "), ylim=(0, 1))
+        ax.set(title=PARTNER_NAMES[p], ylim=(0, 1))
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7, loc="lower left")
     fig.suptitle(f"{title}: partner strategic engagement (0-1), mean and 5-95% band")

@@ -25,6 +25,7 @@ PARTNER_COLOURS = {
     "fire_rescue": "#d62728",
     "youth_offending": "#9467bd",
     "county_council": "#e6a100",
+    "probation_nps": "#c49c94",  # probation's brown, lighter: the second probation partner
 }
 RUN_COLOUR, BASE_COLOUR = "#5b2bd6", "#8a8a8a"
 STYLE_NOTE = "solid: this run · dashed: baseline"

@@ -36,6 +36,11 @@ _REORGANISATIONS = {
         "ICBs",
         "CCGs give way to 42 Integrated Care Boards (Health and Care Act 2022)",
     ),
+    ("health", "icb_2026"): (
+        "ICB mergers",
+        "The first ICB mergers: 12 ICBs become 6, and one grows, in London, the East of "
+        "England and the South East (configs/geography/icb_mergers.csv)",
+    ),
     ("probation", "crc"): (
         "Probation split",
         "Probation split into the National Probation Service and 21 CRCs "
@@ -50,6 +55,9 @@ _REORGANISATIONS = {
         "Probation reunified",
         "Probation reunified in one public service (CRC contracts end)",
     ),
+    # The National Probation Service's start and end are the probation events above.
+    ("probation_nps", "nps_division"): None,
+    ("probation_nps", "none"): None,
 }
 
 
@@ -84,11 +92,12 @@ def _history(run: Scenario) -> list[Event]:
         ),
     ]  # fmt: skip
     for r in run.reorganisations:
-        label, text = _REORGANISATIONS.get(
+        words = _REORGANISATIONS.get(
             (r.agency, r.footprint),
             (f"{r.agency.title()} reorganised", f"{r.agency.title()} reorganised ({r.footprint})"),
         )
-        out.append(Event(r.date, label, text, "history"))
+        if words is not None:
+            out.append(Event(r.date, *words, "history"))
     return out
 
 

@@ -26,6 +26,7 @@ PARTNER_LABELS = {
     "fire_rescue": "Fire and rescue",
     "youth_offending": "Youth offending",
     "county_council": "County council",
+    "probation_nps": "National Probation Service",
 }
 
 

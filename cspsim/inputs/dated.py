@@ -3,6 +3,8 @@
 * ``[[geography.reorganise]]`` (:class:`CouncilReorganisation`): a future local government
   reorganisation that replaces the two-tier districts of some counties with unitaries on a
   date (built on the real geography's periods by :mod:`cspsim.inputs.reorganise`).
+* ``[[geography.merge_icbs]]`` (:class:`IcbMerger`): integrated care boards that merge into
+  one on a date (applied to the geography by :mod:`cspsim.inputs.icb_mergers`).
 * ``[[pcc.changes]]`` (:class:`PccChange`): the PCC's funding model from a date.
 * ``[[funding.allocation_changes]]`` (:class:`AllocationChange`): annual or multi-year
   allocation from a date.
@@ -60,6 +62,46 @@ class CouncilReorganisation(_Strict):
         if isinstance(v, list) and not v:
             raise ValueError('name at least one county, or "all"')
         return v
+
+
+ICB_FIRST_DAY = dt.date(2022, 7, 1)  # ICBs established (Health and Care Act 2022)
+
+
+class IcbMerger(_Strict):
+    """Integrated care boards ``icbs`` become one ICB, ``name``, on ``date``.
+
+    Attributes:
+        date: First day of the merged ICB (after 1 July 2022, when ICBs were established).
+        icbs: The ICBs that merge, as the model names them on ``date`` before this merger
+            (after the data's mergers of that day and the scenario's earlier ones):
+            "Birmingham and Solihull ICB", the " ICB" may be left off; at least two.
+        name: The merged ICB's name ("ICB" is added if missing).
+    """
+
+    date: dt.date
+    icbs: list[str] = Field(min_length=2)
+    name: str = Field(min_length=1)
+
+    @field_validator("date")
+    @classmethod
+    def _after_icbs(cls, v: dt.date) -> dt.date:
+        if v <= ICB_FIRST_DAY:
+            raise ValueError(f"{v}: ICBs merge only after they were established, {ICB_FIRST_DAY}")
+        return v
+
+    @field_validator("icbs")
+    @classmethod
+    def _distinct(cls, v: list[str]) -> list[str]:
+        seen = [icb_key(n) for n in v]
+        twice = sorted({n for n, k in zip(v, seen, strict=True) if seen.count(k) > 1})
+        if twice:
+            raise ValueError(f"an ICB is named twice: {twice}")
+        return v
+
+
+def icb_key(name: str) -> str:
+    """The form ICB names are compared in: without " ICB", case-folded, spaces trimmed."""
+    return name.strip().removesuffix(" ICB").removesuffix(" icb").strip().casefold()
 
 
 FundingModel = Literal["grant", "central", "bids", "board"]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from cspsim.inputs.errors import ScenarioError
 from cspsim.paths import CONFIGS_DIR
-from cspsim.vocab import CONTRIBUTORS
+from cspsim.vocab import CONTRIBUTORS, SPLIT_FROM
 
 if TYPE_CHECKING:  # load_duties reads a scenario; the scenario module imports this one
     from cspsim.inputs.scenario import Scenario
@@ -47,6 +47,7 @@ class DutySpec(BaseModel):
     bound_from: dict[str, dt.date] = {}
     lead_in_two_tier: Literal["council", "county_council"] = "council"
     new_burdens_gbp_per_year: float = Field(default=0.0, ge=0, le=MAX_NEW_BURDENS_GBP)
+    high_risk: bool = False
     source: str
 
     @model_validator(mode="after")
@@ -54,6 +55,12 @@ class DutySpec(BaseModel):
         bad = (set(self.contribution) | set(self.bound) | set(self.bound_from)) - set(CONTRIBUTORS)
         if bad:
             raise ValueError(f"unknown partner(s) {sorted(bad)}; allowed: {list(CONTRIBUTORS)}")
+        split = (set(self.contribution) | set(self.bound) | set(self.bound_from)) & set(SPLIT_FROM)
+        if split:
+            raise ValueError(
+                f"{sorted(split)} take their share of {sorted(SPLIT_FROM[p] for p in split)}'s "
+                "contribution and binding while they exist: give those instead"
+            )
         if any(w < 0 for w in self.contribution.values()) or sum(self.contribution.values()) <= 0:
             raise ValueError("contribution weights must be >= 0 and not all zero")
         if self.end is not None and self.end <= self.start:
@@ -82,6 +89,8 @@ class DutyTable:
         weight: Expected contribution share, shape (n_contributors, n_duties); columns sum to 1.
         bound_since: Date each contributor became bound (None if never), same shape as weight.
         county_led: True where the county council leads in two-tier areas.
+        high_risk: True for duties whose probation work is mostly high-risk cases (the
+            National Probation Service's while it is a separate partner, 2014-21).
         new_burdens_gbp: New-burdens money per year, national total (GBP).
         sources: Source of each duty.
     """
@@ -99,11 +108,16 @@ class DutyTable:
     county_led: np.ndarray
     new_burdens_gbp: np.ndarray
     sources: tuple[str, ...]
+    high_risk: np.ndarray
 
     @property
     def n(self) -> int:
         """Number of duties."""
         return len(self.ids)
+
+
+# Contributors a catalogue entry can name (all but the split-off partner types).
+_OWN = np.array([c not in SPLIT_FROM for c in CONTRIBUTORS])
 
 
 def _scale_lead(w: np.ndarray, scale: float) -> np.ndarray:
@@ -211,6 +225,7 @@ def load_duties(scenario: Scenario, base_dir: Path | None = None) -> DutyTable:
     county: list[bool] = []
     burdens: list[float] = []
     sources: list[str] = []
+    high_risk: list[bool] = []
     for duty_id, spec in catalogue.items():
         ov = scenario.duties.overrides.get(duty_id)
         if ov is not None and not ov.enabled:
@@ -228,11 +243,15 @@ def load_duties(scenario: Scenario, base_dir: Path | None = None) -> DutyTable:
             # The lead's share (the council, or the county council in two-tier areas for
             # county-led duties) scaled, the other contributors' shares kept in proportion.
             w = _scale_lead(w / w.sum(), ov.lead_share_scale)
-        weights.append(w / w.sum())
+        # Summed over the catalogue's own contributors only: a split-off type's column is 0,
+        # and summing 8 numbers instead of 7 would change numpy's order of addition.
+        weights.append(w / w[_OWN].sum())
+        # A split-off partner (the NPS) is bound as the partner it split from (FACTS §1: NPS
+        # and CRCs were both responsible authorities).
         bound.append(
             tuple(
-                (spec.bound_from.get(c, start[-1]) if c in spec.bound else None)
-                for c in CONTRIBUTORS
+                (spec.bound_from.get(b, start[-1]) if b in spec.bound else None)
+                for b in (SPLIT_FROM.get(c, c) for c in CONTRIBUTORS)
             )
         )
         county.append(spec.lead_in_two_tier == "county_council")
@@ -241,6 +260,7 @@ def load_duties(scenario: Scenario, base_dir: Path | None = None) -> DutyTable:
             nb = ov.new_burdens_gbp_per_year
         burdens.append(nb)
         sources.append(spec.source)
+        high_risk.append(spec.high_risk)
     return DutyTable(
         ids=tuple(ids),
         names=tuple(names),
@@ -255,4 +275,5 @@ def load_duties(scenario: Scenario, base_dir: Path | None = None) -> DutyTable:
         county_led=np.array(county, dtype=bool),
         new_burdens_gbp=np.array(burdens, dtype=float),
         sources=tuple(sources),
+        high_risk=np.array(high_risk, dtype=bool),
     )

@@ -17,6 +17,7 @@ import numpy as np
 
 from cspsim.inputs.england import load_england
 from cspsim.inputs.errors import ScenarioError
+from cspsim.inputs.icb_mergers import IcbMergerError, add_merged_levels
 from cspsim.inputs.real_areas import LEVELS, police_bodies, real_periods, real_rows
 from cspsim.inputs.registry import file_levers
 from cspsim.inputs.reorganise import ReorganiseError, reorganised
@@ -33,8 +34,10 @@ FOOTPRINTS = (
     "health_pct",
     "health_ccg",
     "health_icb",
+    "health_icb_2026",
     "probation_trust",
     "probation_crc",
+    "probation_nps",
     "probation_region",
     "probation_pdu",
 )
@@ -232,8 +235,8 @@ def synthetic_england(seed: int) -> Geography:
     three districts; ICBs follow forces; fire follows the county (unitaries join a county
     of their force, else the force); probation trusts follow forces, with the two smallest
     forces sharing a trust in the three regions with most forces (38 forces, 35 trusts);
-    CRCs group trusts (21 nationally); probation regions are the nine regions; probation
-    delivery units follow the upper-tier area.
+    CRCs group trusts (21 nationally); National Probation Service divisions and probation
+    regions are the nine regions; probation delivery units follow the upper-tier area.
     """
     with (CONFIGS_DIR / "england_2009.toml").open("rb") as fh:
         frame = tomllib.load(fh)
@@ -304,8 +307,10 @@ def synthetic_england(seed: int) -> Geography:
                 health_pct=f"{upper}_pct",
                 health_ccg=ccg,
                 health_icb=f"{row['force']}_icb",
+                health_icb_2026=f"{row['force']}_icb",  # no mergers in a synthetic England
                 probation_trust=trust[row["force"]],
                 probation_crc=crc[trust[row["force"]]],
+                probation_nps=f"{rname}_nps",
                 probation_region=f"{rname}_probation",
                 probation_pdu=f"{upper}_pdu",
             )
@@ -348,8 +353,10 @@ def user_areas(cfg: GeographyConfig) -> Geography:
                 "health_pct": a.health or upper,
                 "health_ccg": a.health or upper,
                 "health_icb": a.health or a.force,
+                "health_icb_2026": a.health or a.force,
                 "probation_trust": a.probation or a.force,
                 "probation_crc": a.probation or a.force,
+                "probation_nps": a.probation or a.region,
                 "probation_region": a.probation or a.region,
                 "probation_pdu": a.probation or upper,
                 "team_fte": np.nan if a.team_fte is None else a.team_fte,
@@ -392,9 +399,20 @@ def real_areas(cfg: GeographyConfig) -> Geography:
 
 
 def build_geography(cfg: GeographyConfig) -> Geography:
-    """The scenario's geography."""
-    if cfg.kind == "real_england":
-        return real_areas(cfg)
-    if cfg.kind == "areas":
-        return real_areas(cfg) if cfg.named else user_areas(cfg)
-    return synthetic_england(cfg.seed)
+    """The scenario's geography, with the footprint levels of its ICB mergers.
+
+    Raises:
+        ScenarioError: a merger names an ICB the areas do not have on its date.
+    """
+    if cfg.kind == "real_england" or (cfg.kind == "areas" and cfg.named):
+        geo = real_areas(cfg)
+    elif cfg.kind == "areas":
+        geo = user_areas(cfg)
+    else:
+        geo = synthetic_england(cfg.seed)
+    if cfg.merge_icbs:
+        try:
+            add_merged_levels(geo.footprint, geo.footprint_names, cfg.merge_icbs, not cfg.real)
+        except IcbMergerError as exc:
+            raise ScenarioError([f"geography.merge_icbs: {exc.args[0]}"]) from None
+    return geo

@@ -24,8 +24,8 @@ from cspsim.inputs.registry import (
 from cspsim.paths import DUTIES_FILE
 
 CUT_AGENCIES = (
-    "council", "county_council", "police", "probation", "health", "fire_rescue",
-    "youth_offending", "pcc_fund", "csp_grant",
+    "council", "county_council", "police", "probation", "probation_nps", "health",
+    "fire_rescue", "youth_offending", "pcc_fund", "csp_grant", "public_health_grant",
 )  # fmt: skip
 NEW_DUTY_ID = "what_if_duty"
 
@@ -128,7 +128,10 @@ def apply_levers(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
         if pct <= 0:
             continue
         year = round(float(_value(v, f"cut_start_year__{agency}")))
-        if agency in ("pcc_fund", "csp_grant"):
+        if agency == "public_health_grant":
+            gbp = funding.get("public_health_grant_gbp", {})
+            funding["public_health_grant_gbp"] = _scale_stream(gbp, year, 1 - pct / 100)
+        elif agency in ("pcc_fund", "csp_grant"):
             path = "pcc" if agency == "pcc_fund" else "csp"
             grants = [dict(g) for g in funding.get("grants", [])]
             for g in grants:

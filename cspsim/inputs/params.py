@@ -90,6 +90,15 @@ class Params:
     2009-10; later years move with the scenario's funding.cost_per_fte_index (NJC pay awards in the
     history, configs/series/public_sector_pay.csv)."""
 
+    public_health_grant_cs_share: float
+    """Share of the public health grant (funding.public_health_grant_gbp) that funds the upper-tier
+    councils' community-safety drug and alcohol work: capacity for drugs_alcohol_public_health from
+    April 2013, shared by population. Unit: share. Source: assumption: the money that paid for the
+    NHS body's part of the partnership drug and alcohol work moves with it in April 2013: its 0.4
+    share of drugs_alcohol's 1.8 fte per 100k, for 53.7m residents at GBP 40,400 an FTE, is GBP
+    15.6m, 0.59% of the 2013-14 grant (D), rounded; the councils' own former share stays on their
+    budgets. Grant: configs/series/public_health_grant.csv."""
+
     police_fte_per_100k: float
     """Police capacity available for partnership work, per 100,000 residents, 2009. Unit:
     fte_per_100k. Source: assumption: partnership and problem-solving staff, a small share of ~270
@@ -114,6 +123,23 @@ class Params:
     county_council_fte_per_100k: float
     """County council capacity for district CSPs (two-tier areas), per 100,000 residents, 2009.
     Unit: fte_per_100k. Source: assumption."""
+
+    nps_staff_share: float
+    """Share of probation's partnership capacity held by the National Probation Service while it is
+    a separate partner (June 2014 to June 2021); the CRC holds the rest. Unit: share. Source:
+    assumption: the NPS took the courts, high-risk cases and MAPPA (FACTS §1), so more of the staff
+    than of the caseload; no sourced split of partnership staff."""
+
+    nps_share_of_probation_work: float
+    """Share of probation's expected contribution to a duty that the National Probation Service
+    takes while it is a separate partner (duties not flagged high_risk). Unit: share. Source: FACTS
+    §1: the 21 CRCs took ~70% of the caseload (D: the NPS ~30%)."""
+
+    nps_share_of_high_risk_work: float
+    """Share of probation's expected contribution to a high-risk duty that the National Probation
+    Service takes while it is a separate partner. Unit: share. Source: assumption: the NPS managed
+    high-risk offenders and MAPPA (FACTS §1); applies to the duties flagged high_risk in
+    configs/duties.toml (domestic homicide reviews, Prevent)."""
 
     attendance_fte_per_csp: float
     """Fixed capacity a partner spends to stay at one CSP's table, per quarter, at full engagement.
@@ -152,6 +178,12 @@ class Params:
     engagement_base_county_council: float
     """Engagement a county council tends to with its district CSPs in 2009 conditions. Unit: share.
     Source: 2009 survey T19 (county council 56% very involved, districts only)."""
+
+    engagement_logit_offset_probation_nps: float
+    """Base engagement of the National Probation Service (2014-21) on the logit scale, relative to
+    probation's base (engagement_base_probation). Unit: logit. Source: assumption: NPS staff came
+    from the same probation trusts as the CRCs' (FACTS §1), so by default the same base engagement
+    as probation; the range asks whether a national civil-service body engaged more or less."""
 
     engagement_initial_sd: float
     """Spread of initial engagement across links at engagement 0.5 (the logit-scale standard

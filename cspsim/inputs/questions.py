@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES, SPLIT_FROM
 
 # Answer categories of the survey's ordered questions, in ascending order of the latent.
 INVOLVEMENT = ("not_at_all_involved", "not_very_involved", "fairly_involved", "very_involved")
@@ -90,7 +90,10 @@ def _questions() -> list[Question]:
         ("T19", "partner_involvement_strategic", "strategic"),
         ("T24", "partner_involvement_operational", "operational"),
     ):
-        for p in PARTNER_TYPES:
+        # The survey asked about one probation partner: in 2014-21 its "probation" answer
+        # reads the CRC's engagement (the local partner, ~70% of the caseload, FACTS §1);
+        # the National Probation Service is not asked (docs/ODD.md 7.6).
+        for p in (p for p in PARTNER_TYPES if p not in SPLIT_FROM):
             out.append(
                 Question(
                     table, question, p, "categories", f"eng_{kind}__{p}",

@@ -18,9 +18,10 @@ Rules (also in docs/GEOGRAPHY.md, "Running a real area"):
   holds every area's population fixed today.
 - Each level's agency is taken on a date when that level is in force: the start date if the
   level is in force then, else the level's representative date in :data:`LEVELS` (PCTs
-  2012-04-01, CCGs 2014-04-01, ICBs 2022-07-01, probation trusts 2013-04-01, CRCs
-  2015-04-01, probation regions 2022-04-01). The model switches between the health and
-  probation levels at the scenario's reorganisation dates, as it does for any geography.
+  2012-04-01, CCGs 2014-04-01, ICBs 2022-07-01 and, after the first ICB mergers,
+  2026-04-01 (configs/geography/icb_mergers.csv), probation trusts 2013-04-01, CRCs and NPS
+  divisions 2015-04-01, probation regions 2022-04-01). The model switches between the health
+  and probation levels at the scenario's reorganisation dates, as it does for any geography.
 - The model holds one agency per area per level. Where the data splits an area between
   agencies (CCGs and ICBs, by share of the area's LSOAs) the agency with the largest share
   serves the whole area.
@@ -54,9 +55,11 @@ LEVELS: dict[str, tuple[str, tuple[date, date | None], date]] = {
     "youth_offending": ("youth_offending_service", (date(2009, 4, 1), None), date(2009, 4, 1)),
     "health_pct": ("pct", (date(2009, 4, 1), date(2013, 3, 31)), date(2012, 4, 1)),
     "health_ccg": ("ccg", (date(2013, 4, 1), date(2022, 6, 30)), date(2014, 4, 1)),
-    "health_icb": ("icb", (date(2022, 7, 1), None), date(2022, 7, 1)),
+    "health_icb": ("icb", (date(2022, 7, 1), date(2026, 3, 31)), date(2022, 7, 1)),
+    "health_icb_2026": ("icb", (date(2026, 4, 1), None), date(2026, 4, 1)),
     "probation_trust": ("probation_trust", (date(2009, 4, 1), date(2014, 5, 31)), date(2013, 4, 1)),
     "probation_crc": ("crc", (date(2014, 6, 1), date(2021, 6, 25)), date(2015, 4, 1)),
+    "probation_nps": ("nps_division", (date(2014, 6, 1), date(2021, 6, 25)), date(2015, 4, 1)),
     "probation_region": ("probation_region", (date(2021, 6, 26), None), date(2022, 4, 1)),
     "probation_pdu": ("pdu", (date(2021, 6, 26), None), date(2022, 4, 1)),
 }
@@ -167,6 +170,8 @@ def agency_name(served: Served) -> str:
             return f"{name} ICB"  # the STP footprint stands for the ICB (docs/GEOGRAPHY.md)
         case "probation_region":
             return f"{name} probation region"
+        case "nps_division":
+            return f"National Probation Service {name}"
     return name
 
 

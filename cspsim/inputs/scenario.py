@@ -40,20 +40,24 @@ from cspsim.inputs.dated import (
     AreaCut,
     CouncilReorganisation,
     FundingModel,
+    IcbMerger,
     PccChange,
     ordered,
 )
 from cspsim.inputs.duties import load_duties
 from cspsim.inputs.errors import ScenarioError
 from cspsim.inputs.files import FileProblem, read_toml
+from cspsim.inputs.icb_mergers import merger_problems
 from cspsim.inputs.levers import apply_levers, is_lever, split_values, unknown_name_message
 from cspsim.inputs.real_areas import councils, unknown_name
 from cspsim.inputs.registry import registry
 
 AuthorityType = Literal["district_borough", "unitary", "metropolitan", "london_borough"]
+# The funded agencies of cspsim.vocab.FUNDED_AGENCIES (a Literal spells them out for pydantic).
 Agency = Literal[
-    "council", "police", "probation", "health", "fire_rescue", "youth_offending", "county_council"
-]
+    "council", "police", "probation", "health", "fire_rescue", "youth_offending",
+    "county_council", "probation_nps",
+]  # fmt: skip
 NonNeg = Annotated[float, Field(ge=0)]
 
 # Sanity bounds: far beyond any real value, they catch typos and infinities before a run.
@@ -207,6 +211,9 @@ class GeographyConfig(_Strict):
     reorganise: list[CouncilReorganisation] = Field(
         default=[], description="future reorganisations into unitaries (real places only)"
     )
+    merge_icbs: list[IcbMerger] = Field(
+        default=[], description="integrated care boards that merge on a date (ICB mergers)"
+    )
     _start: dt.date | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
@@ -240,6 +247,18 @@ class GeographyConfig(_Strict):
             raise ValueError(
                 'reorganise needs real places: kind = "real_england" or areas = ["Kent"]'
             )
+        return self
+
+    @model_validator(mode="after")
+    def _icb_names(self) -> GeographyConfig:
+        """Every ICB a merger names exists in real England on its date (real places; other
+        geographies are checked when built), and no ICB merges twice on one date."""
+        problems = [
+            _error(msg, ("merge_icbs", *loc), value)
+            for loc, msg, value in merger_problems(self.merge_icbs, self.real)
+        ]
+        if problems:
+            raise ValidationError.from_exception_data("GeographyConfig", problems)
         return self
 
     @field_validator("areas")
@@ -336,6 +355,12 @@ class FundingConfig(_Strict):
         "more grants; relative to the scenario's folder, else configs/",
     )
     area_cuts: list[AreaCut] = []
+    public_health_grant_gbp: dict[Year, Money] = Field(
+        default={},
+        description="the public health grant to upper-tier councils by financial year, GBP "
+        "cash (England; the last value carries forward): the registry's "
+        "public_health_grant_cs_share of it funds drugs_alcohol_public_health",
+    )
 
     @field_validator("allocation_changes")
     @classmethod
@@ -393,12 +418,33 @@ class PCCConfig(_Strict):
         return ordered(v, "PCC changes")
 
 
-class Reorganisation(_Strict):
-    """A partner's footprint changes on ``date`` (e.g. PCTs to CCGs)."""
+# The footprints each reorganised partner type can move to. ``none``: the partner type has
+# no links from that date (the National Probation Service after reunification, June 2021).
+REORGANISATION_FOOTPRINTS = {
+    "health": ("pct", "ccg", "icb", "icb_2026"),
+    "probation": ("trust", "crc", "region", "pdu"),
+    "probation_nps": ("nps_division", "none"),
+}
 
-    agency: Literal["health", "probation"]
+
+class Reorganisation(_Strict):
+    """A partner's footprint changes on ``date`` (e.g. PCTs to CCGs; the National Probation
+    Service gains its divisions in June 2014 and loses them, ``none``, in June 2021)."""
+
+    agency: Literal["health", "probation", "probation_nps"]
     date: dt.date
-    footprint: Literal["pct", "ccg", "icb", "trust", "crc", "region", "pdu"]
+    footprint: Literal[
+        "pct", "ccg", "icb", "icb_2026", "trust", "crc", "region", "pdu", "nps_division", "none"
+    ]
+
+    @model_validator(mode="after")
+    def _footprint_of_agency(self) -> Reorganisation:
+        allowed = REORGANISATION_FOOTPRINTS[self.agency]
+        if self.footprint not in allowed:
+            raise ValueError(
+                f"footprint {self.footprint!r} is not one of {self.agency}'s: {', '.join(allowed)}"
+            )
+        return self
 
 
 class LeversConfig(_Strict):
@@ -475,15 +521,17 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _dated_in_run(self) -> Scenario:
-        """A future reorganisation falls inside the run (after its start)."""
+        """A future reorganisation or ICB merger falls inside the run (after its start)."""
+        dated = [("reorganise", i, r.date) for i, r in enumerate(self.geography.reorganise)]
+        dated += [("merge_icbs", i, m.date) for i, m in enumerate(self.geography.merge_icbs)]
         problems = [
             _error(
-                f"{r.date} must be after the scenario's start, {self.time.start}",
-                ("geography", "reorganise", i, "date"),
-                r.date,
+                f"{day} must be after the scenario's start, {self.time.start}",
+                ("geography", what, i, "date"),
+                day,
             )
-            for i, r in enumerate(self.geography.reorganise)
-            if r.date <= self.time.start
+            for what, i, day in dated
+            if day <= self.time.start
         ]
         if problems:
             raise ValidationError.from_exception_data("Scenario", problems)

@@ -13,6 +13,9 @@ they are the ones these functions derive from the files.
   the GDP deflator that turns it into cash, and core spending power in cash after 2016-17.
 * ``pcc_funds.csv``: money that reached CSPs through PCCs or time-limited national funds,
   with start and end years (see :func:`read_funds`).
+* ``public_health_grant.csv``: the public health grant to upper-tier councils from 2013-14,
+  as a like-for-like real per-head index, and the time-limited drug treatment money
+  (:func:`public_health_grant_gbp`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cspsim.inputs.england import load_england
 from cspsim.paths import CONFIGS_DIR
 
 SERIES_DIR = CONFIGS_DIR / "series"
@@ -116,6 +120,49 @@ def council_cash_index(path: Path | None = None) -> dict[int, float]:
         elif pivot_fy is not None and not np.isnan(csp):
             points[fy] = round(pivot_level * csp / pivot_csp, 1)
     return points
+
+
+PUBLIC_HEALTH_BASE_FY = 2014  # the index base: 2014-15, the grant's second year
+
+
+def england_residents(fy: int) -> float:
+    """Residents of England in financial year ``fy`` (configs/geography/population.csv)."""
+    return float(sum(a.population_persons for a in load_england().areas(dt.date(fy, 4, 1))))
+
+
+def public_health_grant_gbp(
+    path: Path | None = None, pay_path: Path | None = None
+) -> dict[int, float]:
+    """The public health grant in cash by financial year (GBP, England), like for like.
+
+    Each year: the 2014-15 grant (GBP 2.79bn) times the real per-head index (2014-15 = 100,
+    linear between the years the file gives, flat after the last) times England's residents
+    relative to 2014-15, in the cash of the year by the cost of an FTE
+    (:func:`cost_per_fte_index`: real terms measured against the cost of staff, the price
+    that matters for capacity, rather than the GDP deflator, U), plus the year's time-limited
+    drug treatment money in cash. From the first year of the file to its last; rounded to
+    GBP 0.1m.
+    """
+    frame = _read(
+        path or SERIES_DIR / "public_health_grant.csv",
+        {"fy", "grant_gbp_bn", "real_per_head_index", "drug_money_gbp_m"},
+    )
+    fys = frame["fy"].astype(int).to_numpy()
+    base_row = frame[fys == PUBLIC_HEALTH_BASE_FY]
+    base_gbp = float(base_row["grant_gbp_bn"].iloc[0]) * 1e9
+    has = frame["real_per_head_index"].notna().to_numpy()
+    index = frame["real_per_head_index"].to_numpy(dtype=float)
+    drug_gbp = frame["drug_money_gbp_m"].fillna(0.0).to_numpy(dtype=float) * 1e6
+    drugs = dict(zip(fys.tolist(), drug_gbp.tolist(), strict=True))
+    cost = cost_per_fte_index(pay_path)
+    residents = england_residents(PUBLIC_HEALTH_BASE_FY)
+    out: dict[int, float] = {}
+    for fy in range(int(fys.min()), int(fys.max()) + 1):
+        real = float(np.interp(fy, fys[has], index[has])) / 100.0
+        people = england_residents(fy) / residents
+        prices = cost[fy] / cost[PUBLIC_HEALTH_BASE_FY]
+        out[fy] = round(base_gbp * real * people * prices + drugs.get(fy, 0.0), -5)
+    return out
 
 
 def read_funds(path: Path) -> list[dict[str, object]]:

@@ -52,14 +52,14 @@ class PartnerWeights:
     (area, partner type, duty) array become one small matrix product each.
 
     Attributes:
-        stack: ``by_kind`` stacked as rows ``kind * 6 + partner type``, (n_kinds * 6, n_duties).
+        stack: ``by_kind`` stacked as rows ``kind * 7 + partner type``, (n_kinds * 7, n_duties).
         stack_t: ``stack.T``, contiguous.
-        pick: Row ``area * n_kinds + kind[area]`` of each area in an (n_areas * n_kinds, 6)
+        pick: Row ``area * n_kinds + kind[area]`` of each area in an (n_areas * n_kinds, 7)
             array.
-        buffer: (n_areas * n_kinds, 6) work array, zero outside the ``pick`` rows.
-        cell: Flat index of each (partner type, area), (6, n_areas): ``pick[area] * 6 +
-            partner type``, its place in ``buffer`` and in an (n_areas, n_kinds * 6) array
-            (row ``area``, column ``kind[area] * 6 + partner type``) alike.
+        buffer: (n_areas * n_kinds, 7) work array, zero outside the ``pick`` rows.
+        cell: Flat index of each (partner type, area), (7, n_areas): ``pick[area] * 7 +
+            partner type``, its place in ``buffer`` and in an (n_areas, n_kinds * 7) array
+            (row ``area``, column ``kind[area] * 7 + partner type``) alike.
     """
 
     stack: np.ndarray
@@ -88,7 +88,7 @@ class PartnerWeights:
         )
 
     def by_duty(self, share: np.ndarray) -> np.ndarray:
-        """``sum_p share[p, a] * W[a, 1 + p, d]`` for ``share`` of shape (6, n_areas)."""
+        """``sum_p share[p, a] * W[a, 1 + p, d]`` for ``share`` of shape (7, n_areas)."""
         by_duty: np.ndarray  # (n_areas, n_duties)
         if len(self.pick) == len(self.buffer):  # one kind of area
             by_duty = share.T @ self.stack
@@ -98,7 +98,7 @@ class PartnerWeights:
         return by_duty
 
     def by_partner(self, x: np.ndarray) -> np.ndarray:
-        """``sum_d x[a, d] * W[a, 1 + p, d]``, shape (6, n_areas), for ``x`` (n_areas, n_duties)."""
+        """``sum_d x[a, d] * W[a, 1 + p, d]``, shape (7, n_areas), for ``x`` (n_areas, n_duties)."""
         out: np.ndarray = x @ self.stack_t
         if len(self.pick) == len(self.buffer):
             return out.T

@@ -28,36 +28,63 @@ from cspsim.inputs.geography import (
 )
 from cspsim.inputs.scenario import GeographyConfig, Scenario
 from cspsim.model.agents import AgentStructure
+from cspsim.model.epochs import build_epochs
 from cspsim.model.linkops import PartnerWeights
 from cspsim.model.overrides import council_index, pcc_models
 from cspsim.model.record import record_agents, record_arrays
 from cspsim.model.schedule import build_schedule
 from cspsim.model.segments import build_epoch_tables, build_segments
-from cspsim.model.state import Record, initial_state, params_of
+from cspsim.model.splits import splits_of
+from cspsim.model.state import Record, engagement_base_logit, initial_state, params_of
 from cspsim.model.submodels import adaptation, budgets, commitments, delivery
 from cspsim.model.submodels.demand import demand_per_area
 from cspsim.model.submodels.priority import team_priority
 from cspsim.model.views import build_agent_views
-from cspsim.model.world import INITIAL_LEVEL, Epoch, build_epoch, build_epochs, dilution
-from cspsim.vocab import PARTNER_TYPES
+from cspsim.model.world import INITIAL_LEVEL, Epoch, build_epoch, dilution
+from cspsim.vocab import PARTNER_TYPES, SPLIT_FROM
 
 _NP = len(PARTNER_TYPES)
 _POLICE = PARTNER_TYPES.index("police")
+# Split-off partner types (the NPS) are the last rows and draw their noise from a stream of
+# their own, so the other types' draws are those of a model without them.
+_N_OWN_STREAM = len(PARTNER_TYPES) - len(SPLIT_FROM)
+_SPLIT_ROWS = [(PARTNER_TYPES.index(c), PARTNER_TYPES.index(p)) for c, p in SPLIT_FROM.items()]
 ENGINES = ("arrays", "agents")
 
 
 @cache
 def england_dilution_ref() -> np.ndarray:
     """Mean log(CSPs served) per partner type over England's councils in April 2009 (real
-    England, one CSP per council, PCTs and probation trusts): the yardstick of dilution."""
+    England, one CSP per council, PCTs and probation trusts): the yardstick of dilution.
+
+    A split-off partner type (the NPS, absent in 2009) is judged by its parent's yardstick.
+    """
     sc = Scenario(name="england_2009_reference", geography=GeographyConfig(kind="real_england"))
     geo = build_geography(sc.geography)
     ref = build_epoch(sc, geo, load_duties(sc), 0, False, dict(INITIAL_LEVEL))
     has = ref.link_of >= 0
     ref_dil = dilution(ref)
-    return np.where(
+    out: np.ndarray = np.where(
         has.any(axis=1), (ref_dil * has).sum(axis=1) / np.maximum(has.sum(axis=1), 1), 0.0
     )
+    for child, parent in _SPLIT_ROWS:
+        out[child] = out[parent]
+    return out
+
+
+def gained_links(prev: Epoch, ep: Epoch) -> list[tuple[int, int, np.ndarray]]:
+    """Where a split-off partner type gains links at the start of ``ep``: its engagement
+    there starts at its parent's (the NPS's staff came from the probation trusts).
+
+    Returns:
+        (child row, parent row, areas that gained a link) for each such type.
+    """
+    out = []
+    for child, parent in _SPLIT_ROWS:
+        areas = (ep.link_of[child] >= 0) & (prev.link_of[child] < 0)
+        if areas.any():
+            out.append((child, parent, areas))
+    return out
 
 
 class CSPModel(mesa.Model):
@@ -97,14 +124,16 @@ class CSPModel(mesa.Model):
         self.P = P = params_of(scenario)
         self.duties = duties if duties is not None else load_duties(scenario, base_dir)
         self.geo = geo = geography if geography is not None else build_geography(scenario.geography)
-        self.sched = build_schedule(scenario, self.duties, P.cost_per_fte_gbp)
+        self.sched = build_schedule(
+            scenario, self.duties, P.cost_per_fte_gbp, P.public_health_grant_cs_share
+        )
         # Each council's budget multiplier by step (the funding path and single-council cuts).
         self.council_index = council_index(scenario, geo, self.sched, P)
         # The PCC funding model of each force area by step (``pcc.changes`` may name forces).
         self.pcc_model = pcc_models(scenario, geo, self.sched)
         quarters = self.sched.quarters
         self.epochs, self.epoch_of_step, self._shocked = build_epochs(
-            scenario, geo, self.duties, quarters
+            scenario, geo, self.duties, quarters, splits_of(P, self.duties.high_risk)
         )
         # Reference dilution: national mean under the 2009 separate structure, so that a
         # scenario that merges CSPs is judged against the same yardstick as its baseline.
@@ -120,12 +149,13 @@ class CSPModel(mesa.Model):
         self.demand_full = demand_per_area(
             geo.population, self.duties.workload_fte_per_100k, P.demand_scale
         )
-        self.base_logit = adaptation.logit(
-            np.array([getattr(P, f"engagement_base_{p}") for p in PARTNER_TYPES])
+        self.base_logit = engagement_base_logit(P)
+        # A split-off type's staff are a share of its parent's (``Epoch.staff_share``).
+        self.fte_per_100k = np.array(
+            [getattr(P, f"{SPLIT_FROM.get(p, p)}_fte_per_100k") for p in PARTNER_TYPES]
         )
-        self.fte_per_100k = np.array([getattr(P, f"{p}_fte_per_100k") for p in PARTNER_TYPES])
-        init_rng, self._noise_rng, self._post_rng, priority_rng = (
-            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+        init_rng, self._noise_rng, self._post_rng, priority_rng, self._split_noise_rng = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
         )
         # Each council's own funding of its team by step: the funding path and its own cuts,
         # times its drifting priority for community safety (ODD 7.1; both engines read it).
@@ -166,6 +196,10 @@ class CSPModel(mesa.Model):
         self.delivery_run = delivery.build_run_tables(self)
         self.adaptation_run = adaptation.build_run_tables(self, self.budget_tables.inputs.pressure)
         self._shocked_rows = [[PARTNER_TYPES.index(p) for p in sorted(c)] for c in self._shocked]
+        self._inherited = [
+            gained_links(prev, ep)
+            for prev, ep in zip(self.epochs[:-1], self.epochs[1:], strict=True)
+        ]
         stops = [e.start_step for e in self.epochs[1:]] + [sc.n_steps]
         weights: dict[int, PartnerWeights] = {}
         tables = [
@@ -215,7 +249,7 @@ class CSPModel(mesa.Model):
 
         The quarter's random numbers are drawn first, as whole arrays, the same for both
         engines: post losses (uniform, (post, lose / regain, area)) and engagement noise
-        (normal, (partner type, area)).
+        (normal, (partner type, area); the split-off types' rows from their own stream).
         """
         if self.t + 1 >= self.sched.n_steps:
             self.running = False
@@ -223,7 +257,9 @@ class CSPModel(mesa.Model):
         self.t = t = self.t + 1
         n = self.geo.n
         post_draws = self._post_rng.random((4, n)).reshape(2, 2, -1)
-        noise = self._noise_rng.standard_normal((_NP, n))
+        noise = np.empty((_NP, n))
+        self._noise_rng.standard_normal(out=noise[:_N_OWN_STREAM])
+        self._split_noise_rng.standard_normal(out=noise[_N_OWN_STREAM:])
         noise *= self.P.engagement_noise_sd
         if self.engine == "agents":
             self._step_agents(t, post_draws, noise)
@@ -266,8 +302,14 @@ class CSPModel(mesa.Model):
         """One quarter on arrays (the fast engine)."""
         seg = self._segments[self._segment_of_step[t]]
         if t > 0 and t == seg.tables.start:  # a reorganisation shakes engagement
-            for p in self._shocked_rows[self.epoch_of_step[t]]:
+            e = self.epoch_of_step[t]
+            for child, parent, areas in self._inherited[e - 1]:  # (before the shock)
+                self.state.engagement[child, areas] = self.state.engagement[parent, areas]
+            for p in self._shocked_rows[e]:
                 self.state.engagement[p] *= 1 - self.P.reorganisation_shock
+            merged = self.epochs[self.epoch_of_step[t]].merged
+            if merged is not None:  # merged agencies (ICBs): only where they merged
+                self.state.engagement[merged] *= 1 - self.P.reorganisation_shock
             moved = self.epochs[self.epoch_of_step[t]].transition
             if moved is not None:  # new unitaries: every partner's engagement there
                 self.state.engagement[:, moved] *= 1 - self.P.council_reorganisation_shock

@@ -19,7 +19,7 @@ from cspsim.model.timeline import (
     quarter_starts,
     yearly_amounts,
 )
-from cspsim.vocab import CONTRIBUTORS, FUNDED_AGENCIES, PARTNER_TYPES
+from cspsim.vocab import CONTRIBUTORS, FUNDED_AGENCIES, PARTNER_TYPES, SPLIT_FROM
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,10 @@ class Schedule:
         quarters: First day of each simulated quarter.
         fy: Financial year of each step.
         year_start: True in the first quarter of a financial year (April).
-        budget_index: Budget multiplier relative to the start, shape (n_steps, 7), columns in
+        budget_index: Budget multiplier relative to the start, shape (n_steps, 8), columns in
             ``FUNDED_AGENCIES`` order (council first). The county council's column is its
-            money index over the cost index (the staff it pays for).
+            money index over the cost index (the staff it pays for); the National Probation
+            Service's follows probation's index unless the scenario gives its own.
         grant_direct_gbp: Grants paid straight to CSPs, per year, shape (n_steps,).
         grant_direct_ring_fenced: Ring-fenced part of ``grant_direct_gbp``.
         grant_pcc_gbp: Grants paid to PCCs (or to CSPs before PCCs exist), per year.
@@ -44,8 +45,11 @@ class Schedule:
         duty_level: Workload multiplier of each duty, shape (n_steps, n_duties): 0 where
             not in force, else its ``workload_index`` for the step's financial year (1 where
             the catalogue gives none).
-        bound: Contributor bound to duty, shape (n_steps, 7, n_duties) (CONTRIBUTORS order).
-        new_burdens_gbp: New-burdens money per duty per year, shape (n_steps, n_duties).
+        bound: Contributor bound to duty, shape (n_steps, 8, n_duties) (CONTRIBUTORS order).
+        new_burdens_gbp: Money dedicated to a duty while it is in force, per year (GBP,
+            England), shape (n_steps, n_duties): new-burdens payments, and for
+            ``drugs_alcohol_public_health`` the public health grant's community safety share
+            (``public_health_grant_cs_share`` of ``funding.public_health_grant_gbp``).
         levers_active: True once the coordinator/analyst levers apply.
         pcc_model: The PCC fund's funding model in force at each step in every force area
             (``pcc.funding_model``, then the ``pcc.changes`` for all forces), shape (n_steps,);
@@ -85,13 +89,24 @@ class Schedule:
         return len(self.quarters)
 
 
-def build_schedule(scenario: Scenario, duties: DutyTable, cost_per_fte_gbp: float) -> Schedule:
+PUBLIC_HEALTH_DUTY = "drugs_alcohol_public_health"  # the duty the public health grant funds
+
+
+def build_schedule(
+    scenario: Scenario,
+    duties: DutyTable,
+    cost_per_fte_gbp: float,
+    public_health_cs_share: float = 0.0,
+) -> Schedule:
     """Turn the scenario's dated inputs into arrays by step.
 
     Args:
         scenario: The scenario.
         duties: Its duty table.
         cost_per_fte_gbp: Annual cost of one FTE in 2009 (the registry's value).
+        public_health_cs_share: Share of the public health grant that funds the upper-tier
+            councils' community safety drug and alcohol work (the registry's
+            ``public_health_grant_cs_share``).
     """
     quarters = quarter_starts(scenario.time.start, scenario.time.end)
     seen: dict[dt.date, np.ndarray] = {}
@@ -107,7 +122,12 @@ def build_schedule(scenario: Scenario, duties: DutyTable, cost_per_fte_gbp: floa
     year_start = np.r_[False, fy[1:] != fy[:-1]]
     index = np.ones((len(quarters), len(FUNDED_AGENCIES)))
     for k, agency in enumerate(FUNDED_AGENCIES):
-        points = scenario.funding.index.get(cast(Agency, agency), {})  # agency: an Agency name
+        # A split-off partner (the NPS) follows the budget of the service it split from
+        # unless the scenario gives its own (agency: an Agency name).
+        points = scenario.funding.index.get(
+            cast(Agency, agency),
+            scenario.funding.index.get(cast(Agency, SPLIT_FROM.get(agency, agency)), {}),
+        )
         index[:, k] = index_series(points, fy)
     for cut in scenario.funding.cuts:
         k = FUNDED_AGENCIES.index(cut.agency)
@@ -158,6 +178,10 @@ def build_schedule(scenario: Scenario, duties: DutyTable, cost_per_fte_gbp: floa
             if since is not None:
                 bound[:, x, d] = active(max(since, duties.start[d]))
     new_burdens = duty_active * duties.new_burdens_gbp[None, :]
+    if PUBLIC_HEALTH_DUTY in duties.ids:  # the grant pays for that work while it is in force
+        d = duties.ids.index(PUBLIC_HEALTH_DUTY)
+        grant = yearly_amounts(scenario.funding.public_health_grant_gbp, fy)
+        new_burdens[:, d] += duty_active[:, d] * public_health_cs_share * grant
     lever_from = scenario.levers.from_date or scenario.time.start
     pcc_model = np.full(len(quarters), scenario.pcc.funding_model, dtype=object)
     for change in scenario.pcc.changes:

@@ -36,7 +36,7 @@ class EpochTables:
         epoch: The epoch.
         start, stop: Its steps, ``range(start, stop)``.
         nan_where_none: 0 where the area has a partner of that type, NaN elsewhere (for the
-            record), (6, n_areas).
+            record), (7, n_areas).
         W_partners: The epoch's partner contribution weights, factorised (``ep.W``).
         commitments, delivery, adaptation: Each submodel's tables for the epoch.
     """
@@ -102,13 +102,14 @@ class Segment:
 
 def segment_starts(sched: Schedule, epoch_of_step: np.ndarray) -> list[int]:
     """First step of each segment: where the epoch, duties in force (or their workload),
-    bindings or the cost of an FTE change."""
-    d, b = sched.duty_level, sched.bound
+    bindings, the cost of an FTE or the money dedicated to duties change."""
+    d, b, nb = sched.duty_level, sched.bound, sched.new_burdens_gbp
     change = (
         (np.diff(epoch_of_step) != 0)
         | (d[1:] != d[:-1]).any(axis=1)
         | (b[1:] != b[:-1]).any(axis=(1, 2))
         | (sched.cost_per_fte_gbp[1:] != sched.cost_per_fte_gbp[:-1])
+        | (nb[1:] != nb[:-1]).any(axis=1)
     )
     return [0, *(np.flatnonzero(change) + 1).tolist()]
 

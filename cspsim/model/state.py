@@ -10,12 +10,25 @@ from cspsim.inputs.geography import Geography
 from cspsim.inputs.params import Params
 from cspsim.inputs.scenario import Scenario
 from cspsim.model.submodels.adaptation import logit, sigmoid
-from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, PARTNER_TYPES
+from cspsim.vocab import AUTHORITY_TYPES, CHAIRS, PARTNER_TYPES, SPLIT_FROM
 
 
 def params_of(scenario: Scenario) -> Params:
     """Every registry parameter as a plain Python float (numpy scalars slow the model)."""
     return Params.from_scenario(scenario)
+
+
+def engagement_base_logit(P: Params) -> np.ndarray:
+    """Base engagement of each partner type on the logit scale, (7,): the registry's
+    ``engagement_base_<type>``; a split-off type's is its parent's plus its offset
+    (``engagement_logit_offset_<type>``)."""
+    own = [p for p in PARTNER_TYPES if p not in SPLIT_FROM]
+    base = dict(
+        zip(own, logit(np.array([getattr(P, f"engagement_base_{p}") for p in own])), strict=True)
+    )
+    for child, parent in SPLIT_FROM.items():
+        base[child] = base[parent] + getattr(P, f"engagement_logit_offset_{child}")
+    return np.array([base[p] for p in PARTNER_TYPES])
 
 
 @dataclass
@@ -31,7 +44,7 @@ class AreaState:
             when it is built).
         ownership: Council's commitment to its CSP (1 = full; falls after a merger).
         engagement: Strategic engagement of each partner type with each area's CSP,
-            shape (6, n_areas), in [0, 1]; 0 where the area has no such partner.
+            shape (7, n_areas), in [0, 1]; 0 where the area has no such partner.
     """
 
     team_fte: np.ndarray
@@ -92,7 +105,7 @@ def initial_state(
     cost = P.cost_per_fte_gbp if cost_per_fte_gbp is None else cost_per_fte_gbp
     base_gbp = np.maximum(fte * cost - initial_grant_gbp, 0.0)
 
-    base = np.array([getattr(P, f"engagement_base_{p}") for p in PARTNER_TYPES])
+    base_logit = engagement_base_logit(P)
     # One spread on the logit scale for every partner type: the share-scale spread at
     # engagement 0.5 (slope 1/4). Carrying it to the logit scale at each base instead
     # (sd / (base (1 - base))) exploded near 0 or 1 and split a 0.95 base into two modes.
@@ -102,7 +115,7 @@ def initial_state(
         chair == CHAIRS.index("police")
     )
     noise = rng.standard_normal((len(PARTNER_TYPES), n)) * sd_logit[:, None]
-    engagement = sigmoid(logit(base)[:, None] + bonus - P.w_dilution * dilution + noise)
+    engagement = sigmoid(base_logit[:, None] + bonus - P.w_dilution * dilution + noise)
     return AreaState(
         team_fte=fte,
         base_gbp=base_gbp,

@@ -200,6 +200,7 @@ _LEVELS = {
     "fire_rescue": ["fire_rescue"],
     "youth_offending": ["youth_offending"],
     "county_council": ["county_council"],
+    "probation_nps": ["probation_nps"],
 }
 
 

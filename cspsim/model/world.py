@@ -8,8 +8,7 @@ council areas, so it carries over epochs unchanged; links and delivery units are
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -19,18 +18,28 @@ import numpy.typing as npt
 from cspsim.inputs.duties import DutyTable
 from cspsim.inputs.geography import Geography, Period
 from cspsim.inputs.scenario import Scenario, ScenarioError
-from cspsim.model.timeline import active_from
+from cspsim.model.splits import Split, split_weights, staff_shares
 from cspsim.vocab import CONTRIBUTORS, PARTNER_TYPES
 
-INITIAL_LEVEL = {"health": "health_pct", "probation": "probation_trust"}
+# Footprint level of each reorganised partner type at the start; ``none``: no agency (the
+# National Probation Service exists only between its two reorganisations, 2014-21).
+NO_FOOTPRINT = "none"
+INITIAL_LEVEL = {
+    "health": "health_pct",
+    "probation": "probation_trust",
+    "probation_nps": NO_FOOTPRINT,
+}
 LEVEL_NAME = {
     "pct": "health_pct",
     "ccg": "health_ccg",
     "icb": "health_icb",
+    "icb_2026": "health_icb_2026",
     "trust": "probation_trust",
     "crc": "probation_crc",
     "region": "probation_region",
     "pdu": "probation_pdu",
+    "nps_division": "probation_nps",
+    "none": NO_FOOTPRINT,
 }
 
 
@@ -50,14 +59,15 @@ class Epoch:
             created by a reorganisation, count once).
         two_tier: Whether each area's council is a two-tier district (the county council is
             a partner and takes the council's share of county-led duties), (n_areas,).
-        W: Expected contribution shares per area, (n_areas, 7 contributors, n_duties)
-            (:func:`contribution_weights` of ``two_tier``).
+        W: Expected contribution shares per area, (n_areas, 8 contributors, n_duties)
+            (:func:`contribution_weights` of ``two_tier``, split where a split-off partner
+            type has links: :func:`cspsim.model.splits.split_weights`).
         area_type: Authority type code of each area's council in the epoch, (n_areas,).
         unit_of: Delivery unit of each (area, duty), shape (n_areas, n_duties).
         unit_n_areas: Number of areas in each delivery unit.
         unit_duty: Duty index of each delivery unit.
         mgmt_share: Extra management tiers borne per area (sum of (n-1)/n over its units).
-        link_of: Link index of each (partner type, area), -1 where none; shape (6, n_areas).
+        link_of: Link index of each (partner type, area), -1 where none; shape (7, n_areas).
         link_agency: Global agency index of each link.
         link_ptype: Partner type index of each link.
         agency_ptype: Partner type index of each agency.
@@ -70,6 +80,12 @@ class Epoch:
         transition: Areas whose council a scenario's future reorganisation replaces at this
             epoch's start (every partner's engagement there takes the transition shock,
             ``council_reorganisation_shock``), (n_areas,) bool; None when none.
+        staff_share: Share of its partner type's partnership staff (``<type>_fte_per_100k``)
+            each type holds, (7,): 1, but split between probation and the National Probation
+            Service while the NPS has links.
+        merged: Areas whose agency of a partner type a merger changes at this epoch's start
+            (an ICB merger: that partner's engagement there takes the reorganisation shock,
+            ``reorganisation_shock``), (n partner types, n_areas) bool; None when none.
     """
 
     start_step: int
@@ -98,6 +114,8 @@ class Epoch:
     levels: dict[str, str] = field(default_factory=dict)
     period: int = 0
     transition: np.ndarray | None = None
+    staff_share: np.ndarray = field(default_factory=lambda: np.ones(len(PARTNER_TYPES)))
+    merged: np.ndarray | None = None
 
     @property
     def n_links(self) -> int:
@@ -209,7 +227,7 @@ class EpochCache:
 
 
 def contribution_weights(two_tier: np.ndarray, duties: DutyTable) -> np.ndarray:
-    """Expected contribution shares per area, shape (n_areas, 7 contributors, n_duties).
+    """Expected contribution shares per area, shape (n_areas, 8 contributors, n_duties).
 
     In two-tier (district) areas the county council takes the council's share of county-led
     duties; elsewhere any county share falls to the unitary council.
@@ -300,10 +318,12 @@ def _partner_links(geo: Geography, level: str, cs: _CspStructure) -> _PartnerLin
     two-tier districts (a reorganisation into unitaries ends it).
     """
     n, n_csp, group = geo.n, cs.n_csp, cs.group
-    ag = geo.footprint[level]
+    if level == NO_FOOTPRINT:  # the partner type has no agency in this epoch
+        ag, names = np.full(n, -1, dtype=np.int64), []
+    else:
+        ag, names = geo.footprint[level], geo.footprint_names[level]
     if level == "county_council" and geo.periods:
         ag = np.where(cs.period.two_tier, ag, -1)
-    names = geo.footprint_names[level]
     has = ag >= 0
     pair = np.where(has, ag * (n_csp + 1) + cs.csp_of_area, -1)
     valid_pairs = np.unique(pair[has])
@@ -335,12 +355,15 @@ def build_epoch(
     levels: dict[str, str],
     cache: EpochCache | None = None,
     period: int = 0,
+    splits: Mapping[str, Split] | None = None,
 ) -> Epoch:
     """Build the links and delivery units of one epoch.
 
     ``cache`` (initially empty) lets the epochs of one run share the parts that do not
     change between them (the CSP structure, and the links of unchanged partner types);
-    ``period`` is the index of the councils and CSPs in force (``geo.timeline()``).
+    ``period`` is the index of the councils and CSPs in force (``geo.timeline()``);
+    ``splits`` how split-off partner types share their parents' work and staff where they
+    have links (none: they take no work).
     """
     cache = EpochCache() if cache is None else cache
     if (structured, period) not in cache.csp:
@@ -349,8 +372,6 @@ def build_epoch(
         )
     cs = cache.csp[structured, period]
     two_tier = cs.period.two_tier
-    if two_tier.tobytes() not in cache.weights:  # epochs with the same councils share them
-        cache.weights[two_tier.tobytes()] = contribution_weights(two_tier, duties)
     link_of = np.full((len(PARTNER_TYPES), geo.n), -1, dtype=np.int64)
     parts: list[tuple[int, _PartnerLinks, int]] = []
     n_links = n_agencies = 0
@@ -363,6 +384,12 @@ def build_epoch(
         parts.append((p, lk, n_agencies))
         n_links += len(lk.pair_agency)
         n_agencies += len(lk.names)
+    splits = {} if splits is None else splits
+    has = link_of >= 0
+    split_has = np.stack([has[PARTNER_TYPES.index(c)] for c in splits]) if splits else has[:0]
+    w_key = two_tier.tobytes() + split_has.tobytes()
+    if w_key not in cache.weights:  # epochs with the same councils and splits share them
+        cache.weights[w_key] = split_weights(contribution_weights(two_tier, duties), splits, has)
 
     def cat(
         values: Callable[[int, _PartnerLinks, int], npt.ArrayLike], dtype: npt.DTypeLike
@@ -380,7 +407,7 @@ def build_epoch(
         n_councils_of_area=cs.n_councils_of_area,
         two_tier=two_tier,
         area_type=cs.period.area_type,
-        W=cache.weights[two_tier.tobytes()],
+        W=cache.weights[w_key],
         unit_of=cs.unit_of,
         unit_n_areas=cs.unit_n_areas,
         unit_duty=cs.unit_duty,
@@ -395,6 +422,7 @@ def build_epoch(
         hubs_served=cat(lambda p, lk, off: lk.hubs_served, float),
         levels=dict(levels),
         period=period,
+        staff_share=staff_shares(splits, has),
     )
 
 
@@ -408,98 +436,3 @@ def dilution(ep: Epoch) -> np.ndarray:
     valid = ep.link_of >= 0
     out[valid] = np.log(np.maximum(served[ep.link_agency[ep.link_of[valid]]], 1.0))
     return out
-
-
-def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two agency assignments group the council areas identically."""
-    pairs: int = np.unique(np.stack([a, b]), axis=1).shape[1]
-    return pairs == np.unique(a).size == np.unique(b).size
-
-
-# Epochs of recent runs: bulk runs (replicates, sweeps, calibration) build many models of one
-# geography whose structure does not change between them. Keyed by what the epochs depend on;
-# the geography by identity (it is kept with the entry, so its id cannot be reused).
-_EPOCH_CACHE: dict[
-    tuple[object, ...], tuple[Geography, tuple[list[Epoch], np.ndarray, list[set[str]]]]
-] = {}
-_EPOCH_CACHE_SIZE = 4
-
-
-def build_epochs(
-    scenario: Scenario, geo: Geography, duties: DutyTable, quarters: list[dt.date]
-) -> tuple[list[Epoch], np.ndarray, list[set[str]]]:
-    """All epochs of a run (shared with earlier runs of the same structure: read only).
-
-    Returns:
-        (epochs, epoch index of each step, partner types reorganised at each epoch start).
-    """
-    key = (
-        id(geo),
-        scenario.structure.model_dump_json(),
-        tuple(r.model_dump_json() for r in scenario.reorganisations),
-        duties.ids,
-        duties.weight.tobytes(),
-        duties.county_led.tobytes(),
-        tuple(quarters),
-    )
-    hit = _EPOCH_CACHE.get(key)
-    if hit is not None and hit[0] is geo:
-        return hit[1]
-    out = _build_epochs(scenario, geo, duties, quarters)
-    if len(_EPOCH_CACHE) >= _EPOCH_CACHE_SIZE:
-        _EPOCH_CACHE.pop(next(iter(_EPOCH_CACHE)))
-    _EPOCH_CACHE[key] = (geo, out)
-    return out
-
-
-def _build_epochs(
-    scenario: Scenario, geo: Geography, duties: DutyTable, quarters: list[dt.date]
-) -> tuple[list[Epoch], np.ndarray, list[set[str]]]:
-    """All epochs of a run, built (see :func:`build_epochs`)."""
-    events: dict[int, list[tuple[str, str]]] = {}
-    for r in scenario.reorganisations:
-        step = (
-            int(np.argmax(active_from(quarters, r.date)))
-            if active_from(quarters, r.date).any()
-            else None
-        )
-        if step is not None and r.date > quarters[0]:
-            events.setdefault(step, []).append((r.agency, LEVEL_NAME[r.footprint]))
-        elif r.date <= quarters[0]:
-            events.setdefault(0, []).append((r.agency, LEVEL_NAME[r.footprint]))
-    struct_step = 0
-    if scenario.structure.mode != "separate" and scenario.structure.start is not None:
-        mask = active_from(quarters, scenario.structure.start)
-        struct_step = int(np.argmax(mask)) if mask.any() else len(quarters)
-    # Councils and CSPs change at their periods' starts (the first covers the run's start).
-    period_step = [0]
-    for p in geo.timeline()[1:]:
-        mask = active_from(quarters, p.start)
-        period_step.append(int(np.argmax(mask)) if mask.any() else len(quarters))
-    boundaries = sorted({0, *events, struct_step, *period_step} - {len(quarters)})
-    levels = dict(INITIAL_LEVEL)
-    epochs: list[Epoch] = []
-    shocked: list[set[str]] = []
-    cache = EpochCache()
-    for b in boundaries:
-        changed = set()
-        for agency, level in events.get(b, []):
-            if levels[agency] != level:
-                # Shock engagement only if the footprints really change (in a small area a
-                # PCT, a CCG and an ICB can cover exactly the same council areas).
-                if b > 0 and not _same_partition(
-                    geo.footprint[levels[agency]], geo.footprint[level]
-                ):
-                    changed.add(agency)
-                levels[agency] = level
-        structured = scenario.structure.mode != "separate" and b >= struct_step
-        period = int(np.searchsorted(period_step, b, side="right")) - 1
-        ep = build_epoch(scenario, geo, duties, b, structured, dict(levels), cache, period)
-        if b > 0 and period_step[period] == b:  # the councils change now
-            ep.transition = geo.timeline()[period].transition
-        epochs.append(ep)
-        shocked.append(changed)
-    epoch_of_step = (
-        np.searchsorted([e.start_step for e in epochs], np.arange(len(quarters)), side="right") - 1
-    )
-    return epochs, epoch_of_step, shocked

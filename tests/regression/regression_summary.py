@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,8 @@ SEED = 20240101
 
 
 def summary() -> dict[str, dict[str, float]]:
-    """Headline outcomes (share met at start/end, team FTE, engagement at end) per case."""
+    """Headline outcomes (share met at start/end, team FTE, engagement at end and in April
+    2018) per case."""
     out = {}
     for name, path in CASES.items():
         m = CSPModel(load_scenario(REPO / path), seed=SEED, with_agents=False).run()
@@ -29,9 +31,13 @@ def summary() -> dict[str, dict[str, float]]:
             "team_fte_last": float(r.team_fte[-1].sum()),
             "spend_gbp_total": float(r.spend_gbp.sum()),
         }
+        # Engagement at the end, and in April 2018: mid-way through 2014-21, when probation
+        # is two partners (the CRC and the National Probation Service).
+        mid = m.sched.quarters.index(dt.date(2018, 4, 1))
         for k, p in enumerate(PARTNER_TYPES):
-            vals = r.eng_strategic[-1, k]
-            if np.isfinite(vals).any():
-                row[f"eng_strategic_last__{p}"] = float(np.nanmean(vals))
+            for key, step in (("last", -1), ("2018", mid)):
+                vals = r.eng_strategic[step, k]
+                if np.isfinite(vals).any():
+                    row[f"eng_strategic_{key}__{p}"] = float(np.nanmean(vals))
         out[name] = row
     return out

@@ -40,11 +40,11 @@ class Council(mesa.Agent):
         mgmt_share: Extra management tiers the area bears (merged CSP or sub-regional hub).
         csp_councils: Number of councils in its CSP (set by the structure in force).
         demand_fte: This quarter's workload by duty (fte).
-        partner_need_fte: Each partner type's expected share of that workload (fte), (6,).
-        partner_bound_fte: The part of ``partner_need_fte`` a statute binds it to (fte), (6,).
+        partner_need_fte: Each partner type's expected share of that workload (fte), (7,).
+        partner_bound_fte: The part of ``partner_need_fte`` a statute binds it to (fte), (7,).
         partner_bound_share: ``partner_bound_fte / partner_need_fte`` (0 where no need).
         bound_share_2009: ``partner_bound_share`` at the first quarter.
-        offers: Share of its expected work each partner type committed this quarter, (6,).
+        offers: Share of its expected work each partner type committed this quarter, (7,).
         capacity_fte: Capacity working on each duty in the area this quarter (fte).
         delivered_fte: Delivery by duty this quarter (fte).
 

@@ -1,4 +1,5 @@
-"""Partner agencies: police, probation, health, fire and rescue, youth offending, county."""
+"""Partner agencies: police, probation, health, fire and rescue, youth offending, county, and
+the National Probation Service (2014-21)."""
 
 from __future__ import annotations
 
@@ -96,7 +97,9 @@ class PartnerAgency(mesa.Agent):
         binds it), after the fixed cost of attending each CSP; ration to what it has."""
         m, P = self.model, self.model.P
         index = m.sched.budget_index[t, 1 + self.p]
-        self.capacity_fte = m.fte_per_100k[self.p] * self.population / PER_100K * index
+        # Its type's staff per 100k (a split-off type: its share of its parent's staff).
+        staff = m.fte_per_100k[self.p] * m.epoch.staff_share[self.p]
+        self.capacity_fte = staff * self.population / PER_100K * index
         will = commitments.willingness(self.pressure(t), P.pressure_sensitivity)
         engaged, need, desired = [], [], []
         for link in self.links:
@@ -174,9 +177,18 @@ class PoliceForce(PartnerAgency):
 
 
 class ProbationArea(PartnerAgency):
-    """A probation trust (2009), CRC area (2014) or probation region (2021)."""
+    """A probation trust (2009), Community Rehabilitation Company (2014) or probation delivery
+    unit (2021)."""
 
     partner_type = "probation"
+
+
+class NationalProbationService(PartnerAgency):
+    """A division of the National Probation Service (June 2014 to June 2021): a second
+    probation partner beside the CRC, with a share of probation's work and staff; its
+    engagement with an area starts at probation's there."""
+
+    partner_type = "probation_nps"
 
 
 class HealthBody(PartnerAgency):

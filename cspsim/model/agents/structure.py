@@ -19,7 +19,7 @@ from cspsim.model.agents.partner import AGENCY_CLASSES, Link, PartnerAgency
 from cspsim.model.agents.partnership import Partnership, SubRegionalHub
 from cspsim.model.agents.pcc import PoliceAndCrimeCommissioner
 from cspsim.model.submodels import delivery
-from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES
+from cspsim.vocab import AUTHORITY_TYPES, PARTNER_TYPES, SPLIT_FROM
 
 if TYPE_CHECKING:
     from cspsim.model.model import CSPModel
@@ -168,11 +168,15 @@ class AgentStructure:
             ag.links.append(Link(csp, councils))
             keep = 1 - m.P.reorganisation_shock if ptype in shocked else 1.0
             moved = ep.transition  # areas of new unitaries: the transition shock
+            # A split-off partner new to an area starts where its parent was (the NPS).
+            parent = PARTNER_TYPES.index(SPLIT_FROM[ptype]) if ptype in SPLIT_FROM else p
             for a in areas.tolist():
                 if first:
                     ag.engagement[a] = float(self.initial_engagement[p, a])
                 else:
-                    ag.engagement[a] = before.get((p, a), 0.0) * keep
+                    ag.engagement[a] = before.get((p, a), before.get((parent, a), 0.0)) * keep
+                    if ep.merged is not None and ep.merged[p, a]:  # its agency merged
+                        ag.engagement[a] *= 1 - m.P.reorganisation_shock
                     if moved is not None and moved[a]:
                         ag.engagement[a] *= 1 - m.P.council_reorganisation_shock
         return list(active.values())

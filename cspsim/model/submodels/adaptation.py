@@ -152,7 +152,7 @@ class RunTables:
 
     Attributes:
         base_logit_area: Base engagement (logit) of each partner type with each area's CSP,
-            raised for police where police chair (the chair is fixed for the run), (6, n).
+            raised for police where police chair (the chair is fixed for the run), (7, n).
         pressure_logit: Budget pressure's pull on the target by step, (T, 6, 1).
     """
 
@@ -175,8 +175,8 @@ class EpochTables:
     """An epoch's structure as adaptation reads it.
 
     Attributes:
-        has_float: 1.0 where the area has a partner of that type, else 0.0, (6, n_areas).
-        dilution: Dilution, centred on the 2009 separate structure, (6, n_areas).
+        has_float: 1.0 where the area has a partner of that type, else 0.0, (7, n_areas).
+        dilution: Dilution, centred on the 2009 separate structure, (7, n_areas).
         own_target: Council ownership each area tends to, (n_areas,).
     """
 
@@ -199,10 +199,10 @@ class SegmentTables:
     """The target's parts fixed while a segment lasts.
 
     Attributes:
-        need_safe: Partners' expected work with zeros replaced by 1, (6, n_areas).
+        need_safe: Partners' expected work with zeros replaced by 1, (7, n_areas).
         reciprocity_ref: The reference reciprocity where that work is > 0, else 0.
         target_offset: Logit of the target without reciprocity and pressure
-            (see :func:`target_logit_offset`), (6, n_areas).
+            (see :func:`target_logit_offset`), (7, n_areas).
     """
 
     need_safe: np.ndarray
@@ -244,7 +244,7 @@ def step_arrays(
         t: Step.
         seg: The segment in force.
         delivered: Delivery by area and duty this quarter (fte).
-        noise: This quarter's noise, (6, n_areas), already scaled.
+        noise: This quarter's noise, (7, n_areas), already scaled.
     """
     P, s = m.P, m.state
     tab, st = seg.tables.adaptation, seg.adaptation

@@ -100,7 +100,7 @@ class EpochTables:
     """An epoch's links in the forms the step reads (see :mod:`cspsim.model.linkops`).
 
     Attributes:
-        link_key: Link of each (partner type, area), ``n_links`` where none, (6, n_areas).
+        link_key: Link of each (partner type, area), ``n_links`` where none, (7, n_areas).
         link_pop_safe: Residents of each link's areas (1 where none), (n_links,).
         link_buffer: Work array for reading a value per link by (partner type, area): one
             longer than the links, its last entry 0 (the sink), (n_links + 1,).
@@ -127,7 +127,8 @@ def build_epoch_tables(m: CSPModel, ep: Epoch, stop: int) -> EpochTables:
     link_key = pad_index(ep.link_of, ep.n_links)
     link_pop = sum_by(link_key.ravel(), np.broadcast_to(m.pop, has.shape).ravel(), ep.n_links)
     idx = m.sched.budget_index[steps][:, PARTNER_COLUMNS]
-    cap = m.fte_per_100k[ep.agency_ptype] * ep.agency_pop / PER_100K * idx[:, ep.agency_ptype]
+    staff = (m.fte_per_100k * ep.staff_share)[ep.agency_ptype]  # a split-off type's share
+    cap = staff * ep.agency_pop / PER_100K * idx[:, ep.agency_ptype]
     pressure = np.clip(1.0 - idx, 0.0, 1.0)
     return EpochTables(
         link_key=link_key,

@@ -36,9 +36,9 @@ class Workload:
 
     Attributes:
         demand: Workload by area and duty (fte), (n_areas, n_duties).
-        need: Each partner type's expected share of an area's workload (fte), (6, n_areas).
-        bound_need: The part of ``need`` a statute binds the partner to (fte), (6, n_areas).
-        bound_share: ``bound_need / need`` (0 where no need), (6, n_areas).
+        need: Each partner type's expected share of an area's workload (fte), (7, n_areas).
+        bound_need: The part of ``need`` a statute binds the partner to (fte), (7, n_areas).
+        bound_share: ``bound_need / need`` (0 where no need), (7, n_areas).
     """
 
     demand: np.ndarray
@@ -76,11 +76,11 @@ def workload(
 def expected_shares(
     weights: np.ndarray, demand: np.ndarray, bound: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One area's partners' expected and statutorily bound work (fte), each (6,).
+    """One area's partners' expected and statutorily bound work (fte), each (7,).
 
     Args:
-        weights: The area's contribution weights of the partners, (6, n_duties).
+        weights: The area's contribution weights of the partners, (7, n_duties).
         demand: The area's workload by duty (fte).
-        bound: Which partner is bound to which duty, (6, n_duties).
+        bound: Which partner is bound to which duty, (7, n_duties).
     """
     return weights @ demand, (weights * bound.astype(float)) @ demand
