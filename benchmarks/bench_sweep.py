@@ -17,6 +17,9 @@ Measures, on this machine:
 4. memory: peak resident memory (this process plus its children) of a 20,000-run sweep of a
    near-zero-cost model function (or of the Cleveland scenario, or of an exploration of the
    national model: policies x scenarios), and its resident memory at each quarter of the sweep.
+   The headline is the sum of RSS, which counts a page shared by several processes (the
+   forkserver's imported modules, inherited by every worker) once per process; the sum of
+   PSS (each shared page divided among its sharers) is what the sweep really takes.
 """
 
 from __future__ import annotations
@@ -192,21 +195,39 @@ def memory(tmp: Path, runs: int, model: str) -> None:
         path = write(tmp, "memory", TRIVIAL.format(N=runs, rpt="runs_per_task = 50"))
     me = psutil.Process()
     samples: list[tuple[float, float]] = []  # (fraction done, MiB)
+    pss: list[float] = []  # MiB, every tenth sample (reading smaps costs more)
+    peaks: dict[str, float] = {}  # MiB: this process, forkserver, resource tracker, a worker
     done = threading.Event()
     store = tmp / "mem" / "store"
 
-    def rss() -> float:
+    def role(proc: psutil.Process) -> str:
+        if proc.pid == me.pid:
+            return "this process"
+        line = " ".join(proc.cmdline())
+        if "resource_tracker" in line:
+            return "resource tracker"
+        # Workers forked by the forkserver keep its command line, but not its parent.
+        server = "forkserver" in line and proc.ppid() == me.pid
+        return "forkserver" if server else "a worker"
+
+    def rss(full: bool = False) -> float:
         procs = [me, *me.children(recursive=True)]
-        total = 0
+        total = total_pss = 0
         for proc in procs:
             with contextlib.suppress(psutil.Error):
-                total += proc.memory_info().rss
+                info = proc.memory_full_info() if full else proc.memory_info()
+                total += info.rss
+                name = role(proc)
+                peaks[name] = max(peaks.get(name, 0.0), info.rss / 2**20)
+                total_pss += getattr(info, "pss", 0)
+        if full:
+            pss.append(total_pss / 2**20)
         return total / 2**20
 
     def watch() -> None:
         while not done.is_set():
             chunks = len(list(store.glob("chunk-*.parquet"))) if store.exists() else 0
-            samples.append((chunks * 50 / runs, rss()))
+            samples.append((chunks * 50 / runs, rss(full=len(samples) % 10 == 0)))
             time.sleep(0.1)
 
     thread = threading.Thread(target=watch, daemon=True)
@@ -228,6 +249,8 @@ def memory(tmp: Path, runs: int, model: str) -> None:
         near = [m for f, m in samples if f <= q]
         if near:
             print(f"  RSS up to {int(100 * q):3d}% done: max {max(near):.0f} MiB")
+    print(f"  peak sum of PSS (shared pages counted once): {max(pss, default=0):.0f} MiB")
+    print("  peak RSS by process: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in peaks.items()))
 
 
 def main() -> None:

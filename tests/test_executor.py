@@ -125,6 +125,60 @@ def test_script_without_main_guard_runs_on_two_workers(tmp_path):
     assert "replicates 2 workers 2" in proc.stdout
 
 
+LIVE_MODELS = """
+import gc
+
+from cspsim.model.model import CSPModel
+from cspsim.studies.sensitivity.worker import model_function
+
+
+def live_models(runtime, rows):
+    \"\"\"Run the sweep's model on each row; after each run, the CSPModels still in memory.\"\"\"
+    fn = model_function(runtime)
+    counts = []
+    for seed, row in enumerate(rows):
+        fn(runtime.values(row), seed)
+        counts.append(sum(isinstance(o, CSPModel) for o in gc.get_objects()))
+    return counts
+"""
+
+
+def test_pool_workers_free_each_finished_model(tmp_path, monkeypatch):
+    """A finished model is a reference cycle holding its run's records; a pool worker frees
+    it before its next run instead of waiting for the collector (which let some twenty
+    national models pile up in each worker)."""
+    from cspsim.studies.sensitivity import load_experiment, plan
+
+    (tmp_path / "live_models_task.py").write_text(LIVE_MODELS)
+    monkeypatch.syspath_prepend(str(tmp_path))  # workers get this process's sys.path
+    from live_models_task import live_models
+
+    p = plan(load_experiment(REPO_DIR / "experiments" / "cleveland_tiny.toml"))
+    with LocalPool(2, shared=p.runtime, preload=["cspsim.studies.sensitivity.worker"]) as ex:
+        counts = ex.map(live_models, [p.X[:4], p.X[4:8]])
+    assert counts == [[0, 0, 0, 0], [0, 0, 0, 0]]
+
+
+@pytest.mark.parametrize(
+    "module", ["cspsim.model.model", "cspsim.studies.runner", "cspsim.studies.sensitivity.worker"]
+)
+def test_what_workers_import_leaves_out_plots_and_analysis_libraries(module):
+    """What a pool worker imports (the forkserver's preload) and every worker then holds:
+    no plotting, maps, SALib, EMA Workbench or Dask, which runs do not use."""
+    code = (
+        f"import sys, {module}; "
+        "heavy = ['matplotlib', 'geopandas', 'shapely', 'pyogrio', 'SALib', 'ema_workbench', "
+        "'dask', 'distributed', 'solara']; "
+        "print([m for m in heavy if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT,
+        env={**os.environ, "PYTHONPATH": str(REPO_DIR)}, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
+
+
 def _alive(p: psutil.Process) -> bool:
     try:
         return p.is_running() and p.status() != psutil.STATUS_ZOMBIE

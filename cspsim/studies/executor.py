@@ -33,6 +33,7 @@ A scheduler that is not an address, does not answer, or has no worker raises
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import multiprocessing as mp
 import os
@@ -129,16 +130,50 @@ class Serial(Executor):
 # --- local process pool -------------------------------------------------------------------
 
 _SHARED: Any = None
+_IN_POOL = False
+_SETTLED = False  # whether what the worker's first run left has been frozen too
 
 
 def _init_worker(shared: Any, parent: int) -> None:
     """Pool worker start-up: keep ``shared``; leave Ctrl-C to the parent, which stops the
     pool cleanly (otherwise every worker prints a KeyboardInterrupt traceback); and exit if
-    the parent dies (``kill -9``), instead of running on with the tasks already queued."""
-    global _SHARED
+    the parent dies (``kill -9``), instead of running on with the tasks already queued.
+
+    What the worker inherits (the imported modules: about 115,000 objects) is frozen out of
+    the garbage collector (``gc.freeze``): it lives as long as the worker, so collections
+    need not walk it, and :func:`collect_cycles` can run after every model run.
+    """
+    global _SHARED, _IN_POOL
+    gc.freeze()
+    _IN_POOL = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _SHARED = shared
     threading.Thread(target=_exit_with, args=(parent, os.getppid()), daemon=True).start()
+
+
+def collect_cycles() -> None:
+    """In a local pool worker, free the reference cycles that finished work left behind.
+
+    A finished model is such a cycle (a Mesa model refers to itself through its scheduled
+    step), and it holds a run's records (megabytes of numpy arrays). The collector counts
+    Python containers, not bytes, so it rarely runs for them: a national worker held some
+    twenty dead models at a time and kept the heap they had used (a worker of 336 MiB
+    instead of 151). Collecting after each run keeps one model alive at a time.
+
+    What is alive after the first collection (the geography, duty tables and epochs the
+    first run built, kept for the later ones) is frozen as well, so that each collection
+    walks only what a run made: 0.4 ms after a national run instead of 2.4 ms. Frozen objects
+    are still freed when their last reference goes; only a cycle among them would stay.
+    Elsewhere (this process, Dask workers) nothing is frozen, a collection costs tens of
+    milliseconds, and it is left to Python.
+    """
+    global _SETTLED
+    if not _IN_POOL:
+        return
+    gc.collect()
+    if not _SETTLED:
+        gc.freeze()
+        _SETTLED = True
 
 
 def _exit_with(parent: int, ppid: int, every: float = 0.5) -> None:

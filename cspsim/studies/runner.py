@@ -23,7 +23,7 @@ from cspsim.inputs.duties import load_duties
 from cspsim.inputs.geography import Geography, build_geography
 from cspsim.inputs.scenario import Scenario
 from cspsim.model.model import CSPModel
-from cspsim.studies.executor import Executor, default_workers, make_executor
+from cspsim.studies.executor import Executor, collect_cycles, default_workers, make_executor
 
 __all__ = [
     "Job",
@@ -74,7 +74,10 @@ def run_job(job: Job) -> pd.DataFrame:
         **kwargs,
     )
     model.run()
-    return run_frame(model, job.scenario.name, job.replicate, csp_rows=job.csp_rows)
+    frame = run_frame(model, job.scenario.name, job.replicate, csp_rows=job.csp_rows)
+    del model
+    collect_cycles()  # free the finished model before the worker's next run
+    return frame
 
 
 # Geographies built in this process, by their scenario section: a comparison's scenarios

@@ -26,6 +26,7 @@ from cspsim.inputs.geography import build_geography
 from cspsim.inputs.scenario import Scenario, with_values
 from cspsim.model.model import CSPModel
 from cspsim.model.timeline import quarter_starts
+from cspsim.studies.executor import collect_cycles
 from cspsim.studies.sensitivity.design import Task, Variable
 from cspsim.studies.sensitivity.outcomes import OutcomeSpec, evaluate, series_of
 from cspsim.studies.sensitivity.schema import import_model
@@ -124,7 +125,10 @@ class CspsimModel:
             duties=self.duties(scenario),
             with_agents=False,
         ).run()
-        return evaluate(m, self.outcomes), {n: series_of(m, self.outcomes[n]) for n in series}
+        out = evaluate(m, self.outcomes), {n: series_of(m, self.outcomes[n]) for n in series}
+        del m
+        collect_cycles()  # free the finished model before the next run builds another
+        return out
 
     def quarter_names(self) -> list[str]:
         """Column names of a stored series: each simulated quarter's first day (ISO)."""
