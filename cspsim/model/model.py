@@ -159,10 +159,9 @@ class CSPModel(mesa.Model):
         )
         # Each council's own funding of its team by step: the funding path and its own cuts,
         # times its drifting priority for community safety (ODD 7.1; both engines read it).
-        self.team_priority = team_priority(
+        self.team_index = self.council_index * team_priority(
             self.sched.fy, geo.n, P.council_priority_drift_sd, priority_rng
         )
-        self.team_index = self.council_index * self.team_priority
         grant0 = self.sched.grant_direct_gbp[0] * self.pop_share
         self.state = initial_state(
             P,

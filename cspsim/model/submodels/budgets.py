@@ -141,7 +141,6 @@ class StepInputs:
     Attributes:
         pressure: Budget pressure of each partner type, shape (T, 6).
         council_pressure: Each council's budget pressure, shape (T, n_areas).
-        council_index: Each council's budget multiplier, shape (T, n_areas).
         kept_direct: Direct grant kept for community safety after diversion, (T, n_areas).
         diverted_direct: Direct grant diverted (GBP per year), (T, n_areas).
         diverted: All grant diverted (GBP per year), (T, n_areas); replaced in bidding areas.
@@ -161,7 +160,6 @@ class StepInputs:
 
     pressure: np.ndarray
     council_pressure: np.ndarray
-    council_index: np.ndarray
     kept_direct: np.ndarray
     diverted_direct: np.ndarray
     diverted: np.ndarray
@@ -238,7 +236,6 @@ def build_step_inputs(
     return StepInputs(
         pressure=np.clip(1.0 - idx[:, PARTNER_COLUMNS], 0.0, 1.0),
         council_pressure=cp,
-        council_index=council_index,
         kept_direct=kept,
         diverted_direct=diverted,
         diverted=diverted + to_area_div,
